@@ -1,0 +1,21 @@
+# binrelay node image: docker build -t binrelay . && docker run -p 9595:9595 -p 9696:9696 -p 3306:3306 binrelay
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY api ./api
+COPY raft ./raft
+COPY storage ./storage
+COPY test ./test
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+VOLUME /data
+EXPOSE 9595 9696 3306
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD ["start", "--data-dir", "/data", "--admin-addr", "0.0.0.0:9595", "--peer-addr", "0.0.0.0:9696"]

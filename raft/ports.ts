@@ -1,0 +1,41 @@
+// The driver's edges. raft/node.ts talks to time, peers and disk only through these, so the
+// simulator (test/sim) runs the real driver against simulated ones, and production wires
+// the real clock, raft/transport.ts and storage/raft-store.ts.
+import type { LogStorage } from './core/log-storage.js';
+import type { Entry, HardState, Message, NodeId, SnapshotMeta } from './core/types.js';
+
+export interface Clock {
+  nowMs(): number;
+  /** Calls fn every intervalMs until the returned function is called. */
+  every(intervalMs: number, fn: () => void): () => void;
+  /** Calls fn once after delayMs unless the returned function is called first. */
+  after(delayMs: number, fn: () => void): () => void;
+}
+
+export interface PeerTransport {
+  /** Queues messages for their destinations; never blocks and never throws on a dead peer
+   *  (an unreachable peer is reported through onUnreachable). */
+  send(messages: readonly Message[]): void;
+  onMessage(handler: (message: Message) => void): void;
+  onUnreachable(handler: (peer: NodeId) => void): void;
+  setPeer(id: NodeId, address: string): void;
+  removePeer(id: NodeId): void;
+  close(): Promise<void>;
+}
+
+/** What one Ready asks the store to make durable, as one atomic batch. */
+export interface PersistBatch {
+  readonly entries: readonly Entry[];
+  readonly hardState: HardState | null;
+  readonly snapshot: SnapshotMeta | null;
+  readonly sync: boolean;
+}
+
+export interface RaftStore extends LogStorage {
+  persist(batch: PersistBatch): Promise<void>;
+  /** Loads [lo, hi) into the cache after the core hit LogTemporarilyUnavailableError. */
+  fetchEntries(lo: number, hi: number): Promise<void>;
+  /** Drops the log prefix up to snapshot.index (kept: the snapshot metadata). */
+  compact(snapshot: SnapshotMeta): Promise<void>;
+  close(): Promise<void>;
+}
