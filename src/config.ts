@@ -1,0 +1,206 @@
+// Node configuration (DESIGN.md §4): one zod schema; values come from defaults < YAML file <
+// BINRELAY_* environment < --flags. An unknown or invalid key stops start-up with a message naming
+// the key. Nested keys: `--binlog-server.addr X` on the command line, BINRELAY_BINLOG_SERVER__ADDR
+// in the environment (`-` → `_`, `.` → `__`).
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly key: string, detail: string) {
+    super(`config: ${key}: ${detail}`);
+  }
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+const hostPort = z.string().regex(HOST_PORT, 'expected host:port');
+
+/** '100ms', '1s', '2m' or a number of milliseconds. */
+const durationMs = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\d+(ms|s|m)?$/, "expected a duration such as '100ms' or '1s'").transform((s) => {
+    const n = Number.parseInt(s, 10);
+    if (s.endsWith('ms')) return n;
+    if (s.endsWith('m')) return n * 60_000;
+    if (s.endsWith('s')) return n * 1000;
+    return n;
+  }),
+]);
+
+const memberName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a name of letters, digits, _ . -');
+
+/** `n1=host:port,n2=host:port` → Map(name → host:port), names unique. */
+const initialCluster = z.string().transform((s, ctx) => {
+  const members = new Map<string, string>();
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, addr, extra] = part.split('=');
+    if (extra !== undefined || !name || !addr || !memberName.safeParse(name).success || !HOST_PORT.test(addr)) {
+      ctx.addIssue({ code: 'custom', message: `bad member "${part}": expected name=host:port` });
+      return z.NEVER;
+    }
+    if (members.has(name)) {
+      ctx.addIssue({ code: 'custom', message: `member "${name}" listed twice` });
+      return z.NEVER;
+    }
+    members.set(name, addr);
+  }
+  return members;
+});
+
+const binlogServer = z.strictObject({
+  addr: hostPort,
+  user: z.string().min(1),
+  password: z.string(),
+});
+
+export const configSchema = z.strictObject({
+  name: memberName.default('node1'),
+  'data-dir': z.string().min(1).optional(),
+  'admin-addr': hostPort.default('127.0.0.1:9595'),
+  'peer-addr': hostPort.default('127.0.0.1:9696'),
+  'initial-cluster': initialCluster.optional(),
+  'initial-cluster-state': z.enum(['new', 'existing']).default('new'),
+  'cluster-token': z.string().min(1).optional(),
+  'admin-token': z.string().min(1).optional(),
+  'heartbeat-interval': durationMs.default(100),
+  'election-timeout': durationMs.default(1000),
+  'binlog-server': binlogServer.optional(),
+  'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  name: string;
+  dataDir: string;
+  adminAddr: string;
+  peerAddr: string;
+  /** Every initial member by name → peer address; contains this node. */
+  initialCluster: Map<string, string>;
+  initialClusterState: 'new' | 'existing';
+  clusterToken: string | undefined;
+  adminToken: string | undefined;
+  heartbeatIntervalMs: number;
+  electionTimeoutMs: number;
+  binlogServer: { addr: string; user: string; password: string } | undefined;
+  logLevel: string;
+}
+
+type Raw = Record<string, unknown>;
+
+function setNested(target: Raw, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let obj = target;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof obj[p] !== 'object' || obj[p] === null) obj[p] = {};
+    obj = obj[p] as Raw;
+  }
+  obj[parts[parts.length - 1]] = value;
+}
+
+/** `--key value` / `--key=value` pairs; `--config FILE` is returned apart. */
+export function parseFlags(args: string[]): { configFile: string | undefined; values: Raw } {
+  const values: Raw = {};
+  let configFile: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) throw new ConfigError(arg, 'unexpected argument (flags are --key value)');
+    const eq = arg.indexOf('=');
+    const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    let value: string;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      if (i + 1 >= args.length) throw new ConfigError(key, 'missing value');
+      value = args[++i];
+    }
+    if (key === 'config') configFile = value;
+    else setNested(values, key, value);
+  }
+  return { configFile, values };
+}
+
+/** BINRELAY_DATA_DIR → data-dir; BINRELAY_BINLOG_SERVER__ADDR → binlog-server.addr. */
+export function envValues(env: NodeJS.ProcessEnv): Raw {
+  const values: Raw = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('BINRELAY_') || value === undefined) continue;
+    const key = name.slice('BINRELAY_'.length).toLowerCase().split('__').map((s) => s.replace(/_/g, '-')).join('.');
+    setNested(values, key, value);
+  }
+  return values;
+}
+
+function merge(base: Raw, over: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const prev = out[k];
+    out[k] = typeof v === 'object' && v !== null && typeof prev === 'object' && prev !== null
+      ? merge(prev as Raw, v as Raw)
+      : v;
+  }
+  return out;
+}
+
+function readYaml(path: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  const doc: unknown = parseYaml(text);
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config', `${path} is not a YAML mapping`);
+  return doc as Raw;
+}
+
+/** Validates merged raw values into a Config; throws ConfigError naming the first bad key. */
+export function validateConfig(raw: Raw): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined;
+    const path = [...issue.path.map(String), ...(unknown ? [unknown] : [])].join('.') || '(root)';
+    throw new ConfigError(path, unknown ? 'unknown key' : issue.message);
+  }
+  const c = parsed.data;
+  const initial = c['initial-cluster'] ?? new Map([[c.name, c['peer-addr']]]);
+  if (!initial.has(c.name)) {
+    throw new ConfigError('initial-cluster', `does not list this node's name "${c.name}"`);
+  }
+  if (c['election-timeout'] < 2 * c['heartbeat-interval']) {
+    throw new ConfigError('election-timeout', 'must be at least twice heartbeat-interval');
+  }
+  return {
+    name: c.name,
+    dataDir: c['data-dir'] ?? `./data/${c.name}`,
+    adminAddr: c['admin-addr'],
+    peerAddr: c['peer-addr'],
+    initialCluster: initial,
+    initialClusterState: c['initial-cluster-state'],
+    clusterToken: c['cluster-token'],
+    adminToken: c['admin-token'],
+    heartbeatIntervalMs: c['heartbeat-interval'],
+    electionTimeoutMs: c['election-timeout'],
+    binlogServer: c['binlog-server'],
+    logLevel: c['log-level'],
+  };
+}
+
+/** Defaults < YAML file (--config) < BINRELAY_* env < flags. */
+export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const { configFile, values: flags } = parseFlags(args);
+  const file = configFile ? readYaml(configFile) : {};
+  return validateConfig(merge(merge(file, envValues(env)), flags));
+}
+
+/** The config as it may be logged or shown: secrets replaced. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    initialCluster: Object.fromEntries(config.initialCluster),
+    clusterToken: config.clusterToken ? '***' : undefined,
+    adminToken: config.adminToken ? '***' : undefined,
+    binlogServer: config.binlogServer ? { ...config.binlogServer, password: '***' } : undefined,
+  };
+}
