@@ -1,0 +1,44 @@
+// Cluster membership (kingbus shape): GET /cluster, GET/POST/DELETE/PUT /members.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AdminBackend } from '../backend.js';
+import { ApiError } from '../errors.js';
+import { parseInput, success } from '../server.js';
+
+const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a member name of letters, digits, _ . -');
+const peerUrl = z.string().regex(/^(https?:\/\/)?[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
+
+const addBody = z.strictObject({ name, peer_url: peerUrl });
+const removeBody = z.strictObject({ name });
+const updateBody = z.strictObject({ name, new_peer_url: peerUrl });
+
+export function registerMemberRoutes(app: FastifyInstance, backend: AdminBackend): void {
+  app.get('/cluster', async () => success(backend.members()));
+  app.get('/members', async () => success(backend.members()));
+
+  app.post('/members', async (request) => {
+    const body = parseInput(addBody, request.body);
+    if (backend.members().some((m) => m.name === body.name)) {
+      throw new ApiError('CONFLICT', `member ${body.name} already exists`, { field: 'name' });
+    }
+    return success(await backend.addMember(body.name, body.peer_url));
+  });
+
+  app.delete('/members', async (request) => {
+    const body = parseInput(removeBody, request.body);
+    if (!backend.members().some((m) => m.name === body.name)) {
+      throw new ApiError('NOT_FOUND', `no member named ${body.name}`, { field: 'name' });
+    }
+    await backend.removeMember(body.name);
+    return success(null);
+  });
+
+  app.put('/members', async (request) => {
+    const body = parseInput(updateBody, request.body);
+    if (!backend.members().some((m) => m.name === body.name)) {
+      throw new ApiError('NOT_FOUND', `no member named ${body.name}`, { field: 'name' });
+    }
+    await backend.updateMember(body.name, body.new_peer_url);
+    return success(null);
+  });
+}

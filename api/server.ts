@@ -1,0 +1,75 @@
+// The admin API server (fastify). Every success is {"message": "success", "data": …}; every error
+// is an HTTP 4xx/5xx with {"message": "…", "error": {"code": "…", …}}. Input is validated with zod
+// in the routes; a bad field is answered 400 naming the field.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ApiError } from './errors.js';
+import type { AdminBackend } from './backend.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerMemberRoutes } from './routes/members.js';
+
+export interface AdminServerOptions {
+  backend: AdminBackend;
+  logger: Logger;
+  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  adminToken?: string;
+}
+
+export function success<T>(data: T): { message: 'success'; data: T } {
+  return { message: 'success', data };
+}
+
+/** Parses `input` with `schema` or throws a 400 naming the first bad field. */
+export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined;
+  const field = [...issue.path.map(String), ...(unknown ? [unknown] : [])].join('.') || '(body)';
+  throw new ApiError('BAD_REQUEST', `${field}: ${unknown ? 'unknown field' : issue.message}`, { field });
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export function createAdminServer(options: AdminServerOptions): FastifyInstance {
+  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true });
+
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.status).send({ message: err.message, error: { code: err.code, ...err.details } });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code?.startsWith('FST_ERR_CTP') || err instanceof SyntaxError
+        ? 'BAD_JSON' : 'BAD_REQUEST';
+      return reply.status(status).send({ message: err.message, error: { code } });
+    }
+    request.log.error({ event: 'api.error', url: request.url, err }, 'admin API error');
+    return reply.status(500).send({ message: 'internal error', error: { code: 'INTERNAL' } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ message: `no route ${request.method} ${request.url}`, error: { code: 'NOT_FOUND' } });
+  });
+
+  if (options.adminToken) {
+    const token = options.adminToken;
+    app.addHook('onRequest', async (request) => {
+      if (request.url === '/healthz') return;
+      const header = request.headers.authorization ?? '';
+      const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+      if (!given || !sameSecret(given, token)) {
+        throw new ApiError('UNAUTHORIZED', 'missing or wrong bearer token');
+      }
+    });
+  }
+
+  registerHealthRoutes(app, options.backend);
+  registerMemberRoutes(app, options.backend);
+  return app;
+}

@@ -1,0 +1,22 @@
+// Structured logs: one JSON line per event with a stable `event` key, e.g.
+// log.info({ event: 'syncer.reconnect', attempt, delayMs }). Secrets never reach a log line:
+// the redact paths below cover every field that could carry one.
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT = [
+  'password', '*.password', '*.*.password', 'mysql_password', '*.mysql_password',
+  'token', '*.token', 'clusterToken', 'adminToken', '*.clusterToken', '*.adminToken',
+  'req.headers.authorization',
+];
+
+export function createLogger(level: string, name: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    { level, base: { node: name }, redact: { paths: REDACT, censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime },
+    destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
+
+/** A logger that drops everything: for tests and library defaults. */
+export const silentLogger: Logger = pino({ level: 'silent' });
