@@ -1,0 +1,99 @@
+// The payload of a raft entry proposed by binrelay: the replicated relay log's record format.
+// Every node applies the same records in the same order, so everything derived from them (file and
+// position index, GTID state, what may be served) is identical on every node.
+//
+//   version u8 (=1) | kind u8 | body
+//   kind 1 BINLOG:   flags u8 | file name length u16 | file name | pos u32 u32 (hi, lo) | bytes…
+//                    The bytes are the upstream file's bytes [pos, pos + length): whole events, or
+//                    a piece of a transaction (even of one event) too large for one entry.
+//                    flag 0x01 ENDS_AT_BOUNDARY: the bytes end where a transaction (or a standalone
+//                    event) ends, so everything up to here may be served.
+//   kind 2 ABORT:    discards the pieces received since the last boundary (the syncer lost the
+//                    upstream mid-transaction); file and position say where the relay resumes.
+//   kind 3 SYNCER:   JSON of the syncer's settings (or null when stopped), so a new leader resumes them.
+
+export const RELAY_ENTRY_VERSION = 1;
+
+export const enum RelayEntryKind {
+  BINLOG = 1,
+  ABORT = 2,
+  SYNCER = 3,
+}
+
+export const ENDS_AT_BOUNDARY = 0x01;
+
+export interface BinlogRecord {
+  kind: 'binlog';
+  file: string;
+  pos: number;
+  endsAtBoundary: boolean;
+  bytes: Uint8Array;
+}
+
+export interface AbortRecord {
+  kind: 'abort';
+  file: string;
+  pos: number;
+}
+
+export interface SyncerRecord {
+  kind: 'syncer';
+  /** Opaque to the relay log: the syncer module owns the shape (validated where it is read). */
+  settings: unknown;
+}
+
+export type RelayRecord = BinlogRecord | AbortRecord | SyncerRecord;
+
+export class RelayEntryError extends Error {
+  readonly code = 'RELAY_ENTRY_CORRUPT';
+}
+
+function encodeFilePos(kind: RelayEntryKind, flags: number, file: string, pos: number, bytes: Uint8Array | null): Buffer {
+  const name = Buffer.from(file, 'utf8');
+  if (name.length > 0xffff) throw new RelayEntryError(`file name too long: ${name.length} bytes`);
+  const head = Buffer.allocUnsafe(2 + 1 + 2 + name.length + 8);
+  let o = head.writeUInt8(RELAY_ENTRY_VERSION, 0);
+  o = head.writeUInt8(kind, o);
+  o = head.writeUInt8(flags, o);
+  o = head.writeUInt16BE(name.length, o);
+  o += name.copy(head, o);
+  o = head.writeUInt32BE(Math.floor(pos / 0x1_0000_0000), o);
+  head.writeUInt32BE(pos >>> 0, o);
+  return bytes ? Buffer.concat([head, bytes]) : head;
+}
+
+export function encodeRelayRecord(record: RelayRecord): Buffer {
+  switch (record.kind) {
+    case 'binlog':
+      return encodeFilePos(RelayEntryKind.BINLOG, record.endsAtBoundary ? ENDS_AT_BOUNDARY : 0, record.file, record.pos, record.bytes);
+    case 'abort':
+      return encodeFilePos(RelayEntryKind.ABORT, 0, record.file, record.pos, null);
+    case 'syncer':
+      return Buffer.concat([Buffer.of(RELAY_ENTRY_VERSION, RelayEntryKind.SYNCER), Buffer.from(JSON.stringify(record.settings), 'utf8')]);
+  }
+}
+
+/** Decodes an entry payload. `bytes` of a BINLOG record is a view into `data` (no copy). */
+export function decodeRelayRecord(data: Uint8Array): RelayRecord {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < 2) throw new RelayEntryError(`entry of ${buf.length} bytes`);
+  if (buf[0] !== RELAY_ENTRY_VERSION) throw new RelayEntryError(`unknown relay entry version ${buf[0]}`);
+  const kind = buf[1];
+  if (kind === RelayEntryKind.SYNCER) {
+    try {
+      return { kind: 'syncer', settings: JSON.parse(buf.subarray(2).toString('utf8')) as unknown };
+    } catch {
+      throw new RelayEntryError('syncer settings are not JSON');
+    }
+  }
+  if (kind !== RelayEntryKind.BINLOG && kind !== RelayEntryKind.ABORT) throw new RelayEntryError(`unknown relay entry kind ${kind}`);
+  if (buf.length < 5) throw new RelayEntryError('truncated entry header');
+  const flags = buf[2];
+  const nameLength = buf.readUInt16BE(3);
+  const posAt = 5 + nameLength;
+  if (buf.length < posAt + 8) throw new RelayEntryError('truncated entry header');
+  const file = buf.subarray(5, posAt).toString('utf8');
+  const pos = buf.readUInt32BE(posAt) * 0x1_0000_0000 + buf.readUInt32BE(posAt + 4);
+  if (kind === RelayEntryKind.ABORT) return { kind: 'abort', file, pos };
+  return { kind: 'binlog', file, pos, endsAtBoundary: (flags & ENDS_AT_BOUNDARY) !== 0, bytes: buf.subarray(posAt + 8) };
+}
