@@ -1,0 +1,43 @@
+// What the relay knows of each binlog file it mirrors. Files keep the upstream's names and
+// positions (DESIGN.md invariant 4); `seq` is the relay's own order of files, used in index keys.
+
+export interface RelayFile {
+  /** The relay's sequence number of this file, from 1, in the order files were first seen. */
+  seq: number;
+  /** The upstream's file name, e.g. `up-bin.000003`. */
+  name: string;
+  /** First position the relay holds: 4 for a whole file, later when the relay started mid-file. */
+  firstPos: number;
+  /** Served end: every byte in [firstPos, endPos) is committed and ends at a transaction boundary. */
+  endPos: number;
+  /** The file's FORMAT_DESCRIPTION event as written (base64), once seen. */
+  fde: string | null;
+  /** GTID state at firstPos in the upstream's text form: the file's GTID_LIST / PREVIOUS_GTIDS when
+   *  the file is whole, else the relay's executed state where it started. */
+  startGtids: string;
+  /** The file ended with a ROTATE to the next one. */
+  rotated: boolean;
+  /** server_id of the upstream that wrote the file (from its FDE). */
+  serverId: number;
+}
+
+/** The relay's whole state as persisted after each applied boundary (see relay-log.ts). */
+export interface RelayState {
+  version: 1;
+  flavor: 'mariadb' | 'mysql' | null;
+  files: RelayFile[];
+  /** Executed GTID set/position in the upstream's text form. */
+  executed: string;
+  /** GTIDs no longer served (before the first file the relay holds). */
+  purged: string;
+  /** Raft index of the last entry included in this state; re-application resumes after it. */
+  checkpointIndex: number;
+  /** The latest syncer settings record (null: never started, or stopped). */
+  syncer: unknown;
+  /** Records refused by the continuity check (a count; each one is logged). */
+  refused: number;
+}
+
+export function emptyRelayState(): RelayState {
+  return { version: 1, flavor: null, files: [], executed: '', purged: '', checkpointIndex: 0, syncer: null, refused: 0 };
+}
