@@ -1,0 +1,131 @@
+// Event type codes (Log_event_type) of MySQL 5.7–9.x (`libs/mysql/binlog/event/binlog_event.h`) and
+// MariaDB 10.x (`sql/log_event.h`), with the short names `binrelay inspect` prints.
+// MySQL's code space ends below 160; MariaDB's own events start at MARIA_EVENTS_BEGIN = 160.
+
+export const UNKNOWN_EVENT = 0;
+export const START_EVENT_V3 = 1;
+export const QUERY_EVENT = 2;
+export const STOP_EVENT = 3;
+export const ROTATE_EVENT = 4;
+export const INTVAR_EVENT = 5;
+export const LOAD_EVENT = 6;
+export const SLAVE_EVENT = 7;
+export const CREATE_FILE_EVENT = 8;
+export const APPEND_BLOCK_EVENT = 9;
+export const EXEC_LOAD_EVENT = 10;
+export const DELETE_FILE_EVENT = 11;
+export const NEW_LOAD_EVENT = 12;
+export const RAND_EVENT = 13;
+export const USER_VAR_EVENT = 14;
+export const FORMAT_DESCRIPTION_EVENT = 15;
+export const XID_EVENT = 16;
+export const BEGIN_LOAD_QUERY_EVENT = 17;
+export const EXECUTE_LOAD_QUERY_EVENT = 18;
+export const TABLE_MAP_EVENT = 19;
+export const PRE_GA_WRITE_ROWS_EVENT = 20;
+export const PRE_GA_UPDATE_ROWS_EVENT = 21;
+export const PRE_GA_DELETE_ROWS_EVENT = 22;
+export const WRITE_ROWS_EVENT_V1 = 23;
+export const UPDATE_ROWS_EVENT_V1 = 24;
+export const DELETE_ROWS_EVENT_V1 = 25;
+export const INCIDENT_EVENT = 26;
+export const HEARTBEAT_LOG_EVENT = 27;
+export const IGNORABLE_LOG_EVENT = 28;
+export const ROWS_QUERY_LOG_EVENT = 29;
+export const WRITE_ROWS_EVENT = 30;
+export const UPDATE_ROWS_EVENT = 31;
+export const DELETE_ROWS_EVENT = 32;
+export const GTID_LOG_EVENT = 33;
+export const ANONYMOUS_GTID_LOG_EVENT = 34;
+export const PREVIOUS_GTIDS_LOG_EVENT = 35;
+export const TRANSACTION_CONTEXT_EVENT = 36;
+export const VIEW_CHANGE_EVENT = 37;
+export const XA_PREPARE_LOG_EVENT = 38;
+export const PARTIAL_UPDATE_ROWS_EVENT = 39;
+export const TRANSACTION_PAYLOAD_EVENT = 40;
+export const HEARTBEAT_LOG_EVENT_V2 = 41;
+export const GTID_TAGGED_LOG_EVENT = 42;
+
+export const ANNOTATE_ROWS_EVENT = 160;
+export const BINLOG_CHECKPOINT_EVENT = 161;
+export const GTID_EVENT = 162; // MariaDB's GTID event (MySQL's is GTID_LOG_EVENT = 33)
+export const GTID_LIST_EVENT = 163;
+export const START_ENCRYPTION_EVENT = 164;
+export const QUERY_COMPRESSED_EVENT = 165;
+export const WRITE_ROWS_COMPRESSED_EVENT_V1 = 166;
+export const UPDATE_ROWS_COMPRESSED_EVENT_V1 = 167;
+export const DELETE_ROWS_COMPRESSED_EVENT_V1 = 168;
+export const WRITE_ROWS_COMPRESSED_EVENT = 169;
+export const UPDATE_ROWS_COMPRESSED_EVENT = 170;
+export const DELETE_ROWS_COMPRESSED_EVENT = 171;
+
+// Names: the source name without the _EVENT/_LOG_EVENT suffix; MariaDB-only events get a MARIADB_
+// prefix so that `GTID` (MySQL 33) and `MARIADB_GTID` (162) cannot be confused. V2 rows events
+// (30–32) are the plain names, V1 (23–25) carry _V1, as in the MySQL source.
+const NAMES: ReadonlyMap<number, string> = new Map([
+  [UNKNOWN_EVENT, 'UNKNOWN'],
+  [START_EVENT_V3, 'START_V3'],
+  [QUERY_EVENT, 'QUERY'],
+  [STOP_EVENT, 'STOP'],
+  [ROTATE_EVENT, 'ROTATE'],
+  [INTVAR_EVENT, 'INTVAR'],
+  [LOAD_EVENT, 'LOAD'],
+  [SLAVE_EVENT, 'SLAVE'],
+  [CREATE_FILE_EVENT, 'CREATE_FILE'],
+  [APPEND_BLOCK_EVENT, 'APPEND_BLOCK'],
+  [EXEC_LOAD_EVENT, 'EXEC_LOAD'],
+  [DELETE_FILE_EVENT, 'DELETE_FILE'],
+  [NEW_LOAD_EVENT, 'NEW_LOAD'],
+  [RAND_EVENT, 'RAND'],
+  [USER_VAR_EVENT, 'USER_VAR'],
+  [FORMAT_DESCRIPTION_EVENT, 'FORMAT_DESCRIPTION'],
+  [XID_EVENT, 'XID'],
+  [BEGIN_LOAD_QUERY_EVENT, 'BEGIN_LOAD_QUERY'],
+  [EXECUTE_LOAD_QUERY_EVENT, 'EXECUTE_LOAD_QUERY'],
+  [TABLE_MAP_EVENT, 'TABLE_MAP'],
+  [PRE_GA_WRITE_ROWS_EVENT, 'PRE_GA_WRITE_ROWS'],
+  [PRE_GA_UPDATE_ROWS_EVENT, 'PRE_GA_UPDATE_ROWS'],
+  [PRE_GA_DELETE_ROWS_EVENT, 'PRE_GA_DELETE_ROWS'],
+  [WRITE_ROWS_EVENT_V1, 'WRITE_ROWS_V1'],
+  [UPDATE_ROWS_EVENT_V1, 'UPDATE_ROWS_V1'],
+  [DELETE_ROWS_EVENT_V1, 'DELETE_ROWS_V1'],
+  [INCIDENT_EVENT, 'INCIDENT'],
+  [HEARTBEAT_LOG_EVENT, 'HEARTBEAT'],
+  [IGNORABLE_LOG_EVENT, 'IGNORABLE'],
+  [ROWS_QUERY_LOG_EVENT, 'ROWS_QUERY'],
+  [WRITE_ROWS_EVENT, 'WRITE_ROWS'],
+  [UPDATE_ROWS_EVENT, 'UPDATE_ROWS'],
+  [DELETE_ROWS_EVENT, 'DELETE_ROWS'],
+  [GTID_LOG_EVENT, 'GTID'],
+  [ANONYMOUS_GTID_LOG_EVENT, 'ANONYMOUS_GTID'],
+  [PREVIOUS_GTIDS_LOG_EVENT, 'PREVIOUS_GTIDS'],
+  [TRANSACTION_CONTEXT_EVENT, 'TRANSACTION_CONTEXT'],
+  [VIEW_CHANGE_EVENT, 'VIEW_CHANGE'],
+  [XA_PREPARE_LOG_EVENT, 'XA_PREPARE'],
+  [PARTIAL_UPDATE_ROWS_EVENT, 'PARTIAL_UPDATE_ROWS'],
+  [TRANSACTION_PAYLOAD_EVENT, 'TRANSACTION_PAYLOAD'],
+  [HEARTBEAT_LOG_EVENT_V2, 'HEARTBEAT_V2'],
+  [GTID_TAGGED_LOG_EVENT, 'GTID_TAGGED'],
+  [ANNOTATE_ROWS_EVENT, 'MARIADB_ANNOTATE_ROWS'],
+  [BINLOG_CHECKPOINT_EVENT, 'MARIADB_BINLOG_CHECKPOINT'],
+  [GTID_EVENT, 'MARIADB_GTID'],
+  [GTID_LIST_EVENT, 'MARIADB_GTID_LIST'],
+  [START_ENCRYPTION_EVENT, 'MARIADB_START_ENCRYPTION'],
+  [QUERY_COMPRESSED_EVENT, 'MARIADB_QUERY_COMPRESSED'],
+  [WRITE_ROWS_COMPRESSED_EVENT_V1, 'MARIADB_WRITE_ROWS_COMPRESSED_V1'],
+  [UPDATE_ROWS_COMPRESSED_EVENT_V1, 'MARIADB_UPDATE_ROWS_COMPRESSED_V1'],
+  [DELETE_ROWS_COMPRESSED_EVENT_V1, 'MARIADB_DELETE_ROWS_COMPRESSED_V1'],
+  [WRITE_ROWS_COMPRESSED_EVENT, 'MARIADB_WRITE_ROWS_COMPRESSED'],
+  [UPDATE_ROWS_COMPRESSED_EVENT, 'MARIADB_UPDATE_ROWS_COMPRESSED'],
+  [DELETE_ROWS_COMPRESSED_EVENT, 'MARIADB_DELETE_ROWS_COMPRESSED'],
+]);
+
+/** The printed name of an event type code; codes no server defines give `UNKNOWN_<n>`. */
+export function eventTypeName(type: number): string {
+  return NAMES.get(type) ?? `UNKNOWN_${type}`;
+}
+
+/** Every known code with its name, ascending (for tests and documentation). */
+export function knownEventTypes(): ReadonlyArray<readonly [number, string]> {
+  return [...NAMES.entries()].sort((a, b) => a[0] - b[0]);
+}

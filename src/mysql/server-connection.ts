@@ -1,0 +1,408 @@
+// One client connection on the server side: greeting, authentication, then a loop that reads one
+// command at a time and hands it to a CommandHandler. Replies go out through the write helpers,
+// each reply framed into one Buffer for one socket write. The connection never throws on a dead
+// socket: writes to it return false, and 'close' is emitted exactly once whatever killed it.
+
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import {
+  CLIENT_DEPRECATE_EOF,
+  CLIENT_PROTOCOL_41,
+  UNSUPPORTED_SERVER_CAPABILITIES,
+  hasCapability,
+  negotiateCapabilities,
+} from './capability-flags.js';
+import { COM_INIT_DB, COM_PING, COM_QUERY, COM_QUIT } from './command-codes.js';
+import { encodingForCollation } from './column-types.js';
+import { ER_UNKNOWN_COM_ERROR, ER_UNKNOWN_ERROR, errorMessage, sqlStateFor } from './error-codes.js';
+import { type AuthPluginName, type ServerFlavor, flavorDefaults } from './flavor.js';
+import { decodeHandshakeResponse41, encodeHandshakeV10, generateScramble } from './handshake.js';
+import type { CommandHandler, CommandHandlerFactory } from './command-handler.js';
+import { type FramedPayload, PacketWriter } from './packet-framer.js';
+import { PayloadInbox } from './payload-inbox.js';
+import { MysqlProtocolError } from './protocol-error.js';
+import { type ColumnDefinition, type ResultSetOptions, type ResultValue, encodeResultSet } from './result-set.js';
+import { type OkOptions, encodeEof, encodeErr, encodeOk } from './response-packets.js';
+import { type Authenticate, type AuthChannel, type UserCredentials, authenticateClient } from './server-auth.js';
+import { DEFAULT_SERVER_STATUS } from './server-status.js';
+
+export interface ServerConnectionOptions {
+  /** The thread id clients see (and send in KILL); allocated by the server. */
+  connectionId: number;
+  authenticate: Authenticate;
+  /** A handler, or a factory called once per authenticated connection (per-session state). */
+  handler: CommandHandler | CommandHandlerFactory;
+  flavor?: ServerFlavor;
+  serverVersion?: string;
+  /** Plugin advertised in the greeting and used for accounts that do not name one. */
+  authPlugin?: AuthPluginName;
+  /** Capability flags to advertise; flags this library cannot honour are removed. */
+  capabilities?: number;
+  /** Server default collation id for the greeting. */
+  charset?: number;
+  /** Largest payload accepted from the client (max_allowed_packet); default 1 GiB. */
+  maxPacketSize?: number;
+  /** Time allowed from connect to successful authentication (connect_timeout); default 10 s. */
+  handshakeTimeoutMs?: number;
+}
+
+export type ConnectionState = 'handshake' | 'command' | 'closed';
+
+export interface ServerConnectionEvents {
+  authenticated: [user: string];
+  close: [];
+  /** A handler threw or rejected; the client got ER_UNKNOWN_ERROR if nothing was sent yet. */
+  handlerError: [error: unknown];
+  /** The client broke the protocol (bad handshake, oversized or out-of-order packets). */
+  protocolError: [error: MysqlProtocolError];
+}
+
+// Payloads at least this big are written as header + view (no copy), under cork().
+const ZERO_COPY_THRESHOLD = 64 * 1024;
+// After close(), a peer that never closes its side is cut off after this long.
+const CLOSE_GRACE_MS = 5000;
+
+function clientHost(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly flavor: ServerFlavor;
+  readonly serverVersion: string;
+  readonly serverCapabilities: number;
+  readonly serverAuthPlugin: AuthPluginName;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+
+  #options: ServerConnectionOptions;
+  #inbox: PayloadInbox;
+  #writer = new PacketWriter(0);
+  #scramble = generateScramble();
+  #charsetId: number;
+  #state: ConnectionState = 'handshake';
+  #handler: CommandHandler | null = null;
+  #user: string | null = null;
+  #database: string | null = null;
+  #authPlugin: AuthPluginName | null = null;
+  #clientCapabilities = 0;
+  #capabilities = 0;
+  #clientCharset = 0;
+  #connectAttributes: Readonly<Record<string, string>> = {};
+  #responded = false;
+  #handshakeTimer: NodeJS.Timeout | null = null;
+  #lastError: Error | null = null;
+
+  constructor(socket: Socket, options: ServerConnectionOptions) {
+    super();
+    const defaults = flavorDefaults(options.flavor ?? 'mariadb');
+    this.socket = socket;
+    this.#options = options;
+    this.id = options.connectionId >>> 0;
+    this.flavor = options.flavor ?? 'mariadb';
+    this.serverVersion = options.serverVersion ?? defaults.serverVersion;
+    this.serverCapabilities = ((options.capabilities ?? defaults.capabilities) & ~UNSUPPORTED_SERVER_CAPABILITIES) >>> 0;
+    this.serverAuthPlugin = options.authPlugin ?? defaults.authPlugin;
+    this.#charsetId = options.charset ?? defaults.charset;
+    this.remoteAddress = clientHost(socket.remoteAddress);
+    this.remotePort = socket.remotePort ?? 0;
+    this.#inbox = new PayloadInbox(socket, { maxPayloadLength: options.maxPacketSize });
+
+    // Replies are one write each; Nagle would hold them back waiting for the client's ACK.
+    socket.setNoDelay(true);
+    // MySQL clients never half-close: FIN means gone (a replica's STOP SLAVE sends nothing else).
+    socket.on('end', () => socket.destroy());
+    socket.on('error', (err) => {
+      this.#lastError = err;
+    });
+    socket.on('close', () => this.#onClosed());
+    if (socket.destroyed) {
+      process.nextTick(() => this.#onClosed());
+      return;
+    }
+    const timeout = options.handshakeTimeoutMs ?? 10_000;
+    this.#handshakeTimer = setTimeout(() => {
+      if (this.#state === 'handshake') this.destroy();
+    }, timeout);
+    this.#handshakeTimer.unref();
+    void this.#run();
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /** The authenticated user, null before authentication. */
+  get user(): string | null {
+    return this.#user;
+  }
+
+  /** The default database from the handshake or the last COM_INIT_DB. */
+  get database(): string | null {
+    return this.#database;
+  }
+
+  get authPlugin(): AuthPluginName | null {
+    return this.#authPlugin;
+  }
+
+  /** Flags as the client sent them. */
+  get clientCapabilities(): number {
+    return this.#clientCapabilities;
+  }
+
+  /** Flags in effect: offered by us and asked for by the client. */
+  get capabilities(): number {
+    return this.#capabilities;
+  }
+
+  get clientCharset(): number {
+    return this.#clientCharset;
+  }
+
+  get connectAttributes(): Readonly<Record<string, string>> {
+    return this.#connectAttributes;
+  }
+
+  /** Result sets end with OK(0xfe) instead of EOF packets. */
+  get deprecateEof(): boolean {
+    return hasCapability(this.#capabilities, CLIENT_DEPRECATE_EOF);
+  }
+
+  /** The sequence id the next packet we write will carry. */
+  get sequenceId(): number {
+    return this.#writer.sequenceId;
+  }
+
+  /** The last socket error seen, if any (the connection is closed after one). */
+  get lastError(): Error | null {
+    return this.#lastError;
+  }
+
+  /** False once the socket cannot take writes any more. */
+  get writable(): boolean {
+    return this.#state !== 'closed' && !this.socket.destroyed && !this.socket.writableEnded;
+  }
+
+  sendOk(options: OkOptions = {}): boolean {
+    return this.writeFrames([encodeOk(options)]);
+  }
+
+  /** ERR with the catalogue's SQLSTATE (HY000 when unknown) and, by default, its message. */
+  sendError(code: number, message: string = errorMessage(code), sqlState: string = sqlStateFor(code)): boolean {
+    const protocol41 = hasCapability(this.#clientCapabilities, CLIENT_PROTOCOL_41);
+    return this.writeFrames([encodeErr(code, sqlState, message, protocol41)]);
+  }
+
+  sendEof(warnings = 0, statusFlags: number = DEFAULT_SERVER_STATUS): boolean {
+    return this.writeFrames([encodeEof(warnings, statusFlags)]);
+  }
+
+  /** A whole text result set in one socket write, ended the way the client negotiated. */
+  sendResultSet(
+    columns: readonly ColumnDefinition[],
+    rows: Iterable<readonly ResultValue[]>,
+    options: Omit<ResultSetOptions, 'deprecateEof'> = {},
+  ): boolean {
+    return this.writeFrames(encodeResultSet(columns, rows, { ...options, deprecateEof: this.deprecateEof }));
+  }
+
+  /** One raw payload with the next sequence id(s); payloads ≥ 16 MiB are split. Returns false
+   *  when the socket buffer is full (await waitForDrain()) or the socket is gone. */
+  writePayload(payload: Buffer): boolean {
+    return this.writeFrames([payload]);
+  }
+
+  /** Several payloads framed with consecutive sequence ids and written at once. */
+  writeFrames(payloads: readonly Buffer[]): boolean {
+    this.#responded = true;
+    if (!this.writable) return false;
+    let total = 0;
+    for (const p of payloads) total += p.length;
+    if (total < ZERO_COPY_THRESHOLD) return this.socket.write(this.#writer.frameAll(payloads));
+    const parts: Buffer[] = [];
+    for (const p of payloads) parts.push(...this.#writer.frameParts(p));
+    this.socket.cork();
+    let ok = true;
+    for (const part of parts) ok = this.socket.write(part);
+    this.socket.uncork();
+    return ok;
+  }
+
+  /** Resolves once the socket buffer drained, or at once if it is not full or closed. */
+  waitForDrain(): Promise<void> {
+    if (!this.writable || !this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.on('close', done);
+    });
+  }
+
+  /** Ends the connection after pending writes are flushed; no further command is read. */
+  close(): void {
+    this.#inbox.stop();
+    if (!this.writable) return;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Drops the connection at once (KILL, fatal errors). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      this.#writeRaw(
+        this.#writer.frame(
+          encodeHandshakeV10({
+            serverVersion: this.serverVersion,
+            connectionId: this.id,
+            scramble: this.#scramble,
+            capabilities: this.serverCapabilities,
+            charset: this.#charsetId,
+            statusFlags: DEFAULT_SERVER_STATUS,
+            authPluginName: this.serverAuthPlugin,
+          }),
+        ),
+      );
+      if (!(await this.#authenticate())) return;
+      for (;;) {
+        const framed = await this.#inbox.next();
+        if (framed === null) return;
+        await this.#dispatch(framed);
+      }
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  async #authenticate(): Promise<boolean> {
+    const first = await this.#inbox.next();
+    if (first === null) return false;
+    this.#writer.sequenceId = first.lastSequenceId + 1;
+    if (first.payload.length >= 4) this.#clientCapabilities = first.payload.readUInt32LE(0);
+    const response = decodeHandshakeResponse41(first.payload);
+    this.#capabilities = negotiateCapabilities(this.serverCapabilities, response.capabilities);
+    this.#clientCharset = response.charset;
+    this.#connectAttributes = response.connectAttributes;
+    this.#database = response.database;
+    let credentials: UserCredentials | null = null;
+    try {
+      credentials = await this.#options.authenticate(response.user, {
+        connectionId: this.id,
+        remoteAddress: this.remoteAddress,
+        database: response.database,
+        connectAttributes: response.connectAttributes,
+      });
+    } catch (err) {
+      this.emit('handlerError', err);
+    }
+    const channel: AuthChannel = {
+      write: (payload) => this.#writeRaw(this.#writer.frame(payload)),
+      read: async () => {
+        const next = await this.#inbox.next();
+        if (next === null) return null;
+        this.#writer.sequenceId = next.lastSequenceId + 1;
+        return next.payload;
+      },
+    };
+    const outcome = await authenticateClient({
+      channel,
+      response,
+      scramble: this.#scramble,
+      serverPlugin: this.serverAuthPlugin,
+      credentials,
+      host: this.remoteAddress,
+    });
+    if (outcome.status === 'closed') return false;
+    if (outcome.status === 'denied') {
+      this.sendError(outcome.errno, outcome.message);
+      this.close();
+      return false;
+    }
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    const h = this.#options.handler;
+    this.#handler = typeof h === 'function' ? h(this) : h;
+    this.#user = response.user;
+    this.#authPlugin = outcome.plugin;
+    this.#state = 'command';
+    this.sendOk();
+    this.emit('authenticated', response.user);
+    return true;
+  }
+
+  async #dispatch(framed: FramedPayload): Promise<void> {
+    const { payload } = framed;
+    // Every command starts a new exchange: the reply continues the client's sequence.
+    this.#writer.sequenceId = framed.lastSequenceId + 1;
+    this.#responded = false;
+    const command = payload.length > 0 ? payload[0]! : -1;
+    const encoding = encodingForCollation(this.#clientCharset);
+    switch (command) {
+      case COM_QUIT:
+        this.close();
+        return;
+      case COM_PING:
+        this.sendOk();
+        return;
+      case COM_INIT_DB:
+        this.#database = payload.toString(encoding, 1);
+        this.sendOk();
+        return;
+    }
+    const handler = this.#handler!;
+    try {
+      if (command === COM_QUERY) {
+        await handler.onQuery(payload.toString(encoding, 1), this);
+        if (!this.#responded && !this.closed) {
+          this.sendError(ER_UNKNOWN_ERROR, 'binrelay: the query handler sent no reply');
+        }
+        return;
+      }
+      const handled = handler.onCommand ? await handler.onCommand(command, payload, this) : false;
+      if (!handled && !this.#responded) this.sendError(ER_UNKNOWN_COM_ERROR);
+    } catch (err) {
+      this.emit('handlerError', err);
+      // Half a reply cannot be finished safely: drop the connection instead.
+      if (this.#responded) this.destroy();
+      else this.sendError(ER_UNKNOWN_ERROR, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  #writeRaw(frames: Buffer): boolean {
+    if (!this.writable) return false;
+    return this.socket.write(frames);
+  }
+
+  #fail(err: unknown): void {
+    if (err instanceof MysqlProtocolError) {
+      this.emit('protocolError', err);
+      if (err.errno !== undefined) this.sendError(err.errno);
+      this.close();
+      return;
+    }
+    this.emit('handlerError', err);
+    this.destroy();
+  }
+
+  #onClosed(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.#inbox.stop();
+    this.emit('close');
+  }
+}
