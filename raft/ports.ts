@@ -2,7 +2,7 @@
 // simulator (test/sim) runs the real driver against simulated ones, and production wires
 // the real clock, raft/transport.ts and storage/raft-store.ts.
 import type { LogStorage } from './core/log-storage.js';
-import type { Entry, HardState, Message, NodeId, SnapshotMeta } from './core/types.js';
+import type { ConfState, Entry, HardState, Message, NodeId, SnapshotMeta } from './core/types.js';
 
 export interface Clock {
   nowMs(): number;
@@ -28,6 +28,11 @@ export interface PersistBatch {
   readonly entries: readonly Entry[];
   readonly hardState: HardState | null;
   readonly snapshot: SnapshotMeta | null;
+  /** Membership after the conf changes applied so far. Persist it in the same batch as the
+   *  applied index that covers those changes (the relay stages that index), so a restart
+   *  never sees one without the other. Omitted or null: unchanged. Installing `snapshot`
+   *  also records snapshot.confState unless this field is set. */
+  readonly confState?: ConfState | null;
   readonly sync: boolean;
 }
 

@@ -7,6 +7,12 @@
 //   5. call `advance(ready)`.
 import type { Entry, HardState, Message, ReadState, SnapshotMeta, SoftState } from './types.js';
 
+/** A log range the driver must load into the storage cache: [lo, hi). */
+export interface FetchRange {
+  readonly lo: number;
+  readonly hi: number;
+}
+
 export interface Ready {
   /** Set when leader or role changed since the last Ready. Not persisted. */
   readonly softState: SoftState | null;
@@ -23,6 +29,9 @@ export interface Ready {
   /** Messages that must wait until the persist step is durable. */
   readonly messagesAfterPersist: readonly Message[];
   readonly readStates: readonly ReadState[];
-  /** True when the batch must be fsync'd (new entries, term or vote changed). */
+  /** True when the batch must be fsync'd (new entries, a snapshot, term or vote changed). */
   readonly mustSync: boolean;
+  /** Log ranges the core could not read (LogTemporarilyUnavailableError): load them into the
+   *  storage cache, then call RawNode.onEntriesFetched(). Absent when there is nothing to fetch. */
+  readonly entriesToFetch?: readonly FetchRange[];
 }

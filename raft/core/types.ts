@@ -80,6 +80,7 @@ export type MessageType =
  *  fields a type does not use are 0 / empty. */
 export interface Message {
   readonly type: MessageType;
+  /** The sender; for transferLeader, the transferee (as in etcd), kept when forwarded. */
   readonly from: NodeId;
   readonly to: NodeId;
   readonly term: number;

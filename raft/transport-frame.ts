@@ -1,0 +1,115 @@
+// Framing of the raft peer protocol (see raft/README.md, "Transport").
+//
+//   frame = length u32 · crc32 u32 · body            length = bytes of body
+//   body  = kind u8 · payload
+//
+// The CRC32 covers the body; a mismatch, an unknown kind or a length over the limit is a
+// protocol violation and the connection is dropped. The decoder copies each body into its own
+// buffer, so decoded messages never pin the socket's read chunks.
+import { crc32 } from 'node:zlib';
+
+export const FrameKind = {
+  /** server → client at accept: protocol version, 32-byte nonce */
+  challenge: 1,
+  /** client → server: version, lane, from, to, cluster id, HMAC over the nonce */
+  hello: 2,
+  /** server → client: the hello was accepted; messages may flow */
+  welcome: 3,
+  /** server → client: the hello was refused (reason code, text); the server then closes */
+  refuse: 4,
+  /** client → server: one codec-encoded raft Message */
+  message: 5,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+const KINDS = new Set<number>(Object.values(FrameKind));
+export const FRAME_HEADER_BYTES = 8;
+
+export interface Frame {
+  readonly kind: FrameKind;
+  readonly payload: Buffer;
+}
+
+export class FrameError extends Error {
+  readonly code = 'ERR_TRANSPORT_BAD_FRAME';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+/** The 8-byte header for a body of `kind` + `payload`, with the CRC32 over both. Writing the
+ *  header, then the kind byte, then the payload avoids copying a large payload. */
+export function frameHeader(kind: FrameKind, payload: Uint8Array): Buffer {
+  const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 1);
+  head.writeUInt32BE(1 + payload.length, 0);
+  head[8] = kind;
+  head.writeUInt32BE(crc32(payload, crc32(head.subarray(8, 9))), 4);
+  return head;
+}
+
+/** A whole frame in one buffer (small frames: handshake). */
+export function encodeFrame(kind: FrameKind, payload: Uint8Array): Buffer {
+  return Buffer.concat([frameHeader(kind, payload), payload]);
+}
+
+/**
+ * Incremental frame parser: feed socket chunks, get whole frames. `maxBodyBytes` bounds what a
+ * peer can make us buffer (small before the handshake completes, large after).
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  constructor(public maxBodyBytes: number) {}
+
+  /** Adds a chunk and returns every frame now complete. Throws FrameError on a bad frame. */
+  push(chunk: Buffer): Frame[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const frames: Frame[] = [];
+    for (;;) {
+      if (this.buffered < FRAME_HEADER_BYTES) break;
+      const header = this.peek(FRAME_HEADER_BYTES);
+      const length = header.readUInt32BE(0);
+      if (length < 1 || length > this.maxBodyBytes) throw new FrameError(`frame length ${length} outside [1, ${this.maxBodyBytes}]`);
+      if (this.buffered < FRAME_HEADER_BYTES + length) break;
+      this.take(FRAME_HEADER_BYTES);
+      const body = this.take(length);
+      if (crc32(body) !== header.readUInt32BE(4)) throw new FrameError('frame checksum mismatch');
+      const kind = body[0]!;
+      if (!KINDS.has(kind)) throw new FrameError(`unknown frame kind ${kind}`);
+      frames.push({ kind: kind as FrameKind, payload: body.subarray(1) });
+    }
+    return frames;
+  }
+
+  /** The first n buffered bytes, copied (n is small: the header). */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length >= n) return first.subarray(0, n);
+    return Buffer.concat(this.chunks, n);
+  }
+
+  /** Removes and returns the first n buffered bytes as a fresh buffer. */
+  private take(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const want = n - filled;
+      if (chunk.length <= want) {
+        chunk.copy(out, filled);
+        filled += chunk.length;
+        this.chunks.shift();
+      } else {
+        chunk.copy(out, filled, 0, want);
+        this.chunks[0] = chunk.subarray(want);
+        filled += want;
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}

@@ -1,0 +1,269 @@
+// One outbound TCP connection to one peer, with its bounded send queue.
+//
+//   idle ──send──► connecting ──welcome──► open ──error/close──► backoff ──timer──► idle
+//                      │ refuse/error/timeout                        ▲
+//                      └─────────────────────────────────────────────┘
+//
+// - Connects lazily (on the first message) and reconnects with exponential backoff and jitter.
+// - The queue is bounded by count and bytes. A message that does not fit is dropped (never
+//   blocking the caller) and the peer is reported unreachable once per run of drops; raft
+//   retries appends and heartbeats on its own. A failed connection drops its queue the same way.
+// - Writes respect back-pressure: once the socket buffer is over its high-water mark the lane
+//   waits for 'drain'; a drain that does not come within stallTimeoutMs kills the connection.
+import { connect, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { encodeMessage } from './codec.js';
+import type { Message, NodeId } from './core/types.js';
+import { FrameDecoder, FrameKind, encodeFrame, frameHeader, type Frame } from './transport-frame.js';
+import {
+  decodeChallenge, decodeRefuse, encodeHello, Lane, laneName, PROTOCOL_VERSION, refuseReasonName,
+} from './transport-handshake.js';
+
+export interface LaneOptions {
+  readonly self: NodeId;
+  readonly peer: NodeId;
+  readonly lane: Lane;
+  readonly host: string;
+  readonly port: number;
+  readonly clusterId: string;
+  readonly key: Buffer;
+  readonly queueBytesMax: number;
+  readonly queueCountMax: number;
+  readonly backoffMsMin: number;
+  readonly backoffMsMax: number;
+  readonly handshakeTimeoutMs: number;
+  readonly stallTimeoutMs: number;
+  readonly log: Logger;
+  readonly onUnreachable: () => void;
+}
+
+export type LaneState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
+
+export interface LaneStats {
+  readonly state: LaneState;
+  readonly queuedBytes: number;
+  readonly queuedCount: number;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly connects: number;
+}
+
+interface Queued {
+  readonly message: Message;
+  readonly size: number;
+}
+
+export class OutboundLane {
+  private state: LaneState = 'idle';
+  private socket: Socket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private attempt = 0;
+  private queue: Queued[] = [];
+  private head = 0;
+  private bytes = 0;
+  private pumping = false;
+  private dropping = false;
+  private sent = 0;
+  private dropped = 0;
+  private connects = 0;
+
+  constructor(private readonly o: LaneOptions) {}
+
+  private get count(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Queues a message of encoded `size` bytes; false (and counted) when it was dropped. */
+  enqueue(message: Message, size: number): boolean {
+    if (this.state === 'closed') return false;
+    if (this.count > 0 && (this.count >= this.o.queueCountMax || this.bytes + size > this.o.queueBytesMax)) {
+      this.noteDrop(1);
+      return false;
+    }
+    this.queue.push({ message, size });
+    this.bytes += size;
+    this.dropping = false;
+    if (this.state === 'idle') this.connect();
+    else if (this.state === 'open') void this.pump();
+    return true;
+  }
+
+  close(): void {
+    this.state = 'closed';
+    this.clearTimer();
+    this.socket?.destroy();
+    this.socket = null;
+    this.clearQueue();
+  }
+
+  stats(): LaneStats {
+    return {
+      state: this.state, queuedBytes: this.bytes, queuedCount: this.count,
+      sent: this.sent, dropped: this.dropped, connects: this.connects,
+    };
+  }
+
+  private logFields(): Record<string, unknown> {
+    return { peer: this.o.peer, lane: laneName(this.o.lane) };
+  }
+
+  private noteDrop(n: number): void {
+    this.dropped += n;
+    if (this.dropping) return;
+    this.dropping = true;
+    this.o.log.warn({ event: 'transport.queue.full', ...this.logFields(), queuedBytes: this.bytes, queuedCount: this.count }, 'peer send queue full: dropping');
+    this.o.onUnreachable();
+  }
+
+  private connect(): void {
+    this.state = 'connecting';
+    this.attempt++;
+    const socket = connect({ host: this.o.host, port: this.o.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    const decoder = new FrameDecoder(4096);
+    this.timer = setTimeout(() => this.fail(socket, 'handshake timeout'), this.o.handshakeTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.fail(socket, (err as Error).message);
+        return;
+      }
+      for (const f of frames) this.onFrame(socket, f);
+    });
+    socket.on('error', (err) => this.fail(socket, err.message));
+    socket.on('close', () => this.fail(socket, 'connection closed'));
+  }
+
+  private onFrame(socket: Socket, f: Frame): void {
+    if (this.socket !== socket) return;
+    if (this.state === 'connecting' && f.kind === FrameKind.challenge) {
+      let nonce: Uint8Array;
+      try {
+        const c = decodeChallenge(f.payload);
+        if (c.version !== PROTOCOL_VERSION) throw new Error(`peer speaks protocol version ${c.version}`);
+        nonce = c.nonce;
+      } catch (err) {
+        this.fail(socket, (err as Error).message);
+        return;
+      }
+      const hello = encodeHello(this.o.key, nonce, this.o.lane, this.o.self, this.o.peer, this.o.clusterId);
+      socket.write(encodeFrame(FrameKind.hello, hello));
+    } else if (this.state === 'connecting' && f.kind === FrameKind.welcome) {
+      this.clearTimer();
+      this.state = 'open';
+      this.attempt = 0;
+      this.connects++;
+      this.o.log.info({ event: 'transport.peer.connected', ...this.logFields() }, 'connected to peer');
+      void this.pump();
+    } else if (f.kind === FrameKind.refuse) {
+      const { reason, text } = decodeRefuse(f.payload);
+      this.o.log.error({ event: 'transport.peer.refused', ...this.logFields(), reason: refuseReasonName(reason), detail: text }, 'peer refused our hello');
+      this.fail(socket, `refused: ${refuseReasonName(reason)}`);
+    } else {
+      this.fail(socket, `unexpected frame kind ${f.kind} while ${this.state}`);
+    }
+  }
+
+  /** Tears the connection down, drops the queue, reports the peer unreachable, backs off. */
+  private fail(socket: Socket, reason: string): void {
+    if (this.socket !== socket || this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.clearTimer();
+    socket.destroy();
+    this.socket = null;
+    const dropped = this.count;
+    this.dropped += dropped;
+    this.clearQueue();
+    const base = Math.min(this.o.backoffMsMax, this.o.backoffMsMin * 2 ** Math.min(this.attempt, 20));
+    const delayMs = Math.round(base / 2 + (Math.random() * base) / 2);
+    const fields = { ...this.logFields(), attempt: this.attempt, delayMs, reason, dropped };
+    if (wasOpen) this.o.log.warn({ event: 'transport.peer.disconnected', ...fields }, 'peer connection lost');
+    else if (this.attempt === 1) this.o.log.warn({ event: 'transport.peer.connect_failed', ...fields }, 'cannot connect to peer');
+    else this.o.log.debug({ event: 'transport.peer.connect_failed', ...fields }, 'cannot connect to peer');
+    this.o.onUnreachable();
+    this.state = 'backoff';
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.state = 'idle';
+      if (this.count > 0) this.connect();
+    }, delayMs);
+  }
+
+  /** Writes queued messages while the socket accepts them; waits for 'drain' when it does not. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.state === 'open' && this.count > 0) {
+        const socket = this.socket!;
+        socket.cork();
+        while (this.count > 0 && !socket.writableNeedDrain) this.writeOne(socket, this.shift());
+        socket.uncork();
+        if (socket.writableNeedDrain && !(await this.drained(socket))) return;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private writeOne(socket: Socket, q: Queued): void {
+    let body: Buffer;
+    try {
+      body = encodeMessage(q.message);
+    } catch (err) {
+      this.o.log.error({ event: 'transport.message.unencodable', ...this.logFields(), type: q.message.type, err }, 'message cannot be encoded: dropped');
+      this.dropped++;
+      return;
+    }
+    socket.write(frameHeader(FrameKind.message, body));
+    socket.write(body);
+    this.sent++;
+  }
+
+  /** True once 'drain' fires; false when the socket closed or stalled (the lane failed). */
+  private drained(socket: Socket): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(stall);
+        socket.off('drain', onDrain);
+        socket.off('close', onClose);
+        resolve(ok && this.socket === socket);
+      };
+      const onDrain = (): void => done(true);
+      const onClose = (): void => done(false);
+      const stall = setTimeout(() => {
+        done(false);
+        this.fail(socket, `write stalled for ${this.o.stallTimeoutMs} ms`);
+      }, this.o.stallTimeoutMs);
+      socket.on('drain', onDrain);
+      socket.on('close', onClose);
+    });
+  }
+
+  private shift(): Queued {
+    const q = this.queue[this.head]!;
+    this.queue[this.head] = undefined as unknown as Queued;
+    this.head++;
+    this.bytes -= q.size;
+    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return q;
+  }
+
+  private clearQueue(): void {
+    this.queue = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

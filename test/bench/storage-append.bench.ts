@@ -1,0 +1,173 @@
+// Synced append rate: the disk's own (append + fdatasync/fsync on a plain file) beside our
+// RaftStore.persist({sync: true}) for the same record sizes, one run, printed side by side.
+// Then open() time on a large log against a full scan (why open() never scans).
+//
+//   node --import tsx test/bench/storage-append.bench.ts        (or dist/test/bench/*.bench.js)
+// Env: BENCH_SECONDS (per measurement, default 3), BENCH_OPEN_MB (log size for the open test,
+// default 256; 0 skips it), BENCH_WRITE_BUFFER_MB (LevelDB memtable for our side, default 4),
+// BENCH_DIR (where temp files go, default the OS temp dir: put it on the disk you care about).
+import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Entry } from '../../raft/core/types.js';
+import { openDb } from '../../storage/db.js';
+import { LevelRaftStore } from '../../storage/raft-store.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? '3');
+const OPEN_MB = Number(process.env.BENCH_OPEN_MB ?? '256');
+/** LevelDB memtable size for our side (default: LevelDB's 4 MiB). */
+const WRITE_BUFFER_MB = process.env.BENCH_WRITE_BUFFER_MB === undefined ? undefined : Number(process.env.BENCH_WRITE_BUFFER_MB);
+const dbOptions = WRITE_BUFFER_MB === undefined ? {} : { writeBufferSize: WRITE_BUFFER_MB * 1024 * 1024 };
+const root = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'binrelay-bench-'));
+
+interface Result {
+  readonly records: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly latUs: number[];
+}
+
+const rate = (r: Result): number => r.records / r.seconds;
+const mbs = (r: Result): number => r.bytes / r.seconds / 1e6;
+function pct(r: Result, p: number): number {
+  const s = [...r.latUs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const cell = (r: Result, unit: string): string =>
+  `${fmt(rate(r))} ${unit}/s ${mbs(r).toFixed(1)} MB/s p50 ${fmt(pct(r, 50))} µs p99 ${fmt(pct(r, 99))} µs`;
+
+/** Accumulates records, bytes, time and per-record latency over several slices. */
+class Meter {
+  records = 0;
+  bytes = 0;
+  ms = 0;
+  readonly latUs: number[] = [];
+  result(): Result {
+    return { records: this.records, bytes: this.bytes, seconds: this.ms / 1000, latUs: this.latUs };
+  }
+}
+
+/** The peer: append `size` bytes to a plain file and make it durable, for `ms`. */
+function diskSlice(fd: number, buf: Buffer, sync: (fd: number) => void, ms: number, m: Meter): void {
+  const start = performance.now();
+  const end = start + ms;
+  let t = start;
+  while (t < end) {
+    writeSync(fd, buf);
+    sync(fd);
+    const now = performance.now();
+    m.latUs.push((now - t) * 1000);
+    m.records++;
+    m.bytes += buf.length;
+    t = now;
+  }
+  m.ms += t - start;
+}
+
+function entriesOf(first: number, count: number, size: number, payload: Buffer): Entry[] {
+  const out: Entry[] = [];
+  for (let k = 0; k < count; k++) out.push({ index: first + k, term: 1, type: 'normal', data: payload.subarray(0, size) });
+  return out;
+}
+
+function payloadOf(size: number): Buffer {
+  const payload = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) payload[i] = (i * 2654435761) >>> 24; // incompressible-ish
+  return payload;
+}
+
+/** Ours: one synced persist (entries + hard state, as a Ready) after another, for `ms`. */
+async function storeSlice(store: LevelRaftStore, payload: Buffer, perBatch: number, ms: number, m: Meter): Promise<void> {
+  const start = performance.now();
+  const end = start + ms;
+  let t = start;
+  while (t < end) {
+    const first = store.lastIndex() + 1;
+    await store.persist({
+      entries: entriesOf(first, perBatch, payload.length, payload),
+      hardState: { term: 1, vote: 1, commit: first + perBatch - 1 }, snapshot: null, sync: true,
+    });
+    const now = performance.now();
+    m.latUs.push((now - t) * 1000);
+    m.records += perBatch;
+    m.bytes += perBatch * payload.length;
+    t = now;
+  }
+  m.ms += t - start;
+}
+
+/** Measures the peer and ours in alternating 500 ms slices, so load changes on a shared
+ *  machine hit both sides alike. */
+async function compare(size: number, perBatch: number, sync: (fd: number) => void): Promise<{ disk: Result; ours: Result }> {
+  const path = join(root, `raw-${size}`);
+  const fd = openSync(path, 'w');
+  const dir = join(root, `store-${size}-${perBatch}`);
+  const db = await openDb(dir, dbOptions);
+  const store = await LevelRaftStore.open(db);
+  const payload = payloadOf(size);
+  const disk = new Meter();
+  const ours = new Meter();
+  const slices = Math.max(1, Math.round((SECONDS * 1000) / 500));
+  for (let k = 0; k < slices; k++) {
+    diskSlice(fd, payload, sync, 500, disk);
+    await storeSlice(store, payload, perBatch, 500, ours);
+  }
+  closeSync(fd);
+  rmSync(path);
+  await store.close();
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { disk: disk.result(), ours: ours.result() };
+}
+
+async function openTime(totalMb: number): Promise<void> {
+  const dir = join(root, 'open');
+  const size = 64 * 1024;
+  const count = Math.ceil((totalMb * 1024 * 1024) / size);
+  let db = await openDb(dir);
+  let store = await LevelRaftStore.open(db);
+  const payload = payloadOf(size);
+  let term = 1;
+  const fillStart = performance.now();
+  for (let next = 1; next <= count; next += 64) {
+    if (next % 4096 === 1) term++; // some term runs, as after leader changes
+    const n = Math.min(64, count - next + 1);
+    const entries: Entry[] = entriesOf(next, n, size, payload).map((e) => ({ ...e, term }));
+    await store.persist({ entries, hardState: null, snapshot: null, sync: false });
+  }
+  const fillS = (performance.now() - fillStart) / 1000;
+  await store.close();
+  await db.close();
+  const measure = async (verifyOnOpen: boolean): Promise<number> => {
+    db = await openDb(dir);
+    const t0 = performance.now();
+    store = await LevelRaftStore.open(db, { verifyOnOpen });
+    const ms = performance.now() - t0;
+    await store.close();
+    await db.close();
+    return ms;
+  };
+  const plain = await measure(false);
+  const verify = await measure(true);
+  console.log(`\nopen() of a ${totalMb} MiB log (${fmt(count)} × 64 KiB entries, filled unsynced at ${(totalMb / fillS).toFixed(0)} MiB/s):`);
+  console.log(`  open (reads records + both log ends + warms 8 MiB of tail)  ${fmt(plain)} ms`);
+  console.log(`  open with verifyOnOpen (full scan, CRC of every entry)      ${fmt(verify)} ms  → ~${fmt((verify / totalMb) * 1024)} ms per GiB`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+try {
+  console.log(`synced append, ${SECONDS} s per cell in alternating 500 ms slices, dir ${root}, LevelDB write buffer ${WRITE_BUFFER_MB ?? 4} MiB`);
+  console.log(`${'record'.padEnd(8)} | ${'disk: append + fdatasync (the peer)'.padEnd(52)} | ${'ours: RaftStore.persist({sync}), 1 entry/batch'.padEnd(58)} | ratio`);
+  for (const size of [1024, 64 * 1024]) {
+    const { disk, ours } = await compare(size, 1, fdatasyncSync);
+    const label = `${size / 1024} KiB`.padEnd(8);
+    console.log(`${label} | ${cell(disk, 'rec').padEnd(52)} | ${cell(ours, 'ent').padEnd(58)} | ${(rate(ours) / rate(disk)).toFixed(2)}×`);
+  }
+  const { disk: fsync1k, ours: group } = await compare(1024, 64, fsyncSync);
+  console.log(`\n(reference) 1 KiB append + fsync: ${cell(fsync1k, 'rec')}`);
+  console.log(`(group commit) persist 64 × 1 KiB per synced batch: ${fmt(rate(group))} ent/s ${mbs(group).toFixed(1)} MB/s, batch p50 ${fmt(pct(group, 50))} µs p99 ${fmt(pct(group, 99))} µs`);
+  if (OPEN_MB > 0) await openTime(OPEN_MB);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader } from '../../../raft/transport-frame.js';
+import {
+  decodeHello, encodeHello, helloAuthentic, Lane, newNonce, tokenKey,
+} from '../../../raft/transport-handshake.js';
+
+test('frames split at every byte boundary decode to the same frames', () => {
+  const a = encodeFrame(FrameKind.message, Buffer.from('first payload'));
+  const b = encodeFrame(FrameKind.welcome, Buffer.alloc(0));
+  const c = Buffer.concat([frameHeader(FrameKind.message, Buffer.alloc(300, 9)), Buffer.alloc(300, 9)]);
+  const stream = Buffer.concat([a, b, c]);
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const d = new FrameDecoder(1024);
+    const frames = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))];
+    assert.deepEqual(frames.map((f) => [f.kind, f.payload.length]), [[5, 13], [3, 0], [5, 300]], `cut ${cut}`);
+  }
+  const d = new FrameDecoder(1024);
+  const oneByOne = [...stream].flatMap((byte) => d.push(Buffer.from([byte])));
+  assert.equal(oneByOne.length, 3);
+  assert.equal(oneByOne[0]!.payload.toString(), 'first payload');
+});
+
+test('a corrupted frame body fails its CRC', () => {
+  const f = encodeFrame(FrameKind.message, Buffer.from('payload'));
+  f[f.length - 1] ^= 1;
+  assert.throws(() => new FrameDecoder(1024).push(f), FrameError);
+});
+
+test('a frame longer than the limit is refused before it is buffered', () => {
+  const f = encodeFrame(FrameKind.message, Buffer.alloc(5000));
+  assert.throws(() => new FrameDecoder(4096).push(f.subarray(0, 8)), /outside/);
+});
+
+test('an unknown frame kind is refused', () => {
+  assert.throws(() => new FrameDecoder(1024).push(encodeFrame(99 as FrameKind, Buffer.alloc(1))), /unknown frame kind/);
+});
+
+test('a hello proves the token for this nonce only', () => {
+  const key = tokenKey('token');
+  const nonce = newNonce();
+  const hello = decodeHello(encodeHello(key, nonce, Lane.bulk, 3, 9, 'cluster-a'));
+  assert.deepEqual([hello.lane, hello.from, hello.to, hello.clusterId], [Lane.bulk, 3, 9, 'cluster-a']);
+  assert.equal(helloAuthentic(key, nonce, hello), true);
+  assert.equal(helloAuthentic(tokenKey('other'), nonce, hello), false);
+  assert.equal(helloAuthentic(key, newNonce(), hello), false);
+  assert.equal(helloAuthentic(key, nonce, { ...hello, from: 4 }), false);
+  assert.equal(helloAuthentic(tokenKey(null), nonce, hello), false);
+  assert.deepEqual(tokenKey(null), tokenKey(''));
+});
