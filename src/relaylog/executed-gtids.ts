@@ -14,7 +14,7 @@ export type Flavor = 'mariadb' | 'mysql';
 export class ExecutedGtids {
   private constructor(
     readonly flavor: Flavor | null,
-    private readonly mariadb: MariaDbGtidSet,
+    private mariadb: MariaDbGtidSet,
     private readonly mysql: MysqlGtidSet,
   ) {}
 
@@ -41,6 +41,13 @@ export class ExecutedGtids {
     if (this.flavor === 'mariadb') this.mariadb.update(parseMariaDbGtid(gtid));
     else if (this.flavor === 'mysql') this.mysql.add(parseMysqlGtid(gtid));
     else throw new Error(`GTID ${gtid} before the flavor is known`);
+  }
+
+  /** Adds a whole state (a file's starting GTID_LIST / PREVIOUS_GTIDS) in the flavor's sense. */
+  merge(text: string): void {
+    if (this.flavor === 'mariadb') this.mariadb = this.mariadb.union(MariaDbGtidSet.parse(text));
+    else if (this.flavor === 'mysql') this.mysql.addAll(MysqlGtidSet.parse(text));
+    else throw new Error(`GTID state ${text} before the flavor is known`);
   }
 
   get mariadbSet(): MariaDbGtidSet {

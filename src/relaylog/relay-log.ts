@@ -225,6 +225,10 @@ export class RelayLog extends EventEmitter {
         }
       } else if ((type === GTID_LIST_EVENT || type === PREVIOUS_GTIDS_LOG_EVENT) && event.offset < 4 + 1024 && file.firstPos === 4) {
         file.startGtids = fileStartGtids(event);
+        // What the upstream executed before this file counts as executed here too; before the
+        // relay's first file it is history the relay cannot serve (MySQL's gtid_purged).
+        this.executed.merge(file.startGtids);
+        if (file.seq === this.state.files[0]!.seq) this.state.purged = file.startGtids;
       } else if (type === ROTATE_EVENT) {
         file.rotated = true;
       }

@@ -1,0 +1,128 @@
+// Turns the upstream's dump stream into relay records (src/relaylog/relay-entry.ts): it follows
+// the file and position from the dump's ROTATE events, drops what the upstream made up for the
+// dump (fake ROTATE and GTID_LIST, heartbeats, a FORMAT_DESCRIPTION that is not at its place in
+// the file), skips events the relay already holds, and cuts the bytes into records:
+//   - at transaction boundaries, batching whole transactions up to `batchBytes`;
+//   - inside a transaction larger than `maxRecordBytes`, into pieces without the boundary flag
+//     (the relay log holds them back until the piece that ends the transaction).
+import type { BinlogEvent } from '../binlog/binlog-event.js';
+import { LOG_EVENT_ARTIFICIAL_F } from '../binlog/event-header.js';
+import { FORMAT_DESCRIPTION_EVENT, HEARTBEAT_LOG_EVENT, HEARTBEAT_LOG_EVENT_V2, ROTATE_EVENT } from '../binlog/event-type.js';
+import { parseRotateEvent } from '../binlog/rotate-event.js';
+import { TransactionBoundaryTracker } from '../binlog/transaction-boundary.js';
+import type { BinlogRecord } from '../relaylog/relay-entry.js';
+
+export class SyncerStreamError extends Error {
+  constructor(readonly code: 'SYNCER_GAP' | 'SYNCER_NO_FILE', message: string) {
+    super(message);
+  }
+}
+
+export interface RecordBuilderOptions {
+  /** Whole transactions are batched into one record up to about this many bytes. */
+  batchBytes: number;
+  /** Pieces of a large transaction are at most this many bytes. */
+  maxRecordBytes: number;
+}
+
+export class RecordBuilder {
+  private file: string | null;
+  private nextPos: number;
+  /** File position of buffered[0]'s first byte. */
+  private bufferPos = 0;
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  /** Bytes of the buffer up to the last transaction boundary. */
+  private boundaryBytes = 0;
+  private readonly tracker = new TransactionBoundaryTracker();
+  /** Pieces of the current transaction were emitted without the boundary flag. */
+  private piecesOut = false;
+  /** Timestamp (s) of the last real event, for lag. */
+  lastEventTimestamp = 0;
+
+  constructor(
+    private readonly options: RecordBuilderOptions,
+    private readonly emitRecord: (record: BinlogRecord) => void,
+    start: { file: string | null; pos: number },
+  ) {
+    this.file = start.file;
+    this.nextPos = start.pos;
+  }
+
+  /** Where the next event is expected: the relay's end plus what was handed out since. */
+  get position(): { file: string | null; pos: number } {
+    return { file: this.file, pos: this.nextPos };
+  }
+
+  /** Pieces of an unfinished transaction were handed out (an ABORT is owed if the stream dies). */
+  get owesAbort(): boolean {
+    return this.piecesOut;
+  }
+
+  push(event: BinlogEvent): void {
+    const { type, flags, logPos } = event.header;
+    if (type === HEARTBEAT_LOG_EVENT || type === HEARTBEAT_LOG_EVENT_V2) return;
+    if (type === ROTATE_EVENT && ((flags & LOG_EVENT_ARTIFICIAL_F) !== 0 || logPos === 0)) {
+      const rotate = parseRotateEvent(event);
+      if (rotate.nextFile !== this.file) {
+        this.flushBoundary();
+        if (this.bufferedBytes !== 0) throw new SyncerStreamError('SYNCER_GAP', `file changed to ${rotate.nextFile} inside a transaction`);
+        this.file = rotate.nextFile;
+        this.nextPos = rotate.position;
+        this.bufferPos = rotate.position;
+      }
+      return;
+    }
+    if ((flags & LOG_EVENT_ARTIFICIAL_F) !== 0) return;
+    const start = logPos - event.bytes.length;
+    if (type === FORMAT_DESCRIPTION_EVENT && (logPos === 0 || start !== this.nextPos)) return;
+    if (this.file === null) throw new SyncerStreamError('SYNCER_NO_FILE', 'event before any ROTATE named the file');
+    if (start < this.nextPos) return;
+    if (start > this.nextPos) {
+      throw new SyncerStreamError('SYNCER_GAP', `expected ${this.file}:${this.nextPos}, got an event at ${start}`);
+    }
+    if (this.bufferedBytes === 0) this.bufferPos = start;
+    this.buffered.push(Buffer.from(event.bytes));
+    this.bufferedBytes += event.bytes.length;
+    this.nextPos = logPos;
+    if (event.header.timestamp !== 0) this.lastEventTimestamp = event.header.timestamp;
+    this.tracker.feed(event);
+    if (!this.tracker.inTransaction) {
+      this.boundaryBytes = this.bufferedBytes;
+      if (this.bufferedBytes >= this.options.batchBytes) this.flushBoundary();
+    } else if (this.bufferedBytes - this.boundaryBytes > this.options.maxRecordBytes) {
+      this.flushBoundary();
+      this.emitPieces();
+    }
+  }
+
+  /** Hands out everything up to the last transaction boundary as one record. */
+  flushBoundary(): void {
+    if (this.boundaryBytes === 0) return;
+    const all = Buffer.concat(this.buffered, this.bufferedBytes);
+    this.emitRecord({ kind: 'binlog', file: this.file!, pos: this.bufferPos, endsAtBoundary: true, bytes: all.subarray(0, this.boundaryBytes) });
+    this.keep(all.subarray(this.boundaryBytes));
+    this.bufferPos += this.boundaryBytes;
+    this.boundaryBytes = 0;
+    this.piecesOut = false;
+  }
+
+  /** Hands out full pieces of the open transaction, keeping the remainder. */
+  private emitPieces(): void {
+    const max = this.options.maxRecordBytes;
+    const all = Buffer.concat(this.buffered, this.bufferedBytes);
+    let at = 0;
+    while (all.length - at > max) {
+      this.emitRecord({ kind: 'binlog', file: this.file!, pos: this.bufferPos + at, endsAtBoundary: false, bytes: all.subarray(at, at + max) });
+      at += max;
+      this.piecesOut = true;
+    }
+    this.bufferPos += at;
+    this.keep(all.subarray(at));
+  }
+
+  private keep(rest: Buffer): void {
+    this.buffered = rest.length > 0 ? [rest] : [];
+    this.bufferedBytes = rest.length;
+  }
+}

@@ -1,0 +1,123 @@
+// One replica connection to the upstream: mysql2 does the handshake and the session queries, then
+// our BinlogDumpCommand takes over the connection. The session variables are the ones a real
+// replica sets (notes: MariaDB §3.2, MySQL §1.2) so the upstream sends every event unchanged:
+// checksums kept, ANNOTATE_ROWS included, GTID events not rewritten for old clients.
+import mysql from 'mysql2';
+import type { Connection } from 'mysql2';
+import { BinlogDumpCommand, BINLOG_SEND_ANNOTATE_ROWS_EVENT, type DumpRequest, type Mysql2Wire } from './dump-command.js';
+
+export type UpstreamFlavor = 'mariadb' | 'mysql';
+
+export interface UpstreamInfo {
+  flavor: UpstreamFlavor;
+  version: string;
+  serverId: number;
+}
+
+export interface UpstreamConnectOptions {
+  addr: string;
+  user: string;
+  password: string;
+  /** Heartbeat period asked of the upstream; silence for 3 periods means the link is dead. */
+  heartbeatMs: number;
+  connectTimeoutMs: number;
+}
+
+export class UpstreamSession {
+  private constructor(
+    readonly connection: Connection,
+    readonly info: UpstreamInfo,
+  ) {}
+
+  static async open(options: UpstreamConnectOptions): Promise<UpstreamSession> {
+    const [host, port] = splitAddr(options.addr);
+    const connection = mysql.createConnection({
+      host, port, user: options.user, password: options.password,
+      connectTimeout: options.connectTimeoutMs, supportBigNumbers: true, bigNumberStrings: true,
+    });
+    connection.on('error', () => undefined); // surfaced through the dump's close handling
+    try {
+      const rows = await query(connection, 'SELECT VERSION() AS v, @@GLOBAL.server_id AS id');
+      const version = String(rows[0]?.v ?? '');
+      const info: UpstreamInfo = {
+        flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql',
+        version,
+        serverId: Number(rows[0]?.id ?? 0),
+      };
+      const session = new UpstreamSession(connection, info);
+      await session.prepare(options.heartbeatMs);
+      return session;
+    } catch (err) {
+      connection.destroy();
+      throw err;
+    }
+  }
+
+  private async prepare(heartbeatMs: number): Promise<void> {
+    const ns = BigInt(heartbeatMs) * 1_000_000n;
+    if (this.info.flavor === 'mariadb') {
+      await query(this.connection, `SET @master_heartbeat_period = ${ns}`);
+      await query(this.connection, 'SET @master_binlog_checksum = @@global.binlog_checksum');
+      await query(this.connection, 'SET @mariadb_slave_capability = 4');
+    } else {
+      await query(this.connection, `SET @master_heartbeat_period = ${ns}, @source_heartbeat_period = ${ns}`);
+      await query(this.connection,
+        'SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum');
+    }
+  }
+
+  /** The upstream's binlog files, oldest first. */
+  async binaryLogs(): Promise<string[]> {
+    const rows = await query(this.connection, 'SHOW BINARY LOGS');
+    return rows.map((r) => String(r.Log_name));
+  }
+
+  /** MariaDB GTID mode: the start position travels in a session variable. */
+  async setMariaDbConnectState(gtids: string): Promise<void> {
+    await query(this.connection, `SET @slave_connect_state = ${this.connection.escape(gtids)}`);
+    await query(this.connection, 'SET @slave_gtid_strict_mode = 1');
+    await query(this.connection, 'SET @slave_gtid_ignore_duplicates = 0');
+  }
+
+  dumpFlags(): number {
+    return this.info.flavor === 'mariadb' ? BINLOG_SEND_ANNOTATE_ROWS_EVENT : 0;
+  }
+
+  /** Starts the dump; from here on the connection carries only the event stream. */
+  startDump(request: DumpRequest): BinlogDumpCommand {
+    const command = new BinlogDumpCommand(request);
+    (this.connection as unknown as { addCommand(c: BinlogDumpCommand): void }).addCommand(command);
+    return command;
+  }
+
+  /** The socket under the connection (for close events). */
+  get wire(): Mysql2Wire & { stream: NodeJS.EventEmitter } {
+    return this.connection as unknown as Mysql2Wire & { stream: NodeJS.EventEmitter };
+  }
+
+  pause(): void {
+    this.connection.pause();
+  }
+
+  resume(): void {
+    this.connection.resume();
+  }
+
+  close(): void {
+    this.connection.destroy();
+  }
+}
+
+function splitAddr(addr: string): [string, number] {
+  const at = addr.lastIndexOf(':');
+  return [addr.slice(0, at), Number(addr.slice(at + 1))];
+}
+
+function query(connection: Connection, sql: string): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    connection.query(sql, (err, rows) => {
+      if (err) reject(err);
+      else resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []);
+    });
+  });
+}
