@@ -1,0 +1,108 @@
+// The application side of the driver's Ready loop: committed entries and installed snapshots go
+// to the application, conf changes into the RawNode and the peer book, and the waiters
+// (proposals, reads) whose entries got applied are settled.
+//
+// Invariants: appliedIndex only grows; confState is the membership after every conf change up
+// to appliedIndex (between two Readys); a conf state not yet written is handed to the next
+// batch, where the application also stages the applied index covering it.
+import type { Logger } from 'pino';
+import { decodeConfChange } from './core/confchange.js';
+import type { RawNode } from './core/raw-node.js';
+import type { ConfState, Entry, NodeId, SnapshotMeta } from './core/types.js';
+import { ApplyFailedError, ConfChangeRejectedError } from './node-errors.js';
+import type { RaftNodeOptions } from './node-options.js';
+import type { PeerBook } from './node-peers.js';
+import type { PendingProposals, PendingReads } from './node-pending.js';
+
+const textDecoder = new TextDecoder();
+
+export interface ApplierDeps {
+  readonly self: NodeId;
+  readonly raw: RawNode;
+  readonly peers: PeerBook;
+  readonly proposals: PendingProposals;
+  readonly reads: PendingReads;
+  readonly log: Logger;
+  readonly app: Pick<RaftNodeOptions, 'apply' | 'applySnapshot'>;
+  readonly onApplied: (index: number) => void;
+  readonly onRemoved: () => void;
+}
+
+export class Applier {
+  /** Applied by the application (its callback settled). */
+  appliedIndex: number;
+  confState: ConfState;
+  /** Entries at or below this index were applied before the restart: not re-delivered. */
+  private readonly appliedBeforeStart: number;
+  private confDirty = false;
+
+  constructor(private readonly d: ApplierDeps, applied: number, confState: ConfState) {
+    this.appliedIndex = applied;
+    this.appliedBeforeStart = applied;
+    this.confState = confState;
+  }
+
+  /** The conf state the next batch must carry, or null (unchanged, or superseded by the
+   *  batch's snapshot, which carries its own). */
+  confForBatch(hasSnapshot: boolean): ConfState | null {
+    return !hasSnapshot && this.confDirty ? this.confState : null;
+  }
+
+  get hasUnwrittenConf(): boolean {
+    return this.confDirty;
+  }
+
+  /** The conf state must be written again (it differs from the store's record). */
+  confChanged(): void {
+    this.confDirty = true;
+  }
+
+  batchWritten(hadConf: boolean, hadSnapshot: boolean): void {
+    if (hadConf || hadSnapshot) this.confDirty = false;
+  }
+
+  /** A snapshot from the leader was persisted: the application restarts from its data. */
+  async snapshot(snap: SnapshotMeta): Promise<void> {
+    this.confState = snap.confState;
+    this.d.peers.reachMembers(this.confState);
+    this.d.log.info({ event: 'raft.snapshot.installed', index: snap.index, term: snap.term }, 'snapshot installed');
+    try {
+      if (this.d.app.applySnapshot !== undefined) await this.d.app.applySnapshot(snap);
+    } catch (err) {
+      throw new ApplyFailedError(snap.index, err);
+    }
+    this.appliedIndex = Math.max(this.appliedIndex, snap.index);
+    this.d.proposals.applied([], this.appliedIndex, () => new ConfChangeRejectedError('replaced by a snapshot'));
+    this.d.reads.applied(this.appliedIndex);
+    this.d.onApplied(this.appliedIndex);
+  }
+
+  /** Applies committed entries in order; throws ApplyFailedError if the application fails. */
+  async entries(entries: readonly Entry[]): Promise<void> {
+    for (const e of entries) if (e.type === 'confChange') this.confChange(e);
+    const floor = this.appliedBeforeStart;
+    const fresh = entries[0]!.index > floor ? entries : entries.filter((e) => e.index > floor);
+    const last = entries[entries.length - 1]!.index;
+    try {
+      if (fresh.length > 0) await this.d.app.apply(fresh);
+    } catch (err) {
+      throw new ApplyFailedError(last, err);
+    }
+    this.appliedIndex = last;
+    this.d.proposals.applied(entries, last, () => new ConfChangeRejectedError('the committed entry is not a conf change'));
+    this.d.reads.applied(last);
+    this.d.onApplied(last);
+  }
+
+  private confChange(e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    this.confState = this.d.raw.applyConfChange(cc);
+    this.confDirty = true;
+    if (cc.type === 'removeNode') this.d.peers.remove(cc.nodeId);
+    else this.d.peers.add(cc.nodeId, textDecoder.decode(cc.context));
+    this.d.peers.reachMembers(this.confState);
+    this.d.log.info({ event: 'raft.conf.applied', index: e.index, change: cc.type, nodeId: cc.nodeId,
+      voters: this.confState.voters, learners: this.confState.learners }, 'membership changed');
+    if (cc.type === 'removeNode' && cc.nodeId === this.d.self) this.d.onRemoved();
+  }
+}

@@ -1,0 +1,243 @@
+// The RaftNode driver's contract, on the simulator's clock, network and disk (deterministic):
+// proposals resolve after commit and local apply, redirects and typed errors, crash semantics on
+// a failed persist, the Ready order (send / persist / send-after-persist / apply), group commit,
+// bootstrap, stop(), entry fetches after cache misses, read index and compaction.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PersistBatch } from '../../../raft/ports.js';
+import { ELECTION_MS, Harness, text } from '../../sim/harness.js';
+import { QUIET_DISK } from '../../sim/sim-disk.js';
+
+function codeOf(err: unknown): unknown {
+  return (err as { code?: unknown }).code;
+}
+
+test('a new cluster bootstraps identical conf-change entries 1..n and elects a leader', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  for (const n of h.nodes.values()) {
+    const img = n.store.image;
+    assert.equal(img.lastIndex >= 3, true);
+    assert.deepEqual(img.entries.slice(0, 3).map((e) => [e.index, e.term, e.type]), [[1, 1, 'confChange'], [2, 1, 'confChange'], [3, 1, 'confChange']]);
+    assert.deepEqual(img.confState, { voters: [1, 2, 3], learners: [] });
+  }
+  const leader = await h.leader();
+  assert.deepEqual(leader.raft!.status().confState.voters, [1, 2, 3]);
+});
+
+test('propose resolves with the index once committed and applied locally', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const index = await h.settle(leader.raft!.propose(text('hello')));
+  const e = leader.applied.find((x) => x.index === index);
+  assert.ok(e !== undefined, 'applied on the leader before the promise resolved');
+  assert.equal(new TextDecoder().decode(e.data), 'hello');
+  assert.ok(leader.raft!.status().commitIndex >= index);
+  await h.runUntil(() => h.followers(leader).every((f) => f.applied.some((x) => x.index === index)));
+});
+
+test('a follower rejects proposals with RAFT_NOT_LEADER naming the leader', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  await h.runUntil(() => h.followers(leader).every((f) => f.raft!.status().leader === leader.id));
+  const follower = h.followers(leader)[0]!;
+  await assert.rejects(follower.raft!.propose(text('x')), (err: unknown) => {
+    assert.equal(codeOf(err), 'RAFT_NOT_LEADER');
+    assert.equal((err as { leader: number }).leader, leader.id);
+    return true;
+  });
+});
+
+test('proposals arriving together ride in one persisted batch (group commit)', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  await h.settle(leader.raft!.propose(text('warm-up')));
+  const batches: number[] = [];
+  const persist = leader.store.persist;
+  leader.store.persist = (b: PersistBatch) => {
+    if (b.entries.length > 0) batches.push(b.entries.length);
+    return persist(b);
+  };
+  const ps = [1, 2, 3, 4, 5].map((k) => leader.raft!.propose(text(`p${k}`)));
+  const indexes = await h.settle(Promise.all(ps));
+  assert.deepEqual(indexes, [indexes[0]!, indexes[0]! + 1, indexes[0]! + 2, indexes[0]! + 3, indexes[0]! + 4]);
+  assert.equal(batches[0], 5, 'all five in the first batch');
+});
+
+test('send, persist, send-after-persist, apply: the Ready order on leader and follower', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const follower = h.followers(leader)[0]!;
+  await h.settle(leader.raft!.propose(text('warm-up')));
+  follower.log = [];
+  leader.log = [];
+  const index = await h.settle(leader.raft!.propose(text('ordered')));
+  await h.runUntil(() => follower.log.some((s) => s.startsWith('apply')));
+  const at = (log: string[], prefix: string): number => log.findIndex((s) => s.startsWith(prefix) && s.endsWith(` ${index}..${index}`));
+  // The leader sends its append before its own write of the entry is durable (thesis §10.2.1)
+  // and applies only after it.
+  assert.ok(at(leader.log, 'send app') >= 0, leader.log.join(', '));
+  assert.ok(at(leader.log, 'send app') < at(leader.log, 'persist-'), leader.log.join(', '));
+  assert.ok(leader.log.indexOf(`apply ${index}..${index}`) > at(leader.log, 'persist-'), leader.log.join(', '));
+  // The follower acknowledges only once the batch holding the entry is durable.
+  const persisted = at(follower.log, 'persist-');
+  const ack = follower.log.indexOf('send appResp', at(follower.log, 'persist+'));
+  assert.ok(persisted >= 0 && ack > persisted, follower.log.join(', '));
+  let durable = true;
+  for (const step of follower.log) {
+    if (step.startsWith('persist+')) durable = false;
+    if (step.startsWith('persist-')) durable = true;
+    if (step === 'send appResp') assert.ok(durable, `appResp while a write is in flight: ${follower.log.join(', ')}`);
+  }
+});
+
+test('a failed fsync stops the node for good: waiters rejected, nothing sent or applied after', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  await h.settle(leader.raft!.propose(text('before')));
+  leader.store.setFaults({ ...QUIET_DISK, fsyncErrorProbability: 1 });
+  let stopped: Error | null = null;
+  leader.raft!.on('stopped', (err) => {
+    stopped = err;
+  });
+  const p = leader.raft!.propose(text('doomed'));
+  await assert.rejects(h.settle(p), (err: unknown) => codeOf(err) === 'RAFT_NODE_STOPPED');
+  assert.equal(codeOf(stopped), 'RAFT_PERSIST_FAILED');
+  assert.equal(codeOf((stopped as unknown as Error).cause), 'SIM_DISK_FSYNC_FAILED');
+  assert.equal(leader.raft!.running, false);
+  const after = leader.log.length;
+  const appliedBefore = leader.applied.length;
+  await h.runUntil(() => false, 300).catch(() => undefined);
+  assert.equal(leader.log.length, after, `no action after the failure: ${leader.log.slice(after).join(', ')}`);
+  assert.equal(leader.applied.length, appliedBefore);
+  await assert.rejects(leader.raft!.propose(text('late')), (err: unknown) => codeOf(err) === 'RAFT_NODE_STOPPED');
+});
+
+test('a proposal whose leader loses leadership before commit rejects with RAFT_LEADERSHIP_LOST', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  await h.settle(leader.raft!.propose(text('ok')));
+  h.net.isolate(leader.id, [...h.peers.keys()]);
+  const p = leader.raft!.propose(text('stranded'));
+  await assert.rejects(h.settle(p, 10 * ELECTION_MS), (err: unknown) => codeOf(err) === 'RAFT_LEADERSHIP_LOST');
+});
+
+test('stop() drains the loop, rejects waiters with RAFT_NODE_STOPPED and closes the transport', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  h.net.isolate(leader.id, [...h.peers.keys()]);
+  const p = leader.raft!.propose(text('pending'));
+  p.catch(() => undefined);
+  await h.settle(leader.raft!.stop());
+  await assert.rejects(p, (err: unknown) => codeOf(err) === 'RAFT_NODE_STOPPED');
+  assert.equal(leader.raft!.running, false);
+  const before = leader.log.length;
+  await h.runUntil(() => false, 200).catch(() => undefined);
+  assert.equal(leader.log.length, before, 'a stopped node neither ticks nor sends');
+});
+
+test('a restart does not bootstrap again and resumes from the persisted applied index', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  for (let k = 0; k < 5; k++) await h.settle(leader.raft!.propose(text(`r${k}`)));
+  const follower = h.followers(leader)[0]!;
+  await h.runUntil(() => follower.store.appliedIndex() >= 5);
+  h.crash(follower.id);
+  const durableApplied = follower.store.appliedIndex();
+  follower.applied = [];
+  await h.start(follower.id);
+  assert.equal(follower.store.image.entries[0]!.index, 1, 'bootstrap entries kept, not rewritten');
+  await h.runUntil(() => follower.applied.length > 0);
+  assert.equal(follower.applied[0]!.index, durableApplied + 1);
+});
+
+test('readIndex resolves at or above every index acknowledged before it', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const acked = await h.settle(leader.raft!.propose(text('before read')));
+  for (const n of h.nodes.values()) {
+    const idx = await h.settle(n.raft!.readIndex());
+    assert.ok(idx >= acked, `n${n.id} read index ${idx} < ${acked}`);
+    assert.ok(n.raft!.status().appliedIndex >= idx);
+  }
+});
+
+test('membership: a learner joins from an empty store, is promoted, and a member is removed', async () => {
+  const h = new Harness(4, { voters: 3 });
+  await h.startAll();
+  const leader = await h.leader();
+  assert.deepEqual(leader.raft!.status().confState, { voters: [1, 2, 3], learners: [] });
+  // n4 joins: empty store, no bootstrap; it learns the membership from the log.
+  const joiner = await h.start(4, { join: true });
+  await h.settle(leader.raft!.addLearner(4, 'sim://n4'));
+  await h.runUntil(() => joiner.raft!.status().confState.learners.includes(4));
+  await h.settle(leader.raft!.addVoter(4, 'sim://n4'));
+  await h.runUntil(() => joiner.raft!.status().confState.voters.includes(4));
+  const victim = h.followers(leader).find((n) => n.id !== 4)!;
+  await h.settle(leader.raft!.removeMember(victim.id));
+  assert.deepEqual(leader.raft!.status().confState.voters, [1, 2, 3, 4].filter((v) => v !== victim.id));
+  const index = await h.settle(leader.raft!.propose(text('after changes')));
+  await h.runUntil(() => joiner.applied.some((e) => e.index === index));
+});
+
+test('a conf change while another is pending is refused with RAFT_PROPOSAL_DROPPED', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  h.net.isolate(leader.id, [...h.peers.keys()]);
+  const first = leader.raft!.addLearner(9, 'sim://n9');
+  first.catch(() => undefined);
+  await assert.rejects(leader.raft!.addLearner(10, 'sim://n10'), (err: unknown) => codeOf(err) === 'RAFT_PROPOSAL_DROPPED');
+});
+
+test('leadership transfer hands over to the chosen voter', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const target = h.followers(leader)[0]!;
+  await h.settle(leader.raft!.propose(text('catch up')));
+  await h.settle(leader.raft!.transferLeadership(target.id));
+  await h.runUntil(() => target.raft!.status().role === 'leader');
+});
+
+test('cache misses are fetched from the store and replication goes on', async () => {
+  const h = new Harness(3, { disk: { ...QUIET_DISK, tailCacheEntries: 2 } });
+  await h.startAll();
+  const leader = await h.leader();
+  const lagging = h.followers(leader)[0]!;
+  h.net.isolate(lagging.id, [...h.peers.keys()]);
+  let last = 0;
+  for (let k = 0; k < 10; k++) last = await h.settle(leader.raft!.propose(text(`c${k}`)));
+  h.net.heal();
+  await h.runUntil(() => lagging.applied.some((e) => e.index === last));
+  assert.ok(leader.store.counts.cacheMisses > 0, 'the leader missed its cache');
+});
+
+test('compaction: a lagging follower gets the snapshot metadata, then the retained log', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const lagging = h.followers(leader)[0]!;
+  h.net.isolate(lagging.id, [...h.peers.keys()]);
+  const lagApplied = lagging.applied.at(-1)?.index ?? 0;
+  let last = 0;
+  for (let k = 0; k < 6; k++) last = await h.settle(leader.raft!.propose(text(`s${k}`)));
+  const meta = await h.settle(leader.raft!.compact(text('state')));
+  assert.equal(meta.index, last);
+  assert.equal(leader.store.firstIndex(), last + 1);
+  const after = await h.settle(leader.raft!.propose(text('after compaction')));
+  h.net.heal();
+  await h.runUntil(() => lagging.applied.some((e) => e.index === after));
+  assert.equal(lagging.store.snapshotMeta().index, last);
+  assert.ok(!lagging.applied.some((e) => e.index > lagApplied && e.index <= last),
+    'compacted entries are never delivered to the lagging follower');
+});
