@@ -91,8 +91,8 @@ export class UpstreamSession {
   }
 
   /** The socket under the connection (for close events). */
-  get wire(): Mysql2Wire & { stream: NodeJS.EventEmitter } {
-    return this.connection as unknown as Mysql2Wire & { stream: NodeJS.EventEmitter };
+  get wire(): Mysql2Wire & { stream: NodeJS.EventEmitter & { destroy(): void } } {
+    return this.connection as unknown as Mysql2Wire & { stream: NodeJS.EventEmitter & { destroy(): void } };
   }
 
   pause(): void {
@@ -103,8 +103,11 @@ export class UpstreamSession {
     this.connection.resume();
   }
 
+  /** Tears the link down at once. mysql2's destroy() only half-closes (stream.end()), and an
+   *  upstream dump thread keeps the other half open, so the socket is destroyed as well. */
   close(): void {
     this.connection.destroy();
+    this.wire.stream.destroy();
   }
 }
 
