@@ -11,6 +11,11 @@
 //   kind 2 ABORT:    discards the pieces received since the last boundary (the syncer lost the
 //                    upstream mid-transaction); file and position say where the relay resumes.
 //   kind 3 SYNCER:   JSON of the syncer's settings (or null when stopped), so a new leader resumes them.
+//   kind 5 FORMAT:   flags u8 (0) | file name length u16 | file name | pos u32 u32 | FDE bytes: the
+//                    FORMAT_DESCRIPTION of a file the relay holds from the middle (a start_gtid
+//                    start), received from the dump rather than at its place in the file.
+//   kind 4 MEMBER:   JSON of a member's attributes {id, name, peerAddr, adminAddr}, so every node
+//                    can name members and find the leader's admin API.
 
 export const RELAY_ENTRY_VERSION = 1;
 
@@ -18,6 +23,8 @@ export const enum RelayEntryKind {
   BINLOG = 1,
   ABORT = 2,
   SYNCER = 3,
+  MEMBER = 4,
+  FORMAT = 5,
 }
 
 export const ENDS_AT_BOUNDARY = 0x01;
@@ -36,13 +43,33 @@ export interface AbortRecord {
   pos: number;
 }
 
+export interface FormatRecord {
+  kind: 'format';
+  file: string;
+  pos: number;
+  bytes: Uint8Array;
+}
+
 export interface SyncerRecord {
   kind: 'syncer';
   /** Opaque to the relay log: the syncer module owns the shape (validated where it is read). */
   settings: unknown;
 }
 
-export type RelayRecord = BinlogRecord | AbortRecord | SyncerRecord;
+export interface MemberAttributes {
+  /** Raft node id (decimal string: ids are safe integers, JSON keys are strings). */
+  id: string;
+  name: string;
+  peerAddr: string;
+  adminAddr: string;
+}
+
+export interface MemberRecord {
+  kind: 'member';
+  member: MemberAttributes;
+}
+
+export type RelayRecord = BinlogRecord | AbortRecord | SyncerRecord | MemberRecord | FormatRecord;
 
 export class RelayEntryError extends Error {
   readonly code = 'RELAY_ENTRY_CORRUPT';
@@ -66,11 +93,33 @@ export function encodeRelayRecord(record: RelayRecord): Buffer {
   switch (record.kind) {
     case 'binlog':
       return encodeFilePos(RelayEntryKind.BINLOG, record.endsAtBoundary ? ENDS_AT_BOUNDARY : 0, record.file, record.pos, record.bytes);
+    case 'format':
+      return encodeFilePos(RelayEntryKind.FORMAT, 0, record.file, record.pos, record.bytes);
     case 'abort':
       return encodeFilePos(RelayEntryKind.ABORT, 0, record.file, record.pos, null);
     case 'syncer':
-      return Buffer.concat([Buffer.of(RELAY_ENTRY_VERSION, RelayEntryKind.SYNCER), Buffer.from(JSON.stringify(record.settings), 'utf8')]);
+      return encodeJson(RelayEntryKind.SYNCER, record.settings);
+    case 'member':
+      return encodeJson(RelayEntryKind.MEMBER, record.member);
   }
+}
+
+function encodeJson(kind: RelayEntryKind, value: unknown): Buffer {
+  return Buffer.concat([Buffer.of(RELAY_ENTRY_VERSION, kind), Buffer.from(JSON.stringify(value), 'utf8')]);
+}
+
+function decodeJson(buf: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(buf.subarray(2).toString('utf8')) as unknown;
+  } catch {
+    throw new RelayEntryError(`${what} record is not JSON`);
+  }
+}
+
+function isMember(value: unknown): value is MemberAttributes {
+  const m = value as Partial<MemberAttributes> | null;
+  return typeof m === 'object' && m !== null && typeof m.id === 'string' && typeof m.name === 'string'
+    && typeof m.peerAddr === 'string' && typeof m.adminAddr === 'string';
 }
 
 /** Decodes an entry payload. `bytes` of a BINLOG record is a view into `data` (no copy). */
@@ -79,14 +128,13 @@ export function decodeRelayRecord(data: Uint8Array): RelayRecord {
   if (buf.length < 2) throw new RelayEntryError(`entry of ${buf.length} bytes`);
   if (buf[0] !== RELAY_ENTRY_VERSION) throw new RelayEntryError(`unknown relay entry version ${buf[0]}`);
   const kind = buf[1];
-  if (kind === RelayEntryKind.SYNCER) {
-    try {
-      return { kind: 'syncer', settings: JSON.parse(buf.subarray(2).toString('utf8')) as unknown };
-    } catch {
-      throw new RelayEntryError('syncer settings are not JSON');
-    }
+  if (kind === RelayEntryKind.SYNCER) return { kind: 'syncer', settings: decodeJson(buf, 'syncer') };
+  if (kind === RelayEntryKind.MEMBER) {
+    const member = decodeJson(buf, 'member');
+    if (!isMember(member)) throw new RelayEntryError('member record without id, name, peerAddr and adminAddr');
+    return { kind: 'member', member };
   }
-  if (kind !== RelayEntryKind.BINLOG && kind !== RelayEntryKind.ABORT) throw new RelayEntryError(`unknown relay entry kind ${kind}`);
+  if (kind !== RelayEntryKind.BINLOG && kind !== RelayEntryKind.ABORT && kind !== RelayEntryKind.FORMAT) throw new RelayEntryError(`unknown relay entry kind ${kind}`);
   if (buf.length < 5) throw new RelayEntryError('truncated entry header');
   const flags = buf[2];
   const nameLength = buf.readUInt16BE(3);
@@ -95,5 +143,6 @@ export function decodeRelayRecord(data: Uint8Array): RelayRecord {
   const file = buf.subarray(5, posAt).toString('utf8');
   const pos = buf.readUInt32BE(posAt) * 0x1_0000_0000 + buf.readUInt32BE(posAt + 4);
   if (kind === RelayEntryKind.ABORT) return { kind: 'abort', file, pos };
+  if (kind === RelayEntryKind.FORMAT) return { kind: 'format', file, pos, bytes: buf.subarray(posAt + 8) };
   return { kind: 'binlog', file, pos, endsAtBoundary: (flags & ENDS_AT_BOUNDARY) !== 0, bytes: buf.subarray(posAt + 8) };
 }

@@ -1,3 +1,5 @@
+import type { MemberAttributes } from './relay-entry.js';
+
 // What the relay knows of each binlog file it mirrors. Files keep the upstream's names and
 // positions (DESIGN.md invariant 4); `seq` is the relay's own order of files, used in index keys.
 
@@ -34,10 +36,14 @@ export interface RelayState {
   checkpointIndex: number;
   /** The latest syncer settings record (null: never started, or stopped). */
   syncer: unknown;
+  /** Member attributes by raft node id (decimal string), as published through MEMBER records. */
+  members: Record<string, MemberAttributes>;
+  /** A FORMAT record for a file not yet held: used when that file's first group is published. */
+  nextFormat: { file: string; fde: string; gtids: string | null } | null;
   /** Records refused by the continuity check (a count; each one is logged). */
   refused: number;
 }
 
 export function emptyRelayState(): RelayState {
-  return { version: 1, flavor: null, files: [], executed: '', purged: '', checkpointIndex: 0, syncer: null, refused: 0 };
+  return { version: 1, flavor: null, files: [], executed: '', purged: '', checkpointIndex: 0, syncer: null, members: {}, nextFormat: null, refused: 0 };
 }

@@ -13,7 +13,7 @@ import type { Db } from '../../storage/db.js';
 import { Table } from '../../storage/keys.js';
 import { BinlogEventReader } from '../binlog/event-reader.js';
 import type { BinlogEvent } from '../binlog/binlog-event.js';
-import { LOG_EVENT_ARTIFICIAL_F } from '../binlog/event-header.js';
+import { LOG_EVENT_ARTIFICIAL_F, readEventHeader } from '../binlog/event-header.js';
 import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, PREVIOUS_GTIDS_LOG_EVENT, ROTATE_EVENT } from '../binlog/event-type.js';
 import { parseFormatDescription } from '../binlog/format-description.js';
 import { ExecutedGtids, fileStartGtids } from './executed-gtids.js';
@@ -61,7 +61,7 @@ export class RelayLog extends EventEmitter {
 
   static async open(db: Db, logger: Logger): Promise<RelayLog> {
     const raw = await db.get(STATE_KEY);
-    const state = raw ? (JSON.parse(raw.toString('utf8')) as RelayState) : emptyRelayState();
+    const state = raw ? { ...emptyRelayState(), ...(JSON.parse(raw.toString('utf8')) as RelayState) } : emptyRelayState();
     return new RelayLog(db, logger.child({ component: 'relaylog' }), state);
   }
 
@@ -105,8 +105,12 @@ export class RelayLog extends EventEmitter {
         if (this.pending) this.logger.warn({ event: 'relay.abort', file: this.pending.file, pos: this.pending.startPos }, 'pending transaction aborted');
         this.pending = null;
         this.checkpoint(entry.index);
+      } else if (record.kind === 'format') {
+        this.applyFormat(record.file, record.bytes);
+        this.checkpoint(entry.index);
       } else {
-        this.state.syncer = record.settings;
+        if (record.kind === 'syncer') this.state.syncer = record.settings;
+        else this.state.members[record.member.id] = record.member;
         this.dirty = true;
         this.checkpoint(entry.index);
       }
@@ -126,6 +130,25 @@ export class RelayLog extends EventEmitter {
     this.rows = [];
     this.dirty = false;
     await batch.write();
+  }
+
+  /** The FDE of a file held from its middle, optionally followed by the dump's GTID_LIST at the
+   *  resume point (the GTID state there): kept for the file, now or when it appears. */
+  private applyFormat(name: string, bytes: Uint8Array): void {
+    const fdeSize = readEventHeader(bytes).eventSize;
+    const fde = Buffer.from(bytes.subarray(0, fdeSize)).toString('base64');
+    let gtids: string | null = null;
+    if (bytes.length > fdeSize) {
+      const [list] = new BinlogEventReader({ expectMagic: false, format: parseFormatDescription(bytes.subarray(0, fdeSize)) }).feed(bytes.subarray(fdeSize));
+      if (list) gtids = fileStartGtids(list);
+    }
+    const file = this.fileByName(name);
+    if (file) {
+      if (file.fde === null) file.fde = fde;
+    } else {
+      this.state.nextFormat = { file: name, fde, gtids };
+    }
+    this.dirty = true;
   }
 
   private checkpoint(index: number): void {
@@ -153,7 +176,8 @@ export class RelayLog extends EventEmitter {
         return;
       }
       const file = this.fileByName(record.file);
-      const format = file?.fde ? parseFormatDescription(Buffer.from(file.fde, 'base64')) : undefined;
+      const fde = file?.fde ?? (this.state.nextFormat?.file === record.file ? this.state.nextFormat.fde : null);
+      const format = fde ? parseFormatDescription(Buffer.from(fde, 'base64')) : undefined;
       this.pending = {
         file: record.file, startPos: record.pos, nextPos: record.pos, firstIndex: index, lastIndex: index,
         reader: new BinlogEventReader({ expectMagic: false, startOffset: record.pos, format }),
@@ -206,23 +230,36 @@ export class RelayLog extends EventEmitter {
     }
   }
 
+  /** Takes the server id and, for the first file, the flavor from a file's FDE. */
+  private adoptFormat(file: RelayFile, fdeBytes: Uint8Array): void {
+    file.serverId = readEventHeader(fdeBytes).serverId;
+    if (this.state.flavor === null) {
+      const fde = parseFormatDescription(fdeBytes);
+      this.state.flavor = fde.flavor;
+      this.executed = ExecutedGtids.parse(fde.flavor, this.executed.toString());
+    }
+  }
+
   private publish(p: Pending): void {
     let file = this.fileByName(p.file);
     if (!file) {
       const seq = (this.lastFile()?.seq ?? 0) + 1;
-      file = { seq, name: p.file, firstPos: p.startPos, endPos: p.startPos, fde: null, startGtids: this.executed.toString(), rotated: false, serverId: 0 };
+      const next = this.state.nextFormat?.file === p.file ? this.state.nextFormat : null;
+      file = { seq, name: p.file, firstPos: p.startPos, endPos: p.startPos, fde: next?.fde ?? null, startGtids: this.executed.toString(), rotated: false, serverId: 0 };
+      if (next) this.adoptFormat(file, Buffer.from(next.fde, 'base64'));
+      if (next?.gtids) {
+        file.startGtids = next.gtids;
+        this.executed.merge(next.gtids);
+        if (this.state.files.length === 0) this.state.purged = next.gtids;
+      }
+      this.state.nextFormat = null;
       this.state.files.push(file);
     }
     for (const event of p.events) {
       const type = event.header.type;
       if (type === FORMAT_DESCRIPTION_EVENT) {
-        const fde = parseFormatDescription(event.bytes);
         file.fde = Buffer.from(event.bytes).toString('base64');
-        file.serverId = event.header.serverId;
-        if (this.state.flavor === null) {
-          this.state.flavor = fde.flavor;
-          this.executed = ExecutedGtids.parse(fde.flavor, this.executed.toString());
-        }
+        this.adoptFormat(file, event.bytes);
       } else if ((type === GTID_LIST_EVENT || type === PREVIOUS_GTIDS_LOG_EVENT) && event.offset < 4 + 1024 && file.firstPos === 4) {
         file.startGtids = fileStartGtids(event);
         // What the upstream executed before this file counts as executed here too; before the

@@ -5,12 +5,15 @@
 //   - at transaction boundaries, batching whole transactions up to `batchBytes`;
 //   - inside a transaction larger than `maxRecordBytes`, into pieces without the boundary flag
 //     (the relay log holds them back until the piece that ends the transaction).
+// A MariaDB GTID start (start.file null) streams the resume file's head (FDE, GTID_LIST, …)
+// before skipping to the resume point, marked by a fake GTID_LIST: the relay's file starts there,
+// and the FDE with that GTID_LIST travels in a FORMAT record.
 import type { BinlogEvent } from '../binlog/binlog-event.js';
 import { LOG_EVENT_ARTIFICIAL_F } from '../binlog/event-header.js';
-import { FORMAT_DESCRIPTION_EVENT, HEARTBEAT_LOG_EVENT, HEARTBEAT_LOG_EVENT_V2, ROTATE_EVENT } from '../binlog/event-type.js';
+import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, HEARTBEAT_LOG_EVENT, HEARTBEAT_LOG_EVENT_V2, ROTATE_EVENT } from '../binlog/event-type.js';
 import { parseRotateEvent } from '../binlog/rotate-event.js';
 import { TransactionBoundaryTracker } from '../binlog/transaction-boundary.js';
-import type { BinlogRecord } from '../relaylog/relay-entry.js';
+import type { RelayRecord } from '../relaylog/relay-entry.js';
 
 export class SyncerStreamError extends Error {
   constructor(readonly code: 'SYNCER_GAP' | 'SYNCER_NO_FILE', message: string) {
@@ -37,16 +40,20 @@ export class RecordBuilder {
   private readonly tracker = new TransactionBoundaryTracker();
   /** Pieces of the current transaction were emitted without the boundary flag. */
   private piecesOut = false;
+  /** GTID start: no event is stored until the dump's fake GTID_LIST marks the resume point. */
+  private anchored: boolean;
+  private headFde: Buffer | null = null;
   /** Timestamp (s) of the last real event, for lag. */
   lastEventTimestamp = 0;
 
   constructor(
     private readonly options: RecordBuilderOptions,
-    private readonly emitRecord: (record: BinlogRecord) => void,
+    private readonly emitRecord: (record: RelayRecord) => void,
     start: { file: string | null; pos: number },
   ) {
     this.file = start.file;
     this.nextPos = start.pos;
+    this.anchored = start.file !== null;
   }
 
   /** Where the next event is expected: the relay's end plus what was handed out since. */
@@ -73,6 +80,10 @@ export class RecordBuilder {
       }
       return;
     }
+    if (!this.anchored) {
+      this.awaitResumePoint(event);
+      return;
+    }
     if ((flags & LOG_EVENT_ARTIFICIAL_F) !== 0) return;
     const start = logPos - event.bytes.length;
     if (type === FORMAT_DESCRIPTION_EVENT && (logPos === 0 || start !== this.nextPos)) return;
@@ -94,6 +105,17 @@ export class RecordBuilder {
       this.flushBoundary();
       this.emitPieces();
     }
+  }
+
+  private awaitResumePoint(event: BinlogEvent): void {
+    const { type, flags, logPos } = event.header;
+    if (type === FORMAT_DESCRIPTION_EVENT) this.headFde = Buffer.from(event.bytes);
+    if (type !== GTID_LIST_EVENT || (flags & LOG_EVENT_ARTIFICIAL_F) === 0) return;
+    if (this.file === null || this.headFde === null) throw new SyncerStreamError('SYNCER_NO_FILE', 'GTID resume point before the file and its FORMAT_DESCRIPTION');
+    this.anchored = true;
+    this.nextPos = logPos;
+    this.bufferPos = logPos;
+    this.emitRecord({ kind: 'format', file: this.file, pos: logPos, bytes: Buffer.concat([this.headFde, event.bytes]) });
   }
 
   /** Hands out everything up to the last transaction boundary as one record. */

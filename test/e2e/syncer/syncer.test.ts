@@ -71,3 +71,27 @@ test('a killed upstream connection is resumed from the relay end with nothing lo
   const last = files[files.length - 1]!;
   assert.ok((await local.fileBytes(last.split('/').pop()!)).subarray(40).equals(readFileSync(last).subarray(44)));
 });
+
+test('with start_gtid on an empty relay the relay starts at that GTID, mid-file, with the file FDE kept', async () => {
+  const [{ p: startPos }] = (await up.query('SELECT @@gtid_binlog_pos AS p')) as [{ p: string }];
+  await up.exec(`INSERT INTO app.t (id, v) VALUES (5000, 'from start_gtid'); INSERT INTO app.t (id, v) VALUES (5001, 'next')`);
+  const other = await openLocalRelay();
+  const settings = syncerStartSchema.parse({ mysql_addr: `127.0.0.1:${up.port}`, mysql_user: 'repl', mysql_password: 'replpw', start_gtid: startPos, syncer_id: 4242 });
+  const second = new Syncer(settings, other.relay, other.commit, silentLogger, { ...DEFAULT_SYNCER_OPTIONS, heartbeatMs: 200 });
+  second.start();
+  try {
+    const [{ p: endPos }] = (await up.query('SELECT @@gtid_binlog_pos AS p')) as [{ p: string }];
+    await waitFor('the start_gtid relay to reach the upstream', () => other.relay.executedGtids.toString() === endPos);
+    const first = other.relay.view.files[0]!;
+    assert.ok(first.firstPos > 4, `the relay starts mid-file (at ${first.firstPos})`);
+    assert.equal(first.startGtids, startPos);
+    assert.equal(other.relay.view.purged, startPos);
+    assert.ok(first.fde, 'the file FDE is known for serving');
+    const files = await up.binlogPaths();
+    const path = files.find((f) => f.endsWith(first.name))!;
+    assert.ok((await other.fileBytes(first.name)).equals(readFileSync(path).subarray(first.firstPos)));
+  } finally {
+    await second.stop();
+    await other.close();
+  }
+});

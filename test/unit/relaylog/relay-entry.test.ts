@@ -26,3 +26,10 @@ test('corrupt payloads are refused with RELAY_ENTRY_CORRUPT, never misread', () 
     assert.throws(() => decodeRelayRecord(bad), (err: unknown) => err instanceof RelayEntryError && err.code === 'RELAY_ENTRY_CORRUPT');
   }
 });
+
+test('member records round-trip and must carry every attribute', () => {
+  const member = { id: '42', name: 'n1', peerAddr: '127.0.0.1:9696', adminAddr: '127.0.0.1:9595' };
+  assert.deepEqual(decodeRelayRecord(encodeRelayRecord({ kind: 'member', member })), { kind: 'member', member });
+  const partial = Buffer.concat([Buffer.of(1, 4), Buffer.from(JSON.stringify({ id: '42', name: 'n1' }))]);
+  assert.throws(() => decodeRelayRecord(partial), (err: unknown) => err instanceof RelayEntryError);
+});
