@@ -33,3 +33,57 @@ export interface AdminBackend {
   /** Prometheus text exposition. */
   metrics(): string;
 }
+
+/** GET /binlog/syncer/status: the cluster's syncer, as the leader sees it. */
+export interface SyncerStatusView {
+  status: 'running' | 'stopped' | 'error';
+  mysql_addr: string | null;
+  mysql_user: string | null;
+  flavor: 'mariadb' | 'mysql' | null;
+  executed_gtid_set: string;
+  purged_gtid_set: string;
+  last_binlog_file: string | null;
+  last_file_position: number | null;
+  semi_sync: boolean;
+  last_error: string | null;
+  lag_seconds: number | null;
+}
+
+export interface ReplicaView {
+  server_id: number;
+  uuid: string | null;
+  host: string;
+  port: number;
+  remote_addr: string;
+  mode: 'gtid' | 'file';
+  file: string | null;
+  position: number | null;
+  gtid: string | null;
+  connected_at: string;
+}
+
+/** GET /binlog/server/status: this node's binlog server and relay log as applied here. */
+export interface ServerStatusView {
+  status: 'running' | 'stopped';
+  addr: string | null;
+  user: string | null;
+  executed_gtid_set: string;
+  purged_gtid_set: string;
+  last_binlog_file: string | null;
+  last_file_position: number | null;
+  applied_index: number;
+  slaves: ReplicaView[];
+}
+
+export interface BinlogBackend {
+  /** Null when this node is the leader; else the leader's admin address ('' when unknown). */
+  leaderAdminAddr(): string | null;
+  syncerStart(settings: unknown): Promise<SyncerStatusView>;
+  syncerStop(): Promise<SyncerStatusView>;
+  syncerStatus(): SyncerStatusView;
+  serverStart(settings: { addr: string; user: string; password: string }): Promise<ServerStatusView>;
+  serverStop(): Promise<ServerStatusView>;
+  serverStatus(): ServerStatusView;
+  /** Leader only: records a member's attributes (published by followers). */
+  publishMember(member: { id: string; name: string; peerAddr: string; adminAddr: string }): Promise<void>;
+}

@@ -6,12 +6,14 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
-import type { AdminBackend } from './backend.js';
+import type { AdminBackend, BinlogBackend } from './backend.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMemberRoutes } from './routes/members.js';
+import { registerSyncerRoutes } from './routes/syncer.js';
+import { registerBinlogServerRoutes } from './routes/binlog-server.js';
 
 export interface AdminServerOptions {
-  backend: AdminBackend;
+  backend: AdminBackend & Partial<BinlogBackend>;
   logger: Logger;
   /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
   adminToken?: string;
@@ -71,5 +73,13 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
 
   registerHealthRoutes(app, options.backend);
   registerMemberRoutes(app, options.backend);
+  if (isBinlogBackend(options.backend)) {
+    registerSyncerRoutes(app, options.backend);
+    registerBinlogServerRoutes(app, options.backend);
+  }
   return app;
+}
+
+function isBinlogBackend(backend: Partial<BinlogBackend>): backend is BinlogBackend {
+  return typeof backend.syncerStatus === 'function' && typeof backend.serverStatus === 'function';
 }

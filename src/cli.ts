@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // binrelay command line: `binrelay <command> [options]`. Each command lives in its own module.
 import { runInspect } from './commands/inspect.js';
+import { runStart } from './commands/start.js';
 
 const USAGE = `usage: binrelay <command> [options]
 
@@ -16,6 +17,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'inspect':
       return runInspect(rest);
+    case 'start':
+      return runStart(rest);
     case undefined:
     case '--help':
     case '-h':

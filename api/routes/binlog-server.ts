@@ -1,0 +1,17 @@
+// This node's binlog server: start, stop, status (with the connected replicas).
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { BinlogBackend } from '../backend.js';
+import { parseInput, success } from '../server.js';
+
+const startBody = z.strictObject({
+  addr: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port'),
+  user: z.string().min(1),
+  password: z.string(),
+});
+
+export function registerBinlogServerRoutes(app: FastifyInstance, backend: BinlogBackend): void {
+  app.put('/binlog/server/start', async (request) => success(await backend.serverStart(parseInput(startBody, request.body))));
+  app.put('/binlog/server/stop', async () => success(await backend.serverStop()));
+  app.get('/binlog/server/status', async () => success(backend.serverStatus()));
+}

@@ -1,0 +1,207 @@
+// The admin API's view of a node (api/backend.ts): membership from raft's conf state joined with
+// the members' published attributes, the cluster's syncer (leader only: followers forward), and
+// this node's binlog server.
+import type { Logger } from 'pino';
+import type { AdminBackend, BinlogBackend, HealthView, MemberView, ServerStatusView, SyncerStatusView } from '../api/backend.js';
+import { ApiError } from '../api/errors.js';
+import { encodeRelayRecord, type MemberAttributes } from './relaylog/relay-entry.js';
+import { memberIdOf } from './member-id.js';
+import { publicView, syncerStartSchema } from './syncer/syncer-settings.js';
+import type { RelayNode } from './node.js';
+import { renderMetrics } from './metrics.js';
+
+export class NodeBackend implements AdminBackend, BinlogBackend {
+  constructor(
+    private readonly node: RelayNode,
+    private readonly logger: Logger,
+  ) {}
+
+  private memberAttrs(id: number): MemberAttributes | undefined {
+    return this.node.relay.view.members[String(id)];
+  }
+
+  members(): MemberView[] {
+    const status = this.node.raft.status();
+    const ids = [...status.confState.voters.map((id) => [id, false] as const), ...status.confState.learners.map((id) => [id, true] as const)];
+    return ids.sort((a, b) => a[0] - b[0]).map(([id, isLearner]) => {
+      const attrs = id === this.node.id ? this.node.self : this.memberAttrs(id);
+      const configured = [...this.node.config.initialCluster].find(([name]) => memberIdOf(name) === id);
+      return {
+        id: String(id),
+        name: attrs?.name ?? configured?.[0] ?? String(id),
+        peerURLs: [attrs?.peerAddr || configured?.[1] || ''].filter(Boolean),
+        adminURLs: [attrs?.adminAddr ?? ''].filter(Boolean),
+        isLeader: status.leader === id,
+        isLearner,
+      };
+    });
+  }
+
+  private requireLeader(): void {
+    if (this.node.raft.status().role !== 'leader') throw new ApiError('NOT_LEADER', 'this node is not the leader; retry on the leader');
+  }
+
+  private idOfName(name: string): number {
+    const member = this.members().find((m) => m.name === name);
+    if (!member) throw new ApiError('NOT_FOUND', `no member named ${name}`, { field: 'name' });
+    return Number(member.id);
+  }
+
+  async addMember(name: string, peerUrl: string): Promise<MemberView> {
+    this.requireLeader();
+    const id = memberIdOf(name);
+    const peerAddr = peerUrl.replace(/^https?:\/\//, '');
+    await this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: { id: String(id), name, peerAddr, adminAddr: '' } }));
+    await this.node.raft.addLearner(id, peerAddr);
+    void this.promoteWhenCaughtUp(id, peerAddr);
+    return this.members().find((m) => m.id === String(id))!;
+  }
+
+  /** A learner becomes a voter once its log is within a few entries of the leader's commit. */
+  private async promoteWhenCaughtUp(id: number, peerAddr: string): Promise<void> {
+    const deadline = Date.now() + 10 * 60_000;
+    while (Date.now() < deadline) {
+      const status = this.node.raft.status();
+      if (status.role !== 'leader') return;
+      const peer = status.peers.find((p) => p.id === id);
+      if (!status.confState.learners.includes(id)) return;
+      if (peer && peer.match > 0 && status.commitIndex - peer.match <= 8) {
+        try {
+          await this.node.raft.addVoter(id, peerAddr);
+          this.logger.info({ event: 'member.promoted', id }, 'learner promoted to voter');
+          return;
+        } catch (err) {
+          this.logger.warn({ event: 'member.promote.failed', id, err: (err as Error).message }, 'promotion failed; retrying');
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async removeMember(name: string): Promise<void> {
+    this.requireLeader();
+    await this.node.raft.removeMember(this.idOfName(name));
+  }
+
+  async updateMember(name: string, newPeerUrl: string): Promise<void> {
+    this.requireLeader();
+    const id = this.idOfName(name);
+    const old = this.memberAttrs(id);
+    await this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: {
+      id: String(id), name, peerAddr: newPeerUrl.replace(/^https?:\/\//, ''), adminAddr: old?.adminAddr ?? '',
+    } }));
+  }
+
+  health(): HealthView {
+    const s = this.node.raft.status();
+    const leaderName = s.leader ? this.members().find((m) => m.id === String(s.leader))?.name ?? String(s.leader) : null;
+    return { ok: this.node.raft.running, name: this.node.config.name, role: s.role, term: s.term, leader: leaderName, commitIndex: s.commitIndex, appliedIndex: s.appliedIndex };
+  }
+
+  readiness(): { ready: boolean; reason?: string } {
+    const s = this.node.raft.status();
+    if (!this.node.raft.running) return { ready: false, reason: 'raft stopped' };
+    if (!s.leader) return { ready: false, reason: 'no leader known' };
+    if (s.appliedIndex < s.commitIndex) return { ready: false, reason: `applying (${s.appliedIndex}/${s.commitIndex})` };
+    return { ready: true };
+  }
+
+  metrics(): string {
+    return renderMetrics(this.node);
+  }
+
+  leaderAdminAddr(): string | null {
+    const s = this.node.raft.status();
+    if (s.role === 'leader') return null;
+    if (!s.leader) return '';
+    return this.memberAttrs(s.leader)?.adminAddr ?? '';
+  }
+
+  async syncerStart(raw: unknown): Promise<SyncerStatusView> {
+    const settings = syncerStartSchema.parse(raw);
+    await this.node.raft.propose(encodeRelayRecord({ kind: 'syncer', settings: { running: true, settings } }));
+    return this.syncerStatus();
+  }
+
+  async syncerStop(): Promise<SyncerStatusView> {
+    const record = this.node.syncer.record;
+    if (record) await this.node.raft.propose(encodeRelayRecord({ kind: 'syncer', settings: { ...record, running: false } }));
+    return this.syncerStatus();
+  }
+
+  syncerStatus(): SyncerStatusView {
+    const record = this.node.syncer.record;
+    const live = this.node.syncer.running?.status();
+    const relay = this.node.relay;
+    const last = relay.lastFile();
+    const shown = record ? publicView(record.settings) : null;
+    return {
+      status: !record?.running ? 'stopped' : live?.status ?? 'running',
+      mysql_addr: shown?.mysql_addr ?? null,
+      mysql_user: shown?.mysql_user ?? null,
+      flavor: relay.view.flavor ?? live?.flavor ?? null,
+      executed_gtid_set: relay.executedGtids.toString(),
+      purged_gtid_set: relay.view.purged,
+      last_binlog_file: last?.name ?? null,
+      last_file_position: last?.endPos ?? null,
+      semi_sync: shown?.semi_sync ?? false,
+      last_error: live?.last_error ?? null,
+      lag_seconds: live?.lag_seconds ?? null,
+    };
+  }
+
+  async serverStart(settings: { addr: string; user: string; password: string }): Promise<ServerStatusView> {
+    try {
+      await this.node.binlogServer.start(settings);
+    } catch (err) {
+      throw new ApiError('BAD_REQUEST', `binlog server did not start: ${(err as Error).message}`, { field: 'addr' });
+    }
+    return this.serverStatus();
+  }
+
+  async serverStop(): Promise<ServerStatusView> {
+    await this.node.binlogServer.stop(true);
+    return this.serverStatus();
+  }
+
+  serverStatus(): ServerStatusView {
+    const current = this.node.binlogServer.current;
+    const relay = this.node.relay;
+    const last = relay.lastFile();
+    return {
+      status: current ? 'running' : 'stopped',
+      addr: current?.settings.addr ?? null,
+      user: current?.settings.user ?? null,
+      executed_gtid_set: relay.executedGtids.toString(),
+      purged_gtid_set: relay.view.purged,
+      last_binlog_file: last?.name ?? null,
+      last_file_position: last?.endPos ?? null,
+      applied_index: this.node.raft.status().appliedIndex,
+      slaves: current?.replicas ?? [],
+    };
+  }
+
+  async publishMember(member: MemberAttributes): Promise<void> {
+    this.requireLeader();
+    await this.node.publishMember(member);
+  }
+
+  /** Followers make sure the leader has recorded their attributes (admin address included). */
+  startMemberPublishing(): void {
+    const timer = setInterval(() => {
+      const s = this.node.raft.status();
+      if (s.role === 'leader' || !s.leader) return;
+      if (JSON.stringify(this.memberAttrs(this.node.id)) === JSON.stringify(this.node.self)) return;
+      const leader = this.memberAttrs(s.leader)?.adminAddr;
+      if (!leader) return;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (this.node.config.adminToken) headers.authorization = `Bearer ${this.node.config.adminToken}`;
+      fetch(`http://${leader}/internal/member`, { method: 'PUT', headers, body: JSON.stringify(this.node.self), signal: AbortSignal.timeout(2000) })
+        .catch((err: unknown) => this.logger.debug({ event: 'member.publish.failed', err: (err as Error).message }, 'member publish failed'));
+    }, 500);
+    timer.unref();
+    this.stopPublishing = () => clearInterval(timer);
+  }
+
+  stopPublishing: () => void = () => undefined;
+}

@@ -1,0 +1,267 @@
+// Statement shapes → the answers a real master gives them (notes §3.3, MySQL note §1.2/1.3).
+// Pure apart from the context it is given, so every shape is unit-tested without sockets.
+import { MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../mysql/column-types.js';
+import { ER_NO_SUCH_THREAD, ER_PARSE_ERROR, ER_SP_DOES_NOT_EXIST, ER_UNKNOWN_SYSTEM_VARIABLE, errorMessage, parseErrorMessage } from '../mysql/error-codes.js';
+import type { ColumnDefinition, ResultValue } from '../mysql/result-set.js';
+import type { SessionVariables, UserValue } from './session-variables.js';
+import { likeToRegExp, parseStatement, type Expr, type Statement } from './statement.js';
+import { plainVersion, systemVariables, type ServerFacts } from './system-variables.js';
+
+export const ER_EMPTY_QUERY = 1065;
+export const ER_BAD_FIELD_ERROR = 1054;
+export const ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
+
+export type Answer =
+  | { kind: 'ok' }
+  | { kind: 'error'; code: number; message: string; sqlState: string }
+  | { kind: 'rows'; columns: ColumnDefinition[]; rows: ResultValue[][] };
+
+export interface ReplicaHost {
+  serverId: number;
+  host: string;
+  port: number;
+  uuid: string;
+}
+
+export interface BinaryLogInfo {
+  name: string;
+  size: number;
+}
+
+export interface ResponderContext {
+  facts: ServerFacts;
+  vars: SessionVariables;
+  connectionId: number;
+  user: string;
+  clientHost: string;
+  database: string | null;
+  binaryLogs(): BinaryLogInfo[];
+  replicaHosts(): ReplicaHost[];
+  /** Ends connection `id`; false when there is none. */
+  kill(id: number): boolean;
+  /** MariaDB's BINLOG_GTID_POS(file, pos): the GTID position at that point, null if invalid. */
+  binlogGtidPos(file: string, pos: number): Promise<string | null>;
+  now(): Date;
+}
+
+class AnswerError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly sqlState: string,
+  ) {
+    super(message);
+  }
+}
+
+const ok: Answer = { kind: 'ok' };
+
+function error(code: number, message: string, sqlState = 'HY000'): Answer {
+  return { kind: 'error', code, message, sqlState };
+}
+
+function syntaxError(sql: string, facts: ServerFacts): Answer {
+  let message = parseErrorMessage(sql.trim());
+  if (facts.flavor === 'mysql') message = message.replace('MariaDB server version', 'MySQL server version');
+  return error(ER_PARSE_ERROR, message, '42000');
+}
+
+function stringColumn(name: string): ColumnDefinition {
+  return { name, type: MYSQL_TYPE_VAR_STRING };
+}
+
+function numberColumn(name: string): ColumnDefinition {
+  return { name, type: MYSQL_TYPE_LONGLONG };
+}
+
+function formatDateTime(d: Date): string {
+  return d.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export async function answerQuery(sql: string, ctx: ResponderContext): Promise<Answer> {
+  const stmt = parseStatement(sql);
+  if (stmt === null) return syntaxError(sql, ctx.facts);
+  try {
+    return await answerStatement(stmt, ctx);
+  } catch (err) {
+    if (err instanceof AnswerError) return error(err.code, err.message, err.sqlState);
+    throw err;
+  }
+}
+
+async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<Answer> {
+  switch (stmt.kind) {
+    case 'empty':
+      return error(ER_EMPTY_QUERY, 'Query was empty', '42000');
+    case 'select':
+      return answerSelect(stmt.items, ctx);
+    case 'set':
+      return answerSet(stmt, ctx);
+    case 'show-variables':
+      return answerShowVariables(stmt, ctx);
+    case 'show-master-status':
+      return answerMasterStatus(ctx);
+    case 'show-binary-logs': {
+      const columns = [stringColumn('Log_name'), numberColumn('File_size')];
+      if (ctx.facts.flavor === 'mysql') columns.push(stringColumn('Encrypted'));
+      const rows = ctx.binaryLogs().map((f): ResultValue[] => (ctx.facts.flavor === 'mysql' ? [f.name, f.size, 'No'] : [f.name, f.size]));
+      return { kind: 'rows', columns, rows };
+    }
+    case 'show-replica-hosts':
+      return answerReplicaHosts(stmt.spelling, ctx);
+    case 'show-warnings':
+      return { kind: 'rows', columns: [stringColumn('Level'), numberColumn('Code'), stringColumn('Message')], rows: [] };
+    case 'kill':
+      return ctx.kill(stmt.id) ? ok : error(ER_NO_SUCH_THREAD, errorMessage(ER_NO_SUCH_THREAD, stmt.id));
+    case 'use':
+      return ok;
+  }
+}
+
+interface Value {
+  value: string | null;
+  numeric: boolean;
+}
+
+async function evaluate(expr: Expr, ctx: ResponderContext): Promise<Value> {
+  switch (expr.kind) {
+    case 'literal':
+      return { value: expr.value, numeric: expr.numeric };
+    case 'uservar': {
+      const v: UserValue | undefined = ctx.vars.get(expr.name);
+      return v ? { value: v.value, numeric: v.numeric } : { value: null, numeric: false };
+    }
+    case 'sysvar': {
+      const v = systemVariables(ctx.facts).get(expr.name);
+      if (!v) throw new AnswerError(ER_UNKNOWN_SYSTEM_VARIABLE, errorMessage(ER_UNKNOWN_SYSTEM_VARIABLE, expr.name), 'HY000');
+      return { value: v.text, numeric: v.numeric };
+    }
+    case 'word':
+      throw new AnswerError(ER_BAD_FIELD_ERROR, `Unknown column '${expr.value}' in 'field list'`, '42S22');
+    case 'call':
+      return evaluateCall(expr.name, expr.args, ctx);
+  }
+}
+
+async function evaluateCall(name: string, args: Expr[], ctx: ResponderContext): Promise<Value> {
+  const noArgs = (v: Value): Value => {
+    if (args.length !== 0) throw new AnswerError(ER_PARSE_ERROR, `Incorrect parameter count in the call to native function '${name}'`, '42000');
+    return v;
+  };
+  switch (name) {
+    case 'unix_timestamp':
+      return noArgs({ value: String(Math.floor(ctx.now().getTime() / 1000)), numeric: true });
+    case 'version':
+      return noArgs({ value: plainVersion(ctx.facts.serverVersion), numeric: false });
+    case 'database':
+    case 'schema':
+      return noArgs({ value: ctx.database, numeric: false });
+    case 'user':
+    case 'current_user':
+    case 'session_user':
+    case 'system_user':
+      return noArgs({ value: `${ctx.user}@${ctx.clientHost}`, numeric: false });
+    case 'connection_id':
+      return noArgs({ value: String(ctx.connectionId), numeric: true });
+    case 'now':
+    case 'sysdate':
+    case 'current_timestamp':
+      return noArgs({ value: formatDateTime(ctx.now()), numeric: false });
+    case 'last_insert_id':
+    case 'found_rows':
+      return noArgs({ value: '0', numeric: true });
+    case 'binlog_gtid_pos':
+      if (ctx.facts.flavor === 'mariadb') {
+        if (args.length !== 2) throw new AnswerError(ER_PARSE_ERROR, `Incorrect parameter count in the call to native function '${name}'`, '42000');
+        const file = await evaluate(args[0]!, ctx);
+        const pos = await evaluate(args[1]!, ctx);
+        if (file.value === null || pos.value === null || !/^\d+$/.test(pos.value.trim())) return { value: null, numeric: false };
+        return { value: await ctx.binlogGtidPos(file.value, Number(pos.value)), numeric: false };
+      }
+      break;
+  }
+  throw new AnswerError(ER_SP_DOES_NOT_EXIST, errorMessage(ER_SP_DOES_NOT_EXIST, 'FUNCTION', name), '42000');
+}
+
+async function answerSelect(items: { expr: Expr; label: string }[], ctx: ResponderContext): Promise<Answer> {
+  const columns: ColumnDefinition[] = [];
+  const row: ResultValue[] = [];
+  for (const item of items) {
+    const v = await evaluate(item.expr, ctx);
+    columns.push(v.numeric && v.value !== null ? numberColumn(item.label) : stringColumn(item.label));
+    row.push(v.value);
+  }
+  return { kind: 'rows', columns, rows: [row] };
+}
+
+async function answerSet(stmt: Extract<Statement, { kind: 'set' }>, ctx: ResponderContext): Promise<Answer> {
+  // Evaluate everything first: a failing SET changes nothing, as on the server.
+  const updates: [string, UserValue][] = [];
+  for (const a of stmt.assignments) {
+    switch (a.target.kind) {
+      case 'uservar':
+        updates.push([a.target.name, await evaluate(a.value, ctx)]);
+        break;
+      case 'sysvar':
+        if (a.target.scope === 'global') {
+          return error(ER_SPECIFIC_ACCESS_DENIED_ERROR, 'Access denied; you need (at least one of) the SUPER privilege(s) for this operation', '42000');
+        }
+        // Session settings (net_write_timeout, autocommit, sql_mode …) do not change what a
+        // binlog server sends: accepted and forgotten.
+        if (a.value.kind !== 'word') await evaluate(a.value, ctx);
+        break;
+      case 'names':
+      case 'charset':
+        break;
+    }
+  }
+  for (const [name, value] of updates) ctx.vars.set(name, value);
+  return ok;
+}
+
+function answerShowVariables(stmt: Extract<Statement, { kind: 'show-variables' }>, ctx: ResponderContext): Answer {
+  const all = [...systemVariables(ctx.facts).entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let selected = all;
+  const filter = stmt.filter;
+  if (filter && 'like' in filter) {
+    const re = likeToRegExp(filter.like);
+    selected = all.filter(([name]) => re.test(name));
+  } else if (filter) {
+    const wanted = new Set(filter.names.map((n) => n.toLowerCase()));
+    selected = all.filter(([name]) => wanted.has(name));
+  }
+  return {
+    kind: 'rows',
+    columns: [stringColumn('Variable_name'), stringColumn('Value')],
+    rows: selected.map(([name, v]) => [name, v.text]),
+  };
+}
+
+function answerMasterStatus(ctx: ResponderContext): Answer {
+  const mysql = ctx.facts.flavor === 'mysql';
+  const columns = [stringColumn('File'), numberColumn('Position'), stringColumn('Binlog_Do_DB'), stringColumn('Binlog_Ignore_DB')];
+  if (mysql) columns.push(stringColumn('Executed_Gtid_Set'));
+  const logs = ctx.binaryLogs();
+  const last = logs[logs.length - 1];
+  if (!last) return { kind: 'rows', columns, rows: [] };
+  const row: ResultValue[] = [last.name, last.size, '', ''];
+  if (mysql) row.push(ctx.facts.executedGtids);
+  return { kind: 'rows', columns, rows: [row] };
+}
+
+function answerReplicaHosts(spelling: 'slave-hosts' | 'replicas', ctx: ResponderContext): Answer {
+  const hosts = ctx.replicaHosts();
+  const own = ctx.facts.serverId;
+  if (ctx.facts.flavor === 'mariadb') {
+    return {
+      kind: 'rows',
+      columns: [numberColumn('Server_id'), stringColumn('Host'), numberColumn('Port'), numberColumn('Master_id')],
+      rows: hosts.map((h) => [h.serverId, h.host, h.port, own]),
+    };
+  }
+  const columns =
+    spelling === 'replicas'
+      ? [numberColumn('Server_Id'), stringColumn('Host'), numberColumn('Port'), numberColumn('Source_Id'), stringColumn('Replica_UUID')]
+      : [numberColumn('Server_id'), stringColumn('Host'), numberColumn('Port'), numberColumn('Master_id'), stringColumn('Slave_UUID')];
+  return { kind: 'rows', columns, rows: hosts.map((h) => [h.serverId, h.host, h.port, own, h.uuid]) };
+}

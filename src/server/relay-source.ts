@@ -1,0 +1,188 @@
+// What the binlog server reads from the relay log: its files, their FORMAT_DESCRIPTION and
+// GTID_LIST events, committed bytes, and a wake-up when new bytes are committed. One instance
+// serves every session: it keeps one 'advance' listener and caches what never changes once
+// published (a file's FDE, its GTID_LIST).
+import type { Db } from '../../storage/db.js';
+import { BINLOG_CHECKSUM_ALG_CRC32 } from '../binlog/event-checksum.js';
+import { EVENT_LEN_OFFSET, LOG_EVENT_HEADER_LEN, readEventHeader } from '../binlog/event-header.js';
+import { FORMAT_DESCRIPTION_EVENT, GTID_EVENT, GTID_LIST_EVENT } from '../binlog/event-type.js';
+import { eventsHaveChecksum, parseFormatDescription, type FormatDescription } from '../binlog/format-description.js';
+import { MariaDbGtidSet, type MariaDbGtid } from '../binlog/gtid-set-mariadb.js';
+import { parseMariaDbGtidEvent } from '../binlog/mariadb-gtid-event.js';
+import { parseMariaDbGtidListEvent } from '../binlog/mariadb-gtid-list-event.js';
+import type { RelayFile } from '../relaylog/relay-files.js';
+import type { RelayLog } from '../relaylog/relay-log.js';
+import { readSpan, RelayReadError, type RelaySpan } from '../relaylog/relay-reader.js';
+import { ChunkCursor } from './chunk-cursor.js';
+
+export interface FileFormat {
+  /** The FDE as the relay holds it (IN_USE already cleared by the upstream's dump). */
+  bytes: Buffer;
+  format: FormatDescription;
+  /** Events of the file end with a CRC32. */
+  checksum: boolean;
+}
+
+/** How long a reader keeps retrying a span whose index row is not readable yet. */
+const INDEX_SETTLE_MS = 5000;
+
+export class RelaySource {
+  readonly relay: RelayLog;
+  readonly db: Db;
+  #waiters: (() => void)[] = [];
+  #formats = new Map<number, FileFormat | null>();
+  #gtidLists = new Map<number, MariaDbGtid[]>();
+  readonly #onAdvance = (): void => this.#wakeAll();
+
+  constructor(relay: RelayLog, db: Db) {
+    this.relay = relay;
+    this.db = db;
+    relay.on('advance', this.#onAdvance);
+  }
+
+  close(): void {
+    this.relay.off('advance', this.#onAdvance);
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves at the next commit that makes bytes servable (or when the source closes). */
+  nextAdvance(): { promise: Promise<void>; cancel: () => void } {
+    let wake!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.#waiters.push(wake);
+    return {
+      promise,
+      cancel: () => {
+        const i = this.#waiters.indexOf(wake);
+        if (i >= 0) this.#waiters.splice(i, 1);
+      },
+    };
+  }
+
+  get flavor(): 'mariadb' | 'mysql' | null {
+    return this.relay.view.flavor;
+  }
+
+  files(): readonly RelayFile[] {
+    return this.relay.view.files;
+  }
+
+  fileBySeq(seq: number): RelayFile | undefined {
+    return this.relay.fileBySeq(seq);
+  }
+
+  fileByName(name: string): RelayFile | undefined {
+    return this.relay.fileByName(name);
+  }
+
+  /** The file after `file` in the relay's order, once it exists. */
+  nextFile(file: RelayFile): RelayFile | undefined {
+    const files = this.relay.view.files;
+    const i = files.findIndex((f) => f.seq === file.seq);
+    return i >= 0 ? files[i + 1] : undefined;
+  }
+
+  format(file: RelayFile): FileFormat | null {
+    const cached = this.#formats.get(file.seq);
+    if (cached) return cached;
+    if (!file.fde) return null;
+    const bytes = Buffer.from(file.fde, 'base64');
+    const format = parseFormatDescription(bytes);
+    const entry: FileFormat = { bytes, format, checksum: eventsHaveChecksum(format) };
+    this.#formats.set(file.seq, entry);
+    return entry;
+  }
+
+  /** @@binlog_checksum as the relay's newest file has it (CRC32 before any file). */
+  binlogChecksum(): 'CRC32' | 'NONE' {
+    const last = this.relay.lastFile();
+    const f = last ? this.format(last) : null;
+    return !f || f.format.checksumAlg === BINLOG_CHECKSUM_ALG_CRC32 ? 'CRC32' : 'NONE';
+  }
+
+  /**
+   * Committed bytes of `file` from `pos`, null at the served end. An index row published by a
+   * commit may become readable a moment after the relay announced it (rows are flushed after
+   * apply); such a span is retried until it shows up.
+   */
+  async readSpan(file: RelayFile, pos: number, cancelled: () => boolean = () => false): Promise<RelaySpan | null> {
+    const deadline = Date.now() + INDEX_SETTLE_MS;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        return await readSpan(this.db, file, pos);
+      } catch (err) {
+        if (!(err instanceof RelayReadError) || err.code !== 'RELAY_LOG_INCONSISTENT' || Date.now() > deadline || cancelled()) throw err;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** The GTID_LIST a MariaDB file starts with (its binlog state), from the relay's bytes; the
+   *  file's starting GTID state when the relay does not hold the file's start. */
+  async gtidList(file: RelayFile): Promise<MariaDbGtid[]> {
+    const cached = this.#gtidLists.get(file.seq);
+    if (cached) return cached;
+    let list: MariaDbGtid[] | null = null;
+    if (file.firstPos === 4) {
+      const span = await this.readSpan(file, 4);
+      if (span) {
+        const fmt = this.format(file);
+        const cursor = new ChunkCursor(span.chunks);
+        // FDE, then (MariaDB) the GTID_LIST; a few events at most.
+        for (let n = 0; n < 4 && cursor.remaining >= LOG_EVENT_HEADER_LEN; n++) {
+          const length = cursor.peekU32(EVENT_LEN_OFFSET);
+          const bytes = cursor.peek(length);
+          const header = readEventHeader(bytes);
+          if (header.type === GTID_LIST_EVENT) {
+            list = parseMariaDbGtidListEvent({ offset: 0, header, bytes, checksumLength: fmt?.checksum ? 4 : 0 }).gtids;
+            break;
+          }
+          if (header.type !== FORMAT_DESCRIPTION_EVENT && n > 0) break;
+          cursor.skip(length);
+        }
+      }
+    }
+    if (list === null) list = MariaDbGtidSet.parse(file.startGtids).gtids();
+    if (file.endPos > file.firstPos) this.#gtidLists.set(file.seq, list);
+    return list;
+  }
+
+  /**
+   * BINLOG_GTID_POS(name, pos): the GTID position of a replica that stopped at `pos` of `name`:
+   * the file's starting state plus every GTID event before `pos`. Null when the file is unknown
+   * or `pos` is not the start of an event (as MariaDB answers NULL).
+   */
+  async binlogGtidPos(name: string, pos: number): Promise<string | null> {
+    const file = name === '' ? this.relay.view.files[0] : this.fileByName(name);
+    if (!file) return null;
+    const target = Math.max(pos, 4);
+    if (target > file.endPos || target < file.firstPos) return null;
+    const fmt = this.format(file);
+    const state = MariaDbGtidSet.parse(this.relay.view.flavor === 'mariadb' ? file.startGtids : '');
+    let at = file.firstPos;
+    while (at < target) {
+      const span = await this.readSpan(file, at);
+      if (!span) return null;
+      const cursor = new ChunkCursor(span.chunks);
+      while (cursor.remaining > 0 && at < target) {
+        const length = cursor.peekU32(EVENT_LEN_OFFSET);
+        if (cursor.peek(LOG_EVENT_HEADER_LEN)[4] === GTID_EVENT) {
+          const bytes = cursor.peek(length);
+          const event = { offset: at, header: readEventHeader(bytes), bytes, checksumLength: (fmt?.checksum ? 4 : 0) as 0 | 4 };
+          state.update(parseMariaDbGtidEvent(event).gtid);
+        }
+        cursor.skip(length);
+        at += length;
+      }
+    }
+    return at === target ? state.toString() : null;
+  }
+}

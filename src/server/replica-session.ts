@@ -1,0 +1,130 @@
+// One client connection after login: answers its queries from the session's variables and the
+// relay, records COM_REGISTER_SLAVE, and runs its dump. A dump is the last command of a
+// connection: the server closes it when the dump ends.
+import type { Logger } from 'pino';
+import { COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID, COM_REGISTER_SLAVE, commandName } from '../mysql/command-codes.js';
+import { ER_UNKNOWN_ERROR } from '../mysql/error-codes.js';
+import type { CommandHandler } from '../mysql/command-handler.js';
+import type { ServerConnection } from '../mysql/server-connection.js';
+import { DumpRequestError, parseBinlogDump, parseBinlogDumpGtid, parseRegisterSlave, type DumpRequest } from './dump-request.js';
+import { DumpStream } from './dump-stream.js';
+import { answerQuery, type Answer, type BinaryLogInfo, type ResponderContext } from './query-responder.js';
+import type { RelaySource } from './relay-source.js';
+import type { ReplicaRegistry } from './replica-registry.js';
+import { SessionVariables } from './session-variables.js';
+import type { ServerFacts } from './system-variables.js';
+
+/** What every session shares: the server's side. */
+export interface SessionContext {
+  source: RelaySource;
+  registry: ReplicaRegistry;
+  logger: Logger;
+  serverId: number;
+  facts(flavor: 'mariadb' | 'mysql'): ServerFacts;
+  binaryLogs(): BinaryLogInfo[];
+  kill(connId: number): boolean;
+  /** Resolves when a dump ends (BinlogServer.stop waits for them). */
+  track(done: Promise<unknown>): void;
+}
+
+/** Statement text for logs, with literals blanked (a statement may carry a password). */
+export function redactSql(sql: string): string {
+  return sql.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, '?').slice(0, 200);
+}
+
+export class ReplicaSession implements CommandHandler {
+  readonly vars = new SessionVariables();
+  readonly #ctx: SessionContext;
+  readonly #conn: ServerConnection;
+  readonly #flavor: 'mariadb' | 'mysql';
+
+  constructor(ctx: SessionContext, conn: ServerConnection) {
+    this.#ctx = ctx;
+    this.#conn = conn;
+    this.#flavor = conn.flavor;
+  }
+
+  async onQuery(sql: string, conn: ServerConnection): Promise<void> {
+    const ctx = this.#ctx;
+    const responder: ResponderContext = {
+      facts: ctx.facts(this.#flavor),
+      vars: this.vars,
+      connectionId: conn.id,
+      user: conn.user ?? '',
+      clientHost: conn.remoteAddress,
+      database: conn.database,
+      binaryLogs: () => ctx.binaryLogs(),
+      replicaHosts: () => ctx.registry.hosts(),
+      kill: (id) => ctx.kill(id),
+      binlogGtidPos: (file, pos) => ctx.source.binlogGtidPos(file, pos),
+      now: () => new Date(),
+    };
+    const answer: Answer = await answerQuery(sql, responder);
+    switch (answer.kind) {
+      case 'ok':
+        conn.sendOk();
+        break;
+      case 'rows':
+        conn.sendResultSet(answer.columns, answer.rows);
+        break;
+      case 'error':
+        ctx.logger.info({ event: 'server.query.error', connId: conn.id, code: answer.code, sql: redactSql(sql) }, 'statement refused');
+        conn.sendError(answer.code, answer.message, answer.sqlState);
+        break;
+    }
+  }
+
+  async onCommand(command: number, payload: Buffer, conn: ServerConnection): Promise<boolean> {
+    const ctx = this.#ctx;
+    try {
+      switch (command) {
+        case COM_REGISTER_SLAVE: {
+          const reg = parseRegisterSlave(payload);
+          const params = this.vars.dumpParameters(this.#flavor);
+          ctx.registry.register(conn.id, reg, params.replicaUuid, params.connectState !== null);
+          ctx.logger.info({ event: 'server.register', connId: conn.id, serverId: reg.serverId, host: reg.host, port: reg.port }, 'replica registered');
+          conn.sendOk();
+          return true;
+        }
+        case COM_BINLOG_DUMP:
+          await this.#dump(parseBinlogDump(payload));
+          return true;
+        case COM_BINLOG_DUMP_GTID:
+          // MariaDB answers ER_UNKNOWN_COM_ERROR: its replicas pass the GTID position in
+          // @slave_connect_state instead.
+          if (this.#flavor !== 'mysql') return false;
+          await this.#dump(parseBinlogDumpGtid(payload));
+          return true;
+        default:
+          ctx.logger.debug({ event: 'server.command.unknown', connId: conn.id, command: commandName(command) }, 'command not supported');
+          return false;
+      }
+    } catch (err) {
+      if (!(err instanceof DumpRequestError)) throw err;
+      ctx.logger.warn({ event: 'server.command.malformed', connId: conn.id, command: commandName(command), error: err.message }, 'malformed command');
+      conn.sendError(ER_UNKNOWN_ERROR, err.message);
+      return true;
+    }
+  }
+
+  async #dump(request: DumpRequest): Promise<void> {
+    const ctx = this.#ctx;
+    const conn = this.#conn;
+    const params = this.vars.dumpParameters(this.#flavor);
+    const dump = new DumpStream({
+      conn, request, params, flavor: this.#flavor, source: ctx.source, serverId: ctx.serverId,
+      logger: ctx.logger.child({ connId: conn.id }),
+    });
+    for (const older of ctx.registry.dumpStarted(conn.id, dump, params.replicaUuid, this.#flavor)) {
+      ctx.logger.info({ event: 'server.dump.replaced', connId: conn.id, serverId: dump.serverId }, 'a dump with the same server_id replaces an older one');
+      older.kill('replaced');
+    }
+    const done = dump.run();
+    ctx.track(done);
+    try {
+      await done;
+    } finally {
+      ctx.registry.dumpEnded(conn.id, dump);
+    }
+  }
+}

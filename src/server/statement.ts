@@ -1,0 +1,299 @@
+// Statement shapes the binlog server understands, parsed from tokens. Anything else is null and
+// gets ER_PARSE_ERROR, as an unknown statement does on a real server. Expressions are limited to
+// what replicas and tools write: literals, @user and @@system variables, function calls.
+import { SqlLexError, tokenize, type Token, type VariableScope } from './sql-lexer.js';
+
+export type Expr =
+  | { kind: 'literal'; value: string | null; numeric: boolean }
+  | { kind: 'uservar'; name: string }
+  | { kind: 'sysvar'; name: string; scope: VariableScope }
+  | { kind: 'call'; name: string; args: Expr[] }
+  /** A bare word used as a value: SET autocommit=ON, SET x=DEFAULT. */
+  | { kind: 'word'; value: string };
+
+export interface SelectItem {
+  expr: Expr;
+  /** The column name: the alias, else the item as written (as servers name columns). */
+  label: string;
+}
+
+export type AssignmentTarget =
+  | { kind: 'uservar'; name: string }
+  | { kind: 'sysvar'; name: string; scope: VariableScope }
+  | { kind: 'names'; charset: string }
+  | { kind: 'charset'; charset: string };
+
+export interface Assignment {
+  target: AssignmentTarget;
+  value: Expr;
+}
+
+export type VariablesFilter = { like: string } | { names: string[] } | null;
+
+export type Statement =
+  | { kind: 'empty' }
+  | { kind: 'select'; items: SelectItem[] }
+  | { kind: 'set'; assignments: Assignment[] }
+  | { kind: 'show-variables'; scope: VariableScope; filter: VariablesFilter }
+  | { kind: 'show-master-status' }
+  | { kind: 'show-binary-logs' }
+  | { kind: 'show-replica-hosts'; spelling: 'slave-hosts' | 'replicas' }
+  | { kind: 'show-warnings' }
+  | { kind: 'kill'; id: number }
+  | { kind: 'use'; database: string };
+
+/** A cursor over the tokens of one statement. */
+class Tokens {
+  pos = 0;
+  constructor(
+    readonly list: Token[],
+    readonly sql: string,
+  ) {}
+
+  peek(offset = 0): Token | undefined {
+    return this.list[this.pos + offset];
+  }
+
+  done(): boolean {
+    return this.pos >= this.list.length;
+  }
+
+  next(): Token | undefined {
+    return this.list[this.pos++];
+  }
+
+  /** Consumes the given keywords in order if they are next; returns whether it did. */
+  keywords(...words: string[]): boolean {
+    for (let k = 0; k < words.length; k++) {
+      const t = this.peek(k);
+      if (!t || t.kind !== 'word' || t.upper !== words[k]) return false;
+    }
+    this.pos += words.length;
+    return true;
+  }
+
+  punct(p: string): boolean {
+    const t = this.peek();
+    if (t?.kind === 'punct' && t.value === p) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+}
+
+function isName(t: Token | undefined): t is Token {
+  return t !== undefined && (t.kind === 'word' || t.kind === 'ident');
+}
+
+/** Parses one statement; null when its shape is not one the server answers. */
+export function parseStatement(sql: string): Statement | null {
+  let list: Token[];
+  try {
+    list = tokenize(sql);
+  } catch (err) {
+    if (err instanceof SqlLexError) return null;
+    throw err;
+  }
+  // One trailing ';' is allowed (go-mysql sends "SET …;"); several statements are not.
+  while (list.length > 0 && list[list.length - 1]!.kind === 'punct' && list[list.length - 1]!.value === ';') list.pop();
+  if (list.some((t) => t.kind === 'punct' && t.value === ';')) return null;
+  if (list.length === 0) return { kind: 'empty' };
+  const ts = new Tokens(list, sql);
+  const stmt = parseTop(ts);
+  return stmt !== null && ts.done() ? stmt : null;
+}
+
+function parseTop(ts: Tokens): Statement | null {
+  if (ts.keywords('SELECT')) return parseSelect(ts);
+  if (ts.keywords('SET')) return parseSet(ts);
+  if (ts.keywords('SHOW')) return parseShow(ts);
+  if (ts.keywords('KILL')) {
+    if (!ts.keywords('CONNECTION')) ts.keywords('QUERY');
+    const id = ts.next();
+    if (id?.kind !== 'number' || !/^\d+$/.test(id.value)) return null;
+    return { kind: 'kill', id: Number(id.value) };
+  }
+  if (ts.keywords('USE')) {
+    const db = ts.next();
+    return isName(db) ? { kind: 'use', database: db.value } : null;
+  }
+  return null;
+}
+
+function parseSelect(ts: Tokens): Statement | null {
+  const items: SelectItem[] = [];
+  do {
+    const first = ts.peek();
+    if (!first) return null;
+    const expr = parseExpr(ts);
+    if (!expr) return null;
+    let label = ts.sql.slice(first.start, ts.list[ts.pos - 1]!.end).trim();
+    if (ts.keywords('AS')) {
+      const alias = ts.next();
+      if (!alias || (alias.kind !== 'word' && alias.kind !== 'ident' && alias.kind !== 'string')) return null;
+      label = alias.value;
+    } else if (ts.peek()?.kind === 'ident' || ts.peek()?.kind === 'string' || (ts.peek()?.kind === 'word' && ts.peek()!.upper !== 'LIMIT' && ts.peek()!.upper !== 'FROM')) {
+      label = ts.next()!.value;
+    }
+    items.push({ expr, label });
+  } while (ts.punct(','));
+  ts.keywords('FROM', 'DUAL');
+  // `select @@version_comment limit 1` (the mariadb CLI's greeting query): one row anyway.
+  if (ts.keywords('LIMIT')) {
+    const n = ts.next();
+    if (n?.kind !== 'number') return null;
+  }
+  return { kind: 'select', items };
+}
+
+function parseExpr(ts: Tokens): Expr | null {
+  const t = ts.next();
+  if (!t) return null;
+  switch (t.kind) {
+    case 'string':
+      return { kind: 'literal', value: t.value, numeric: false };
+    case 'number':
+      return { kind: 'literal', value: t.value, numeric: true };
+    case 'uservar':
+      return { kind: 'uservar', name: t.value };
+    case 'sysvar':
+      return { kind: 'sysvar', name: t.value, scope: t.scope };
+    case 'punct': {
+      if (t.value === '-' || t.value === '+') {
+        const n = ts.next();
+        if (n?.kind !== 'number') return null;
+        return { kind: 'literal', value: t.value === '-' ? `-${n.value}` : n.value, numeric: true };
+      }
+      if (t.value === '(') {
+        const inner = parseExpr(ts);
+        return inner && ts.punct(')') ? inner : null;
+      }
+      return null;
+    }
+    case 'ident':
+      return null;
+    case 'word': {
+      if (ts.punct('(')) {
+        const args: Expr[] = [];
+        if (!ts.punct(')')) {
+          do {
+            const arg = parseExpr(ts);
+            if (!arg) return null;
+            args.push(arg);
+          } while (ts.punct(','));
+          if (!ts.punct(')')) return null;
+        }
+        return { kind: 'call', name: t.value.toLowerCase(), args };
+      }
+      if (t.upper === 'NULL') return { kind: 'literal', value: null, numeric: false };
+      if (t.upper === 'TRUE' || t.upper === 'FALSE') return { kind: 'literal', value: t.upper === 'TRUE' ? '1' : '0', numeric: true };
+      // CURRENT_USER, CURRENT_TIMESTAMP … without parentheses.
+      if (/^CURRENT_(USER|TIMESTAMP|DATE|TIME)$/.test(t.upper)) return { kind: 'call', name: t.value.toLowerCase(), args: [] };
+      return { kind: 'word', value: t.value };
+    }
+  }
+}
+
+function parseSet(ts: Tokens): Statement | null {
+  const assignments: Assignment[] = [];
+  // SET GLOBAL|SESSION x = … applies to every unscoped name after it.
+  let defaultScope: VariableScope = null;
+  do {
+    if (ts.keywords('GLOBAL')) defaultScope = 'global';
+    else if (ts.keywords('SESSION') || ts.keywords('LOCAL')) defaultScope = 'session';
+    if (ts.keywords('NAMES')) {
+      const cs = ts.next();
+      if (!cs || (cs.kind !== 'word' && cs.kind !== 'string' && cs.kind !== 'ident')) return null;
+      if (ts.keywords('COLLATE')) {
+        const coll = ts.next();
+        if (!coll || (coll.kind !== 'word' && coll.kind !== 'string' && coll.kind !== 'ident')) return null;
+      }
+      assignments.push({ target: { kind: 'names', charset: cs.value }, value: { kind: 'literal', value: cs.value, numeric: false } });
+      continue;
+    }
+    if (ts.keywords('CHARACTER', 'SET') || ts.keywords('CHARSET')) {
+      const cs = ts.next();
+      if (!cs || (cs.kind !== 'word' && cs.kind !== 'string' && cs.kind !== 'ident')) return null;
+      assignments.push({ target: { kind: 'charset', charset: cs.value }, value: { kind: 'literal', value: cs.value, numeric: false } });
+      continue;
+    }
+    const t = ts.next();
+    let target: AssignmentTarget;
+    if (t?.kind === 'uservar') target = { kind: 'uservar', name: t.value };
+    else if (t?.kind === 'sysvar') target = { kind: 'sysvar', name: t.value, scope: t.scope ?? defaultScope };
+    else if (isName(t)) target = { kind: 'sysvar', name: t.value.toLowerCase(), scope: defaultScope };
+    else return null;
+    if (!ts.punct('=') && !ts.punct(':=')) return null;
+    const value = parseExpr(ts);
+    if (!value) return null;
+    assignments.push({ target, value });
+  } while (ts.punct(','));
+  return { kind: 'set', assignments };
+}
+
+function parseShow(ts: Tokens): Statement | null {
+  let scope: VariableScope = null;
+  if (ts.keywords('GLOBAL')) scope = 'global';
+  else if (ts.keywords('SESSION') || ts.keywords('LOCAL')) scope = 'session';
+  if (ts.keywords('VARIABLES')) {
+    if (ts.done()) return { kind: 'show-variables', scope, filter: null };
+    if (ts.keywords('LIKE')) {
+      const p = ts.next();
+      return p?.kind === 'string' ? { kind: 'show-variables', scope, filter: { like: p.value } } : null;
+    }
+    if (ts.keywords('WHERE')) return parseVariablesWhere(ts, scope);
+    return null;
+  }
+  if (scope !== null) return null;
+  if (ts.keywords('MASTER', 'STATUS') || ts.keywords('BINARY', 'LOG', 'STATUS') || ts.keywords('BINLOG', 'STATUS')) {
+    return { kind: 'show-master-status' };
+  }
+  if (ts.keywords('BINARY', 'LOGS') || ts.keywords('MASTER', 'LOGS')) return { kind: 'show-binary-logs' };
+  if (ts.keywords('SLAVE', 'HOSTS') || ts.keywords('REPLICA', 'HOSTS')) return { kind: 'show-replica-hosts', spelling: 'slave-hosts' };
+  if (ts.keywords('REPLICAS')) return { kind: 'show-replica-hosts', spelling: 'replicas' };
+  if (ts.keywords('WARNINGS') || ts.keywords('ERRORS')) return { kind: 'show-warnings' };
+  return null;
+}
+
+/** WHERE Variable_name = 'x' | IN ('a', 'b') | LIKE 'p' (go-mysql, Debezium). */
+function parseVariablesWhere(ts: Tokens, scope: VariableScope): Statement | null {
+  const column = ts.next();
+  if (!isName(column) || column.value.toLowerCase() !== 'variable_name') return null;
+  if (ts.punct('=')) {
+    const v = ts.next();
+    return v?.kind === 'string' ? { kind: 'show-variables', scope, filter: { names: [v.value] } } : null;
+  }
+  if (ts.keywords('LIKE')) {
+    const v = ts.next();
+    return v?.kind === 'string' ? { kind: 'show-variables', scope, filter: { like: v.value } } : null;
+  }
+  if (ts.keywords('IN') && ts.punct('(')) {
+    const names: string[] = [];
+    do {
+      const v = ts.next();
+      if (v?.kind !== 'string') return null;
+      names.push(v.value);
+    } while (ts.punct(','));
+    return ts.punct(')') ? { kind: 'show-variables', scope, filter: { names } } : null;
+  }
+  return null;
+}
+
+/** SQL LIKE, case-insensitive (variable names): % any run, _ one character, \ escapes. */
+export function likeToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) {
+      re += escapeRe(pattern[++i]!);
+    } else if (c === '%') re += '.*';
+    else if (c === '_') re += '.';
+    else re += escapeRe(c);
+  }
+  return new RegExp(`^${re}$`, 'is');
+}
+
+function escapeRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,99 @@
+// The server's system variables as replicas and tools read them (SELECT @@x, SHOW VARIABLES).
+// Each flavor exposes the names its real server has: a MariaDB master has gtid_domain_id and
+// gtid_binlog_pos but no gtid_mode, a MySQL source the reverse; asking for a name the flavor
+// lacks is ER_UNKNOWN_SYSTEM_VARIABLE, which is also how replicas learn that semi-sync is not
+// offered (no rpl_semi_sync_* variable exists here).
+import type { ServerFlavor } from '../mysql/flavor.js';
+
+export interface ServerFacts {
+  flavor: ServerFlavor;
+  serverId: number;
+  serverUuid: string;
+  /** The version in the greeting (MariaDB's carries the "5.5.5-" prefix). */
+  serverVersion: string;
+  port: number;
+  hostname: string;
+  /** The relay's binlog_checksum: the algorithm of its newest file, CRC32 before any file. */
+  binlogChecksum: 'CRC32' | 'NONE';
+  /** Executed GTIDs in the flavor's text form. */
+  executedGtids: string;
+  purgedGtids: string;
+}
+
+export interface SystemValue {
+  /** As SHOW VARIABLES prints it. */
+  text: string;
+  /** As SELECT @@x returns it: numbers come back as integers (LONGLONG columns). */
+  numeric: boolean;
+}
+
+/** VERSION() and @@version: the greeting's version without MariaDB's "5.5.5-" marker. */
+export function plainVersion(serverVersion: string): string {
+  return serverVersion.replace(/^5\.5\.5-/, '');
+}
+
+function text(value: string): SystemValue {
+  return { text: value, numeric: false };
+}
+
+function num(value: number | bigint): SystemValue {
+  return { text: String(value), numeric: true };
+}
+
+/** Every variable of the flavor, by lower-case name. */
+export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
+  const vars = new Map<string, SystemValue>([
+    ['auto_increment_increment', num(1)],
+    ['auto_increment_offset', num(1)],
+    ['autocommit', num(1)],
+    ['binlog_checksum', text(f.binlogChecksum)],
+    ['binlog_format', text('ROW')],
+    ['binlog_row_image', text('FULL')],
+    ['character_set_client', text('utf8mb4')],
+    ['character_set_connection', text('utf8mb4')],
+    ['character_set_results', text('utf8mb4')],
+    ['character_set_server', text('utf8mb4')],
+    ['collation_connection', text(f.flavor === 'mysql' ? 'utf8mb4_0900_ai_ci' : 'utf8mb4_general_ci')],
+    ['collation_server', text(f.flavor === 'mysql' ? 'utf8mb4_0900_ai_ci' : 'utf8mb4_general_ci')],
+    ['hostname', text(f.hostname)],
+    ['interactive_timeout', num(28800)],
+    ['log_bin', text('ON')],
+    ['log_slave_updates', text('ON')],
+    ['lower_case_table_names', num(0)],
+    ['max_allowed_packet', num(1073741824)],
+    ['net_read_timeout', num(30)],
+    ['net_write_timeout', num(60)],
+    ['port', num(f.port)],
+    ['read_only', text('ON')],
+    ['server_id', num(f.serverId)],
+    ['server_uuid', text(f.serverUuid)],
+    ['sql_mode', text('')],
+    ['system_time_zone', text('UTC')],
+    ['time_zone', text('SYSTEM')],
+    ['version', text(plainVersion(f.serverVersion))],
+    ['version_comment', text('binrelay binlog server')],
+    ['wait_timeout', num(28800)],
+  ]);
+  if (f.flavor === 'mysql') {
+    vars.set('gtid_mode', text('ON'));
+    vars.set('enforce_gtid_consistency', text('ON'));
+    vars.set('gtid_executed', text(f.executedGtids));
+    vars.set('gtid_purged', text(f.purgedGtids));
+    vars.set('log_replica_updates', text('ON'));
+    vars.set('transaction_isolation', text('REPEATABLE-READ'));
+  } else {
+    vars.set('gtid_domain_id', num(0));
+    vars.set('gtid_binlog_pos', text(f.executedGtids));
+    vars.set('gtid_binlog_state', text(f.executedGtids));
+    vars.set('gtid_current_pos', text(f.executedGtids));
+    vars.set('gtid_slave_pos', text(''));
+    vars.set('gtid_strict_mode', text('ON'));
+    vars.set('tx_isolation', text('REPEATABLE-READ'));
+    vars.set('transaction_isolation', text('REPEATABLE-READ'));
+  }
+  return vars;
+}
+
+export function lookupSystemVariable(f: ServerFacts, name: string): SystemValue | undefined {
+  return systemVariables(f).get(name.toLowerCase());
+}

@@ -1,0 +1,84 @@
+// Runs the syncer where and when it must run: on the raft leader only, once that leader has
+// applied everything committed before its term (so the relay's end is the true resume point),
+// and only while the replicated syncer settings say running. Any change of leadership or
+// settings reconciles: a syncer that should not run is stopped before another may start.
+import type { Logger } from 'pino';
+import type { RaftNode } from '../../raft/node.js';
+import type { RelayLog } from '../relaylog/relay-log.js';
+import { parseSyncerRecord, type SyncerRecordBody } from './syncer-settings.js';
+import { Syncer, DEFAULT_SYNCER_OPTIONS, type SyncerOptions } from './syncer.js';
+
+export class SyncerControl {
+  private syncer: Syncer | null = null;
+  private settingsJson = '';
+  /** The term whose leader has caught up with everything committed before it. */
+  private readyTerm = -1;
+  private reconciling: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly raft: RaftNode,
+    private readonly relay: RelayLog,
+    private readonly logger: Logger,
+    private readonly options: SyncerOptions = DEFAULT_SYNCER_OPTIONS,
+  ) {
+    raft.on('leaderChanged', (change) => {
+      if (change.role === 'leader') void this.catchUp(change.term);
+      this.reconcile();
+    });
+  }
+
+  /** The replicated settings (null: never started). */
+  get record(): SyncerRecordBody | null {
+    return parseSyncerRecord(this.relay.view.syncer);
+  }
+
+  get running(): Syncer | null {
+    return this.syncer;
+  }
+
+  /** Called after every apply: settings may have changed. */
+  reconcile(): void {
+    this.reconciling = this.reconciling.then(() => this.reconcileNow()).catch((err: unknown) => {
+      this.logger.error({ event: 'syncer.reconcile.failed', err }, 'syncer reconcile failed');
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.reconcile();
+    await this.reconciling;
+  }
+
+  private async catchUp(term: number): Promise<void> {
+    try {
+      const index = await this.raft.readIndex();
+      while (this.raft.status().appliedIndex < index) await new Promise((r) => setTimeout(r, 5));
+      if (this.raft.status().term === term && this.raft.status().role === 'leader') {
+        this.readyTerm = term;
+        this.reconcile();
+      }
+    } catch (err) {
+      this.logger.debug({ event: 'syncer.catchup.failed', err: (err as Error).message }, 'leader catch-up read failed');
+    }
+  }
+
+  private async reconcileNow(): Promise<void> {
+    const status = this.raft.status();
+    const record = this.record;
+    const shouldRun = !this.closed && status.role === 'leader' && status.term === this.readyTerm && record?.running === true;
+    const json = shouldRun ? JSON.stringify(record.settings) : '';
+    if (this.syncer && (!shouldRun || json !== this.settingsJson)) {
+      const old = this.syncer;
+      this.syncer = null;
+      await old.stop();
+      this.logger.info({ event: 'syncer.stopped' }, 'syncer stopped');
+    }
+    if (shouldRun && !this.syncer) {
+      this.settingsJson = json;
+      this.syncer = new Syncer(record.settings, this.relay, (data) => this.raft.propose(data), this.logger.child({ component: 'syncer' }), this.options);
+      this.syncer.start();
+      this.logger.info({ event: 'syncer.started', mysqlAddr: record.settings.mysql_addr, term: status.term }, 'syncer started');
+    }
+  }
+}

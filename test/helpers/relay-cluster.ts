@@ -1,0 +1,131 @@
+// Real binrelay clusters for tests: every node is a separate `binrelay start` process (the
+// compiled CLI, or the TypeScript one under tsx while developing) with its own data dir and
+// loopback ports. Nodes can be SIGKILLed and restarted from their data dirs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, openSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './mariadb.js';
+
+const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../src/cli.ts' : '../../src/cli.js', import.meta.url));
+
+export interface RelayNodeProcess {
+  name: string;
+  adminAddr: string;
+  peerAddr: string;
+  dataDir: string;
+  logFile: string;
+  child: ChildProcess | null;
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: { message: string; data?: unknown; error?: { code: string } & Record<string, unknown> };
+}
+
+/** The loader flags of this process (tsx while developing), without the test runner's own. */
+function loaderArgs(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--import' || a === '--require' || a === '--loader') out.push(a, argv[++i]!);
+    else if (/^--(import|require|loader)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export class RelayCluster {
+  readonly nodes: RelayNodeProcess[];
+
+  private constructor(readonly baseDir: string, nodes: RelayNodeProcess[], private readonly extraArgs: string[]) {
+    this.nodes = nodes;
+  }
+
+  static async start(size: number, extraArgs: string[] = []): Promise<RelayCluster> {
+    const baseDir = mkdtempSync(join(tmpdir(), 'binrelay-cluster-'));
+    const nodes: RelayNodeProcess[] = [];
+    for (let i = 1; i <= size; i++) {
+      nodes.push({
+        name: `n${i}`, adminAddr: `127.0.0.1:${await freePort()}`, peerAddr: `127.0.0.1:${await freePort()}`,
+        dataDir: join(baseDir, `n${i}`), logFile: join(baseDir, `n${i}.log`), child: null,
+      });
+    }
+    const cluster = new RelayCluster(baseDir, nodes, extraArgs);
+    for (let i = 0; i < size; i++) cluster.launch(i);
+    await cluster.waitForLeader();
+    return cluster;
+  }
+
+  get initialCluster(): string {
+    return this.nodes.map((n) => `${n.name}=${n.peerAddr}`).join(',');
+  }
+
+  /** Starts node i's process (again, after a kill: it restarts from its data dir). */
+  launch(i: number, args: string[] = []): void {
+    const node = this.nodes[i]!;
+    const log = openSync(node.logFile, 'a');
+    const child = spawn(process.execPath, [...loaderArgs(), CLI, 'start',
+      '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
+      '--initial-cluster', this.initialCluster, '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
+      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log] });
+    closeSync(log);
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    node.child = child;
+  }
+
+  kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.nodes[i]!.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  async api(i: number, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    const res = await fetch(`http://${this.nodes[i]!.adminAddr}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    return { status: res.status, body: (await res.json()) as ApiAnswer['body'] };
+  }
+
+  /** Index of the node that reports itself leader (asking every live node), or -1. */
+  async leaderIndex(): Promise<number> {
+    for (let i = 0; i < this.nodes.length; i++) {
+      if (!this.nodes[i]!.child || this.nodes[i]!.child!.exitCode !== null || this.nodes[i]!.child!.signalCode !== null) continue;
+      try {
+        const health = await this.api(i, 'GET', '/healthz');
+        if ((health.body.data as { role: string }).role === 'leader') return i;
+      } catch {
+        // not up yet
+      }
+    }
+    return -1;
+  }
+
+  async waitForLeader(ms = 20_000): Promise<number> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const i = await this.leaderIndex();
+      if (i >= 0) return i;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no leader within ${ms} ms (logs in ${this.baseDir})`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((_, i) => this.kill(i, 'SIGTERM')));
+    if (!process.env.TEST_KEEP_DIRS) rmSync(this.baseDir, { recursive: true, force: true });
+  }
+}
