@@ -45,6 +45,8 @@ export class RecordBuilder {
   private headFde: Buffer | null = null;
   /** Timestamp (s) of the last real event, for lag. */
   lastEventTimestamp = 0;
+  /** The upstream sent a heartbeat since the last event: it had nothing newer (idle). */
+  idle = false;
 
   constructor(
     private readonly options: RecordBuilderOptions,
@@ -68,7 +70,10 @@ export class RecordBuilder {
 
   push(event: BinlogEvent): void {
     const { type, flags, logPos } = event.header;
-    if (type === HEARTBEAT_LOG_EVENT || type === HEARTBEAT_LOG_EVENT_V2) return;
+    if (type === HEARTBEAT_LOG_EVENT || type === HEARTBEAT_LOG_EVENT_V2) {
+      this.idle = true;
+      return;
+    }
     if (type === ROTATE_EVENT && ((flags & LOG_EVENT_ARTIFICIAL_F) !== 0 || logPos === 0)) {
       const rotate = parseRotateEvent(event);
       if (rotate.nextFile !== this.file) {
@@ -97,6 +102,7 @@ export class RecordBuilder {
     this.bufferedBytes += event.bytes.length;
     this.nextPos = logPos;
     if (event.header.timestamp !== 0) this.lastEventTimestamp = event.header.timestamp;
+    this.idle = false;
     this.tracker.feed(event);
     if (!this.tracker.inTransaction) {
       this.boundaryBytes = this.bufferedBytes;

@@ -54,6 +54,7 @@ export class Syncer {
   private flavor: UpstreamFlavor | null = null;
   private reconnects = 0;
   private lastEventTimestamp = 0;
+  private upstreamIdle = false;
   private owesAbort = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -80,7 +81,9 @@ export class Syncer {
   }
 
   status(): SyncerStatus {
-    const lag = this.lastEventTimestamp > 0 ? Math.max(0, Math.round(Date.now() / 1000 - this.lastEventTimestamp)) : null;
+    // As Seconds_Behind_Master: 0 once the upstream is idle and everything read is committed.
+    const caughtUp = this.upstreamIdle && this.inflightBytes === 0;
+    const lag = caughtUp ? 0 : this.lastEventTimestamp > 0 ? Math.max(0, Math.round(Date.now() / 1000 - this.lastEventTimestamp)) : null;
     return {
       status: this.stopped ? 'stopped' : this.lastError && !this.session ? 'error' : 'running',
       flavor: this.flavor,
@@ -171,6 +174,7 @@ export class Syncer {
         try {
           for (const event of reader.feed(bytes)) builder.push(event);
           this.lastEventTimestamp = builder.lastEventTimestamp;
+          this.upstreamIdle = builder.idle;
           this.owesAbort = builder.owesAbort;
         } catch (err) {
           fail(err as Error);
@@ -197,7 +201,8 @@ export class Syncer {
     const serverId = this.settings.syncer_id;
     const last = this.relay.lastFile();
     if (last) return { request: { kind: 'file', file: last.name, pos: last.endPos, serverId, flags }, start: { file: last.name, pos: last.endPos } };
-    if (this.settings.start_gtid && session.info.flavor === 'mariadb') {
+    if (this.settings.start_gtid) {
+      if (session.info.flavor !== 'mariadb') throw new Error('start_gtid is supported for MariaDB upstreams only; start a MySQL upstream without it');
       await session.setMariaDbConnectState(this.settings.start_gtid);
       return { request: { kind: 'file', file: '', pos: 4, serverId, flags }, start: { file: null, pos: 4 } };
     }

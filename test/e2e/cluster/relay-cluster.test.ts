@@ -54,6 +54,8 @@ test('a syncer started through a follower runs on the leader and every node appl
   assert.equal(data.status, 'running');
   assert.equal(data.flavor, 'mariadb');
   assert.ok(!JSON.stringify(status.body).includes('replpw'));
+  await waitFor('lag 0 once the upstream is idle', async () =>
+    ((await cluster.api(follower, 'GET', '/binlog/syncer/status')).body.data as { lag_seconds: number | null }).lag_seconds === 0, 10_000);
 });
 
 test('after the leader is SIGKILLed mid-workload a new leader resumes syncing and nothing is lost or repeated', async () => {
@@ -96,5 +98,8 @@ test('malformed JSON and bad fields get 400s and the node keeps serving', async 
   const bad = await cluster.api(0, 'PUT', '/binlog/syncer/start', { mysql_addr: 'nowhere', mysql_user: 'u', mysql_password: 'p' });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error?.field, 'mysql_addr');
+  const semi = await cluster.api(0, 'PUT', '/binlog/syncer/start', { mysql_addr: '127.0.0.1:1', mysql_user: 'u', mysql_password: 'p', semi_sync: true });
+  assert.equal(semi.status, 400, 'semi-sync is refused, not silently ignored');
+  assert.equal(semi.body.error?.field, 'semi_sync');
   assert.equal((await cluster.api(0, 'GET', '/healthz')).status, 200);
 });
