@@ -1,5 +1,6 @@
 // What the admin API needs from a node. The node (src/node.ts) implements it; the API only
 // validates input, calls these and wraps the answers in the envelope.
+import type { ReplicaView } from '../src/server/replica-registry.js';
 
 export interface MemberView {
   /** Raft node id, as a decimal string (ids are 53-bit safe integers). */
@@ -49,18 +50,8 @@ export interface SyncerStatusView {
   lag_seconds: number | null;
 }
 
-export interface ReplicaView {
-  server_id: number;
-  uuid: string | null;
-  host: string;
-  port: number;
-  remote_addr: string;
-  mode: 'gtid' | 'file';
-  file: string | null;
-  position: number | null;
-  gtid: string | null;
-  connected_at: string;
-}
+/** One connected replica, as the binlog server tracks it. */
+export type { ReplicaView };
 
 /** GET /binlog/server/status: this node's binlog server and relay log as applied here. */
 export interface ServerStatusView {
