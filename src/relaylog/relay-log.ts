@@ -46,6 +46,8 @@ export class RelayLog extends EventEmitter {
   private executed: ExecutedGtids;
   private pending: Pending | null = null;
   private rows: IndexRow[] = [];
+  /** Published groups whose index rows are not yet written: announced by flush(). */
+  private advances: RelayAdvance[] = [];
   private dirty = false;
 
   private constructor(
@@ -117,9 +119,12 @@ export class RelayLog extends EventEmitter {
     }
   }
 
-  /** Writes the index rows and the checkpointed state in one batch. */
+  /** Writes the index rows and the checkpointed state in one batch, then announces the new
+   *  groups ('advance'): a reader woken by it always finds their index rows. */
   async flush(): Promise<void> {
     if (!this.dirty && this.rows.length === 0) return;
+    const advances = this.advances;
+    this.advances = [];
     const batch = this.db.batch();
     for (const row of this.rows) {
       const { key, value } = encodeIndexRow(row);
@@ -130,6 +135,7 @@ export class RelayLog extends EventEmitter {
     this.rows = [];
     this.dirty = false;
     await batch.write();
+    for (const advance of advances) this.emit('advance', advance);
   }
 
   /** The FDE of a file held from its middle, optionally followed by the dump's GTID_LIST at the
@@ -274,7 +280,6 @@ export class RelayLog extends EventEmitter {
     file.endPos = p.nextPos;
     this.rows.push({ fileSeq: file.seq, startPos: p.startPos, firstIndex: p.firstIndex, lastIndex: p.lastIndex, endPos: p.nextPos });
     this.dirty = true;
-    const advance: RelayAdvance = { file: file.name, endPos: file.endPos, index: p.lastIndex };
-    this.emit('advance', advance);
+    this.advances.push({ file: file.name, endPos: file.endPos, index: p.lastIndex });
   }
 }
