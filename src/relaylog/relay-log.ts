@@ -19,6 +19,7 @@ import { parseFormatDescription } from '../binlog/format-description.js';
 import { ExecutedGtids, fileStartGtids } from './executed-gtids.js';
 import { decodeRelayRecord, type BinlogRecord } from './relay-entry.js';
 import { encodeIndexRow, type IndexRow } from './relay-index.js';
+import type { RelaySpan } from './relay-reader.js';
 import { emptyRelayState, type RelayFile, type RelayState } from './relay-files.js';
 
 const STATE_KEY = Buffer.from([Table.relayApplied, 0x02]);
@@ -33,7 +34,14 @@ interface Pending {
   reader: BinlogEventReader;
   events: BinlogEvent[];
   gtids: string[];
+  /** The group's bytes as views of the committed entries (kept for the recent-span cache). */
+  chunks: Uint8Array[];
+  bytes: number;
 }
+
+/** The newest published groups stay in memory so replicas tailing the relay read them without a
+ *  LevelDB scan; bounded in bytes (the entries' buffers they view stay alive that long). */
+const RECENT_SPANS_BYTES_MAX = 32 * 1024 * 1024;
 
 export interface RelayAdvance {
   file: string;
@@ -46,6 +54,8 @@ export class RelayLog extends EventEmitter {
   private executed: ExecutedGtids;
   private pending: Pending | null = null;
   private rows: IndexRow[] = [];
+  private readonly recent = new Map<string, RelaySpan>();
+  private recentBytes = 0;
   /** Published groups whose index rows are not yet written: announced by flush(). */
   private advances: RelayAdvance[] = [];
   private dirty = false;
@@ -187,7 +197,7 @@ export class RelayLog extends EventEmitter {
       this.pending = {
         file: record.file, startPos: record.pos, nextPos: record.pos, firstIndex: index, lastIndex: index,
         reader: new BinlogEventReader({ expectMagic: false, startOffset: record.pos, format }),
-        events: [], gtids: [],
+        events: [], gtids: [], chunks: [], bytes: 0,
       };
     }
     const p = this.pending;
@@ -202,6 +212,8 @@ export class RelayLog extends EventEmitter {
     }
     p.nextPos += record.bytes.length;
     p.lastIndex = index;
+    if (p.bytes + record.bytes.length <= RECENT_SPANS_BYTES_MAX) p.chunks.push(record.bytes);
+    p.bytes += record.bytes.length;
     if (!record.endsAtBoundary) return;
     if (p.reader.bufferedBytes !== 0) {
       this.pending = null;
@@ -281,5 +293,22 @@ export class RelayLog extends EventEmitter {
     this.rows.push({ fileSeq: file.seq, startPos: p.startPos, firstIndex: p.firstIndex, lastIndex: p.lastIndex, endPos: p.nextPos });
     this.dirty = true;
     this.advances.push({ file: file.name, endPos: file.endPos, index: p.lastIndex });
+    if (p.bytes <= RECENT_SPANS_BYTES_MAX) this.remember(file.seq, { chunks: p.chunks, startPos: p.startPos, endPos: p.nextPos }, p.bytes);
+  }
+
+  private remember(fileSeq: number, span: RelaySpan, bytes: number): void {
+    this.recent.set(`${fileSeq}:${span.startPos}`, span);
+    this.recentBytes += bytes;
+    for (const [key, old] of this.recent) {
+      if (this.recentBytes <= RECENT_SPANS_BYTES_MAX) break;
+      this.recent.delete(key);
+      this.recentBytes -= old.endPos - old.startPos;
+    }
+  }
+
+  /** A recently published (so committed) group starting exactly at `pos` of file `fileSeq`, if
+   *  still cached. Readers that follow the relay's end hit it every time. */
+  recentSpan(fileSeq: number, pos: number): RelaySpan | null {
+    return this.recent.get(`${fileSeq}:${pos}`) ?? null;
   }
 }

@@ -16,6 +16,11 @@ export class RelayReadError extends Error {
   }
 }
 
+/** In-memory copies of recently published groups (RelayLog implements it). */
+export interface RecentSpans {
+  recentSpan(fileSeq: number, pos: number): RelaySpan | null;
+}
+
 export interface RelaySpan {
   /** Views of the file's bytes [startPos, endPos), in order; they hold whole events only. */
   chunks: Uint8Array[];
@@ -59,8 +64,10 @@ const EVENT_LEN_OFFSET = 9;
  * The committed bytes of `file` from `pos` to the end of the group holding `pos`.
  * Null when `pos` is the file's served end (nothing more yet). `pos` must be an event start.
  */
-export async function readSpan(db: Db, file: RelayFile, pos: number): Promise<RelaySpan | null> {
+export async function readSpan(db: Db, file: RelayFile, pos: number, recent?: RecentSpans): Promise<RelaySpan | null> {
   if (pos >= file.endPos) return null;
+  const cached = recent?.recentSpan(file.seq, pos);
+  if (cached) return cached;
   if (pos < file.firstPos) throw new RelayReadError('RELAY_POSITION_UNKNOWN', `${file.name}:${pos} is before the relay's first position ${file.firstPos}`);
   const row = await findIndexRow(db, file.seq, pos);
   if (!row || pos >= row.endPos) throw new RelayReadError('RELAY_LOG_INCONSISTENT', `no index row holds ${file.name}:${pos}`);

@@ -123,3 +123,16 @@ test('syncer settings records are kept in the state', async () => {
   await relay.flush();
   assert.deepEqual((await RelayLog.open(db, silentLogger)).view.syncer, { mysql_addr: '127.0.0.1:3306' });
 });
+
+test('recently published groups are served from memory with the same bytes as from LevelDB', async () => {
+  const relay = await RelayLog.open(db, silentLogger);
+  relay.apply(await commit([...pieces(4, 259, [], true), ...pieces(259, bytes.length, [700, 3000], true)]));
+  await relay.flush();
+  const file = relay.fileByName(FILE)!;
+  const cached = await readSpan(db, file, 259, relay);
+  assert.ok(cached && cached === relay.recentSpan(file.seq, 259), 'served from the recent-span cache');
+  const stored = await readSpan(db, file, 259);
+  assert.deepEqual(Buffer.concat(cached.chunks), Buffer.concat(stored!.chunks));
+  assert.equal(cached.endPos, stored!.endPos);
+  assert.equal(relay.recentSpan(file.seq, 260), null, 'only exact group starts are cached');
+});
