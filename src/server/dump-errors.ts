@@ -112,8 +112,9 @@ export class DumpErrors {
     return fatal(withCoordinates('I/O error reading log event', c));
   }
 
-  incompatibleGtidEvent(c: DumpCoordinates): DumpError {
-    return fatal(withCoordinates('Failed to replace GTID event with backwards-compatible event: corrupt event.', c));
+  /** A failure met while streaming, with the coordinates suffix. */
+  streamFailure(message: string, c: DumpCoordinates): DumpError {
+    return fatal(withCoordinates(message, c));
   }
 
   sameServerId(c: DumpCoordinates): DumpError {

@@ -69,7 +69,8 @@ async function planMariaDbGtid(params: DumpParameters, source: RelaySource, erro
     if (!(err instanceof BinlogError)) throw err;
     throw new DumpError(ER_UNKNOWN_ERROR, 'Out of memory or malformed slave request when obtaining start position from GTID state');
   }
-  const state = checkMariaDbStartPosition(requested, source.relay.executedGtids.mariadbSet, { ignoreDuplicates: params.gtidIgnoreDuplicates }, errors);
+  const binlogState = requested.isEmpty() ? null : await source.binlogState();
+  const state = binlogState ? checkMariaDbStartPosition(requested, binlogState, { ignoreDuplicates: params.gtidIgnoreDuplicates }, errors) : new Map();
   const files = source.files();
   const listed = [];
   for (const f of files) listed.push({ name: f.name, gtidList: await source.gtidList(f) });

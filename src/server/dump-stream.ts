@@ -21,7 +21,7 @@ import { ChunkCursor } from './chunk-cursor.js';
 import { DumpError, DumpErrors, type DumpCoordinates } from './dump-errors.js';
 import { planDump, zeroCreatedForGtid, type DumpPlan } from './dump-plan.js';
 import { BINLOG_DUMP_NON_BLOCK, USE_HEARTBEAT_EVENT_V2, type DumpRequest } from './dump-request.js';
-import { GtidRewriteError, MariaDbEventPolicy, MysqlEventPolicy, type EventPolicy, type EventView } from './event-policy.js';
+import { PolicyError, MariaDbEventPolicy, MysqlEventPolicy, type EventPolicy, type EventView } from './event-policy.js';
 import { HeartbeatSchedule } from './heartbeat-schedule.js';
 import { PacketOutput } from './packet-output.js';
 import type { FileFormat, RelaySource } from './relay-source.js';
@@ -135,7 +135,7 @@ export class DumpStream {
     } catch (err) {
       let dumpError: DumpError;
       if (err instanceof DumpError) dumpError = err;
-      else if (err instanceof GtidRewriteError) dumpError = this.#errors.incompatibleGtidEvent(this.#coordinates());
+      else if (err instanceof PolicyError) dumpError = this.#errors.streamFailure(err.message, this.#coordinates());
       else {
         logger.error({ event: 'server.dump.failed', connId: conn.id, err }, 'dump failed');
         dumpError = this.#errors.readFailed(this.#coordinates());
@@ -222,7 +222,6 @@ export class DumpStream {
         this.#file = next;
         pos = this.#openFile(out, next, false, false);
         this.#pos = pos;
-        this.#lastEventPos = 4;
         continue;
       }
       // Caught up with the relay.
@@ -284,6 +283,8 @@ export class DumpStream {
     const zeroCreated = clearInitialLogPos || ((plan.mariadbState !== null || first) && zeroCreatedForGtid(plan));
     out.appendEventBytes(rewriteFormatDescription(format.bytes, { clearInUse: true, zeroLogPos: clearInitialLogPos, zeroCreated }));
     this.#checksum = format.checksum;
+    // What MariaDB reports as "the last event read" until the stream reads another one.
+    this.#lastEventPos = fdeEnd;
     return fdeEnd;
   }
 

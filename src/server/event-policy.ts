@@ -125,18 +125,18 @@ export class MariaDbEventPolicy implements EventPolicy {
     const cap = o.capability;
     if (ev.type === T.ANNOTATE_ROWS_EVENT && (o.flags & BINLOG_SEND_ANNOTATE_ROWS_EVENT) === 0) {
       if (cap >= MARIA_SLAVE_CAPABILITY_TOLERATE_HOLES) return this.#afterEvent('drop');
-      if (cap < MARIA_SLAVE_CAPABILITY_ANNOTATE) return this.#afterEvent(dummyEvent(ev.bytes(), ev.checksum) ?? 'drop');
+      if (cap < MARIA_SLAVE_CAPABILITY_ANNOTATE) return this.#afterEvent(dummyOf(ev, 'Failed to replace row annotate event with dummy: too small event.'));
     }
     if (gtidEvent && cap < MARIA_SLAVE_CAPABILITY_GTID) {
-      if (gtidEvent.standalone) {
-        return this.#afterEvent(cap < MARIA_SLAVE_CAPABILITY_TOLERATE_HOLES ? (dummyEvent(ev.bytes(), ev.checksum) ?? 'drop') : 'drop');
-      }
+      const failed = 'Failed to replace GTID event with backwards-compatible event: corrupt event.';
+      if (gtidEvent.standalone) return this.#afterEvent(cap < MARIA_SLAVE_CAPABILITY_TOLERATE_HOLES ? dummyOf(ev, failed) : 'drop');
       const begin = beginEvent(ev.bytes(), ev.checksum);
-      if (!begin) throw new GtidRewriteError();
+      if (!begin) throw new PolicyError(failed);
       return this.#afterEvent(begin);
     }
     if ((ev.type === T.BINLOG_CHECKPOINT_EVENT && cap < MARIA_SLAVE_CAPABILITY_BINLOG_CHECKPOINT) || (ev.type === T.GTID_LIST_EVENT && cap < MARIA_SLAVE_CAPABILITY_GTID)) {
-      return this.#afterEvent(cap >= MARIA_SLAVE_CAPABILITY_TOLERATE_HOLES ? 'drop' : (dummyEvent(ev.bytes(), ev.checksum) ?? 'drop'));
+      if (cap >= MARIA_SLAVE_CAPABILITY_TOLERATE_HOLES) return this.#afterEvent('drop');
+      return this.#afterEvent(dummyOf(ev, 'Failed to replace binlog checkpoint or gtid list event with dummy: too small event.'));
     }
     return this.#afterEvent('send');
   }
@@ -187,9 +187,15 @@ export class MariaDbEventPolicy implements EventPolicy {
   }
 }
 
-/** The GTID event could not be made a BEGIN (an XA transaction's GTID, or a corrupt one). */
-export class GtidRewriteError extends Error {
-  readonly code = 'SERVER_GTID_REWRITE';
+/** An event could not be rewritten for an old replica; the message is the master's. */
+export class PolicyError extends Error {
+  readonly code = 'SERVER_EVENT_REWRITE';
+}
+
+function dummyOf(ev: EventView, failure: string): Buffer {
+  const dummy = dummyEvent(ev.bytes(), ev.checksum);
+  if (!dummy) throw new PolicyError(failure);
+  return dummy;
 }
 
 function isCommitOrRollback(ev: EventView): boolean {

@@ -6,9 +6,6 @@
 // state; then, newest file first, the start file is the first one whose GTID_LIST shows that no
 // requested GTID lies in an earlier file. A requested GTID that is the very last one of its
 // domain before that file is dropped from the state: nothing of that domain needs skipping.
-// The relay keeps its executed state per domain only (the last GTID of each domain). When a
-// requested GTID has another server_id than that last GTID, whether it is in the binlog cannot
-// be told from the state: the entry is marked unverified and settled while streaming.
 //
 // MySQL (rpl_binlog_sender.cc: check_start_file): the replica must not have GTIDs of a source the
 // relay knows beyond what the relay has, must have every purged GTID, and the start file is the
@@ -22,7 +19,8 @@ export interface SlaveStateEntry {
   /** The binlog had nothing of this domain when the dump started (START_ON_EMPTY_DOMAIN): the
    *  position is re-checked when the domain shows up. */
   emptyDomain: boolean;
-  /** Another server's GTID is the domain's last: the requested one must be met while streaming. */
+  /** A domain that was empty at the start showed up with another server's GTID last: the
+   *  requested one must be met while streaming. */
   unverified: boolean;
 }
 
@@ -34,25 +32,54 @@ export interface GtidStartOptions {
   ignoreDuplicates: boolean;
 }
 
-/** check_slave_start_position against the binlog state (the relay's executed GTIDs). */
+/** The binlog state: the last GTID of every (domain, server_id) pair the binlog holds. */
+export class BinlogState {
+  readonly #byPair = new Map<string, MariaDbGtid>();
+  readonly #byDomain = new Map<number, MariaDbGtid>();
+
+  constructor(gtids: Iterable<MariaDbGtid>) {
+    for (const g of gtids) this.update(g);
+  }
+
+  update(g: MariaDbGtid): void {
+    this.#byPair.set(`${g.domain}-${g.serverId}`, g);
+    const cur = this.#byDomain.get(g.domain);
+    // In strict mode the newest GTID of a domain has its highest sequence number.
+    if (!cur || g.seq >= cur.seq) this.#byDomain.set(g.domain, g);
+  }
+
+  /** find_in_binlog_state */
+  find(domain: number, serverId: number): MariaDbGtid | undefined {
+    return this.#byPair.get(`${domain}-${serverId}`);
+  }
+
+  /** lookup_domain_in_binlog_state: the domain's last GTID. */
+  lastOfDomain(domain: number): MariaDbGtid | undefined {
+    return this.#byDomain.get(domain);
+  }
+}
+
+/** check_slave_start_position: every requested GTID must be in the binlog (or its domain empty). */
 export function checkMariaDbStartPosition(
   requested: MariaDbGtidSet,
-  binlogState: MariaDbGtidSet,
+  binlogState: BinlogState,
   options: GtidStartOptions,
   errors: DumpErrors,
 ): SlaveConnectionState {
   const state: SlaveConnectionState = new Map();
   for (const gtid of requested.gtids()) {
-    const last = binlogState.get(gtid.domain);
     const entry: SlaveStateEntry = { gtid, emptyDomain: false, unverified: false };
+    state.set(gtid.domain, entry);
+    const found = binlogState.find(gtid.domain, gtid.serverId);
+    if (found && found.seq >= gtid.seq) continue;
+    const last = binlogState.lastOfDomain(gtid.domain);
     if (!last) {
       entry.emptyDomain = true;
-    } else if (last.seq < gtid.seq) {
-      if (!options.ignoreDuplicates) throw errors.gtidNotInBinlog(gtid, false);
-    } else if (last.serverId !== gtid.serverId) {
-      entry.unverified = true;
+      continue;
     }
-    state.set(gtid.domain, entry);
+    // With --gtid-ignore-duplicates the replica may have it from another master already.
+    if (options.ignoreDuplicates && last.seq < gtid.seq) continue;
+    throw errors.gtidNotInBinlog(gtid, last.seq >= gtid.seq);
   }
   return state;
 }

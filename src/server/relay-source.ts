@@ -14,6 +14,7 @@ import type { RelayFile } from '../relaylog/relay-files.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
 import { readSpan, RelayReadError, type RelaySpan } from '../relaylog/relay-reader.js';
 import { ChunkCursor } from './chunk-cursor.js';
+import { BinlogState } from './gtid-start.js';
 
 export interface FileFormat {
   /** The FDE as the relay holds it (IN_USE already cleared by the upstream's dump). */
@@ -32,6 +33,8 @@ export class RelaySource {
   #waiters: (() => void)[] = [];
   #formats = new Map<number, FileFormat | null>();
   #gtidLists = new Map<number, MariaDbGtid[]>();
+  #stateScan: { fileSeq: number; pos: number; state: BinlogState } | null = null;
+  #scanning: Promise<BinlogState> | null = null;
   readonly #onAdvance = (): void => this.#wakeAll();
 
   constructor(relay: RelayLog, db: Db) {
@@ -109,15 +112,15 @@ export class RelaySource {
   }
 
   /**
-   * Committed bytes of `file` from `pos`, null at the served end. An index row published by a
-   * commit may become readable a moment after the relay announced it (rows are flushed after
-   * apply); such a span is retried until it shows up.
+   * Committed bytes of `file` from `pos`, null at the served end; groups at the relay's end come
+   * from its in-memory cache. A file's end is visible from apply while its index row is written
+   * at the next flush: a span whose row is not readable yet is retried until it is.
    */
   async readSpan(file: RelayFile, pos: number, cancelled: () => boolean = () => false): Promise<RelaySpan | null> {
     const deadline = Date.now() + INDEX_SETTLE_MS;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       try {
-        return await readSpan(this.db, file, pos);
+        return await readSpan(this.db, file, pos, this.relay);
       } catch (err) {
         if (!(err instanceof RelayReadError) || err.code !== 'RELAY_LOG_INCONSISTENT' || Date.now() > deadline || cancelled()) throw err;
       }
@@ -153,6 +156,43 @@ export class RelaySource {
     if (list === null) list = MariaDbGtidSet.parse(file.startGtids).gtids();
     if (file.endPos > file.firstPos) this.#gtidLists.set(file.seq, list);
     return list;
+  }
+
+  /**
+   * MariaDB's binlog state (the last GTID of each domain and server_id): the newest file's
+   * GTID_LIST plus the GTID events of that file, scanned once and then incrementally.
+   */
+  binlogState(): Promise<BinlogState> {
+    const run = (this.#scanning ?? Promise.resolve(null)).then(() => this.#scanState());
+    this.#scanning = run.catch(() => new BinlogState([]));
+    return run;
+  }
+
+  async #scanState(): Promise<BinlogState> {
+    const last = this.relay.lastFile();
+    if (!last) return new BinlogState([]);
+    if (!this.#stateScan || this.#stateScan.fileSeq !== last.seq) {
+      this.#stateScan = { fileSeq: last.seq, pos: last.firstPos, state: new BinlogState(await this.gtidList(last)) };
+    }
+    const scan = this.#stateScan;
+    const fmt = this.format(last);
+    while (scan.pos < last.endPos) {
+      const span = await this.readSpan(last, scan.pos);
+      if (!span) break;
+      const cursor = new ChunkCursor(span.chunks);
+      let at = span.startPos;
+      while (cursor.remaining > 0) {
+        const length = cursor.peekU32(EVENT_LEN_OFFSET);
+        if (cursor.peek(LOG_EVENT_HEADER_LEN)[4] === GTID_EVENT) {
+          const bytes = cursor.peek(length);
+          scan.state.update(parseMariaDbGtidEvent({ offset: at, header: readEventHeader(bytes), bytes, checksumLength: fmt?.checksum ? 4 : 0 }).gtid);
+        }
+        cursor.skip(length);
+        at += length;
+      }
+      scan.pos = span.endPos;
+    }
+    return scan.state;
   }
 
   /**

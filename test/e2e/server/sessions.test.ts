@@ -1,0 +1,250 @@
+// Client sessions against the relay's binlog server, each checked against the same exchange with
+// the upstream MariaDB where the two must agree: logins, the replica's query sequence, errors,
+// a second dump with the same server_id, KILL, heartbeats, dead sockets.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
+import { crc32 } from 'node:zlib';
+import { mariadbCli } from '../../helpers/mariadb.js';
+import { waitFor } from '../../helpers/local-relay.js';
+import { RawClient, type RawPacket } from '../mysql/raw-client.js';
+import { startRelayStack, RELAY_PASSWORD, RELAY_SERVER_ID, RELAY_USER, type RelayStack } from './relay-stack.js';
+
+let stack: RelayStack;
+
+interface Side {
+  port: number;
+  user: string;
+  password: string;
+}
+
+const relay = (): Side => ({ port: stack.port, user: RELAY_USER, password: RELAY_PASSWORD });
+const upstream = (): Side => ({ port: stack.up.port, user: 'repl', password: 'replpw' });
+
+before(async () => {
+  stack = await startRelayStack();
+  await stack.up.exec(`CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v TEXT); INSERT INTO app.t VALUES (1, 'one'), (2, 'two')`);
+  await stack.caughtUp();
+});
+
+after(async () => {
+  await stack?.stop();
+});
+
+/** Logs in with a raw client and sends the given queries, each answered by one OK packet. */
+async function rawSession(side: Side, sets: string[]): Promise<{ client: RawClient; id: number }> {
+  const c = await RawClient.connect(side.port);
+  const { greeting, reply } = await c.login(side.user, side.password);
+  assert.equal(reply.payload[0], 0x00, `login to ${side.port}`);
+  for (const sql of sets) {
+    c.write(0, Buffer.concat([Buffer.of(0x03), Buffer.from(sql)]));
+    const ok = await c.read();
+    assert.equal(ok.payload[0], 0x00, `${sql}: ${ok.payload.toString('latin1', 9)}`);
+  }
+  return { client: c, id: greeting.connectionId };
+}
+
+function dumpCommand(pos: number, flags: number, serverId: number, file: string): Buffer {
+  const p = Buffer.alloc(11 + Buffer.byteLength(file));
+  p[0] = 0x12;
+  p.writeUInt32LE(pos, 1);
+  p.writeUInt16LE(flags, 5);
+  p.writeUInt32LE(serverId, 7);
+  p.write(file, 11);
+  return p;
+}
+
+/** A replica-like dump from the end of the binlog, optionally with heartbeats. */
+async function dumpAtEnd(side: Side, serverId: number, heartbeatMs = 0): Promise<{ client: RawClient; id: number; file: string; pos: number }> {
+  const [master] = await stack.up.query('SHOW MASTER STATUS');
+  const file = String(master!.File);
+  const pos = Number(master!.Position);
+  const sets = ['SET @master_binlog_checksum= @@global.binlog_checksum', 'SET @mariadb_slave_capability=4'];
+  if (heartbeatMs) sets.unshift(`SET @master_heartbeat_period= ${heartbeatMs * 1_000_000}`);
+  const { client, id } = await rawSession(side, sets);
+  client.write(0, dumpCommand(pos, 0x02, serverId, file));
+  return { client, id, file, pos };
+}
+
+function eventOf(p: RawPacket): { type: number; serverId: number; logPos: number; flags: number; body: Buffer; event: Buffer } {
+  assert.equal(p.payload[0], 0x00, `an event packet, got 0x${p.payload[0]!.toString(16)} ${p.payload.toString('latin1', 9)}`);
+  const event = p.payload.subarray(1);
+  return { type: event[4]!, serverId: event.readUInt32LE(5), logPos: event.readUInt32LE(13), flags: event.readUInt16LE(17), body: event.subarray(19, event.length - 4), event };
+}
+
+function crcOk(event: Buffer): boolean {
+  return crc32(event.subarray(0, event.length - 4)) === event.readUInt32LE(event.length - 4);
+}
+
+test('a wrong password is refused with ERROR 1045, in the words of the upstream', async () => {
+  const args = (side: Side): string[] => ['-h127.0.0.1', `-P${side.port}`, `-u${side.user}`, '-pwrong', '-e', 'SELECT 1'];
+  const ours = await mariadbCli(args(relay()));
+  const theirs = await mariadbCli(args(upstream()));
+  assert.equal(ours.code, 1);
+  assert.equal(ours.stderr, theirs.stderr.replace("'repl'", `'${RELAY_USER}'`));
+  assert.match(ours.stderr, /^ERROR 1045 \(28000\): Access denied for user 'relay_repl'@'127.0.0.1' \(using password: YES\)/);
+});
+
+test('an unknown statement gets ERROR 1064 in MariaDB words and the session keeps working', async () => {
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: stack.port, user: RELAY_USER, password: RELAY_PASSWORD });
+  try {
+    await assert.rejects(conn.query('FLUSH TABLES'), (err: { errno?: number; sqlState?: string; message?: string }) => {
+      assert.equal(err.errno, 1064);
+      assert.equal(err.sqlState, '42000');
+      assert.equal(err.message, "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near 'FLUSH TABLES' at line 1");
+      return true;
+    });
+    const [rows] = await conn.query('SELECT @@server_id AS id, @@GLOBAL.gtid_domain_id AS d');
+    assert.deepEqual(rows, [{ id: RELAY_SERVER_ID, d: 0 }]);
+  } finally {
+    await conn.end();
+  }
+  const cli = await mariadbCli(['-h127.0.0.1', `-P${stack.port}`, `-u${RELAY_USER}`, `-p${RELAY_PASSWORD}`, '-e', 'OPTIMIZE TABLE x']);
+  assert.equal(cli.code, 1);
+  assert.match(cli.stderr, /ERROR 1064 \(42000\) at line 1: You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version/);
+});
+
+test("a MariaDB replica's queries get the answers the upstream gives (values of the relay's own where they differ)", async () => {
+  const [master] = await stack.up.query('SHOW MASTER STATUS');
+  const posArgs = `'${String(master!.File)}', ${Number(master!.Position)}`;
+  const ask = async (side: Side): Promise<Record<string, unknown>> => {
+    const conn = await mysql.createConnection({ host: '127.0.0.1', port: side.port, user: side.user, password: side.password, supportBigNumbers: true, bigNumberStrings: true });
+    try {
+      const q = async (sql: string): Promise<unknown> => (await conn.query(sql))[0];
+      await q('SET @master_heartbeat_period= 2000000000');
+      await q('SET @master_binlog_checksum= @@global.binlog_checksum');
+      await q('SET @mariadb_slave_capability=4');
+      await q("SET @slave_connect_state='0-11-1'");
+      await q('SET @slave_gtid_strict_mode=1');
+      await q('SET @slave_gtid_ignore_duplicates=0');
+      await q('SET NAMES latin1');
+      return {
+        checksum: await q('SELECT @master_binlog_checksum'),
+        domain: await q('SELECT @@GLOBAL.gtid_domain_id'),
+        state: await q('SELECT @slave_connect_state, @mariadb_slave_capability'),
+        gtidPos: await q(`SELECT binlog_gtid_pos(${posArgs})`),
+        gtidPosStart: await q("SELECT binlog_gtid_pos('', 4)"),
+        gtidPosBad: await q(`SELECT binlog_gtid_pos('${String(master!.File)}', 5)`),
+        binaryLogs: await q('SHOW BINARY LOGS'),
+        masterStatus: await q('SHOW MASTER STATUS'),
+        binlogPos: await q('SELECT @@gtid_binlog_pos, @@global.gtid_current_pos, @@binlog_checksum'),
+        checksumVar: await q("SHOW GLOBAL VARIABLES LIKE 'binlog_checksum'"),
+        manyVars: await q("SHOW VARIABLES WHERE Variable_name IN ('binlog_format', 'log_bin')"),
+        version: ((await q('SELECT VERSION() AS v')) as { v: string }[])[0]!.v.replace(/-(0\+deb12u1|binrelay)-log$/, ''),
+        serverIdVar: ((await q("SHOW VARIABLES LIKE 'SERVER_ID'")) as { Variable_name: string }[]).map((r) => r.Variable_name),
+      };
+    } finally {
+      await conn.end();
+    }
+  };
+  const ours = await ask(relay());
+  const theirs = await ask(upstream());
+  assert.deepEqual(ours, theirs);
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: stack.port, user: RELAY_USER, password: RELAY_PASSWORD });
+  try {
+    // Unlike the upstream (semi-sync built in), the relay offers none: no such variable, so a
+    // replica with rpl_semi_sync_slave_enabled falls back to asynchronous replication.
+    const [semisync] = await conn.query("SHOW VARIABLES LIKE 'rpl_semi_sync_master_enabled'");
+    assert.deepEqual(semisync, []);
+    const [[row]] = (await conn.query("SELECT UNIX_TIMESTAMP() AS t")) as unknown as [{ t: number }[]];
+    assert.ok(Math.abs(row!.t - Date.now() / 1000) < 5);
+    const [vars] = await conn.query("SHOW VARIABLES LIKE 'SERVER_ID'");
+    assert.deepEqual(vars, [{ Variable_name: 'server_id', Value: String(RELAY_SERVER_ID) }]);
+  } finally {
+    await conn.end();
+  }
+});
+
+test('a second dump with the same server_id replaces the first, which gets the error the upstream sends', async () => {
+  const outcome = async (side: Side): Promise<{ code: number; message: string }> => {
+    const first = await dumpAtEnd(side, 77);
+    assert.equal(eventOf(await first.client.read()).type, 4); // fake ROTATE
+    assert.equal(eventOf(await first.client.read()).type, 15); // FDE
+    const second = await dumpAtEnd(side, 77);
+    assert.equal(eventOf(await second.client.read()).type, 4);
+    const err = await first.client.read();
+    assert.equal(err.payload[0], 0xff);
+    await first.client.closed;
+    second.client.destroy();
+    return { code: err.payload.readUInt16LE(1), message: err.payload.toString('utf8', 9) };
+  };
+  const ours = await outcome(relay());
+  const theirs = await outcome(upstream());
+  assert.equal(ours.code, 4052);
+  assert.deepEqual(ours, theirs);
+  await waitFor('replaced and closed dumps to leave the replica list', () => stack.server.replicas().length === 0, 5000);
+});
+
+test('heartbeats arrive at the asked period while idle, continue the sequence ids and carry the end position', async () => {
+  const { client, file, pos } = await dumpAtEnd(relay(), 78, 300);
+  const rotate = await client.read();
+  assert.equal(rotate.seq, 1);
+  assert.equal(eventOf(rotate).type, 4);
+  assert.equal(eventOf(await client.read()).type, 15);
+  assert.equal(stack.server.replicas().find((r) => r.server_id === 78)?.file, file);
+  let last = Date.now();
+  let seq = 2;
+  for (let i = 0; i < 3; i++) {
+    const hb = await client.read(3000);
+    const now = Date.now();
+    assert.equal(hb.seq, ++seq);
+    const ev = eventOf(hb);
+    assert.equal(ev.type, 27, 'HEARTBEAT_LOG_EVENT');
+    assert.equal(ev.logPos, pos);
+    assert.equal(ev.serverId, 11, "the upstream's server_id, as its own heartbeats have");
+    assert.equal(ev.body.toString('latin1'), file);
+    assert.ok(crcOk(ev.event), 'heartbeat CRC32');
+    assert.ok(now - last >= 250 && now - last < 1500, `heartbeat after ${now - last} ms`);
+    last = now;
+  }
+  // A commit wakes the stream at once: its events come next, then heartbeats again.
+  const sent = Date.now();
+  await stack.up.exec("INSERT INTO app.t VALUES (10, 'hb')");
+  const gtid = eventOf(await client.read(3000));
+  assert.equal(gtid.type, 162, 'MARIADB_GTID');
+  assert.ok(Date.now() - sent < 1000, `new events arrived after ${Date.now() - sent} ms`);
+  let ev = gtid;
+  while (ev.type !== 16) ev = eventOf(await client.read(3000));
+  const hb = eventOf(await client.read(3000));
+  assert.equal(hb.type, 27);
+  assert.equal(hb.logPos, ev.logPos, 'the heartbeat names the new end');
+  client.destroy();
+  await waitFor('the closed dump to leave the list', () => !stack.server.replicas().some((r) => r.server_id === 78), 5000);
+});
+
+test("the relay's heartbeat is byte-identical to the upstream's at the same position", async () => {
+  const first = async (side: Side): Promise<Buffer> => {
+    const { client } = await dumpAtEnd(side, 79, 100);
+    await client.read();
+    await client.read();
+    const hb = Buffer.from((await client.read(3000)).payload);
+    client.destroy();
+    return hb;
+  };
+  assert.deepEqual(await first(relay()), await first(upstream()));
+});
+
+test('KILL <id> of a dumping connection ends it; KILL of an unknown id is ERROR 1094', async () => {
+  const { client, id } = await dumpAtEnd(relay(), 80);
+  await client.read();
+  await waitFor('the dump to be listed', () => stack.server.replicas().some((r) => r.server_id === 80), 5000);
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: stack.port, user: RELAY_USER, password: RELAY_PASSWORD });
+  try {
+    await conn.query(`KILL ${id}`);
+    await client.closed;
+    await waitFor('the killed dump to leave the list', () => !stack.server.replicas().some((r) => r.server_id === 80), 5000);
+    await assert.rejects(conn.query('KILL 999999'), (err: { errno?: number; message?: string }) => err.errno === 1094 && err.message === 'Unknown thread id: 999999');
+    const [rows] = await conn.query('SELECT 1 AS one');
+    assert.deepEqual(rows, [{ one: 1 }]);
+  } finally {
+    await conn.end();
+  }
+});
+
+test('a client socket that dies is noticed through its close event', async () => {
+  const { client } = await dumpAtEnd(relay(), 81);
+  await client.read();
+  await waitFor('the dump to be listed', () => stack.server.replicas().some((r) => r.server_id === 81), 5000);
+  client.socket.resetAndDestroy();
+  await waitFor('the dead dump to leave the list', () => !stack.server.replicas().some((r) => r.server_id === 81), 5000);
+});

@@ -1,0 +1,134 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { PacketReader } from '../../../src/mysql/packet-framer.js';
+import { ChunkCursor } from '../../../src/server/chunk-cursor.js';
+import { OUTPUT_BUFFER_SIZE, PacketOutput } from '../../../src/server/packet-output.js';
+
+/** A socket whose writes are recorded (no peer). */
+function recordingSocket(): { socket: Socket; writes: Buffer[] } {
+  const writes: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      writes.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  const socket = sink as unknown as Socket;
+  Object.assign(socket, { cork: () => undefined, uncork: () => undefined });
+  return { socket, writes };
+}
+
+function event(length: number, fill: number): Buffer {
+  const e = Buffer.alloc(length, fill);
+  e.writeUInt32LE(length, 9);
+  return e;
+}
+
+/** Cuts `bytes` into views at the given sizes, as relay records hold them. */
+function chunked(bytes: Buffer, sizes: number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    out.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  if (at < bytes.length) out.push(bytes.subarray(at));
+  return out;
+}
+
+function payloads(writes: Buffer[]): { seq: number; payload: Buffer }[] {
+  const reader = new PacketReader();
+  reader.push(Buffer.concat(writes));
+  const out: { seq: number; payload: Buffer }[] = [];
+  for (let p = reader.read(); p; p = reader.read()) out.push({ seq: p.sequenceId, payload: Buffer.from(p.payload) });
+  return out;
+}
+
+describe('event framing', () => {
+  it('frames many small events into one write, each as 0x00 + event with continuing sequence ids', () => {
+    const { socket, writes } = recordingSocket();
+    const out = new PacketOutput(socket, 1);
+    const events = [event(42, 1), event(300, 2), event(31, 3)];
+    // The second event straddles two relay records.
+    const cursor = new ChunkCursor(chunked(Buffer.concat(events), [42 + 100, 200]));
+    for (const e of events) out.appendEvent(cursor, e.length);
+    assert.equal(writes.length, 0, 'nothing written before a flush');
+    out.flush();
+    assert.equal(writes.length, 1);
+    const got = payloads(writes);
+    assert.deepEqual(got.map((p) => p.seq), [1, 2, 3]);
+    for (let i = 0; i < events.length; i++) assert.ok(got[i]!.payload.equals(Buffer.concat([Buffer.of(0), events[i]!])));
+    assert.equal(out.sequenceId, 4);
+  });
+
+  it('writes once the 1 MiB buffer is full', () => {
+    const { socket, writes } = recordingSocket();
+    const out = new PacketOutput(socket, 0);
+    const e = event(100_000, 7);
+    for (let i = 0; i < 12; i++) out.appendEvent(new ChunkCursor([e]), e.length);
+    assert.equal(writes.length, 1);
+    assert.ok(writes[0]!.length <= OUTPUT_BUFFER_SIZE && writes[0]!.length > OUTPUT_BUFFER_SIZE - 100_010);
+    out.flush();
+    assert.equal(payloads(writes).length, 12);
+  });
+
+  it('splits an event of 16 MiB and more into 0xFFFFFF-byte packets, zero-copy', () => {
+    const { socket, writes } = recordingSocket();
+    const out = new PacketOutput(socket, 250);
+    const big = event(17 * 1024 * 1024, 9);
+    out.appendEvent(new ChunkCursor(chunked(big, [1 << 20, 5 << 20])), big.length);
+    const reader = new PacketReader();
+    reader.push(Buffer.concat(writes));
+    const p = reader.read()!;
+    assert.equal(p.sequenceId, 250);
+    assert.equal(p.lastSequenceId, 251, 'two packets, sequence wrapping is modulo 256');
+    assert.ok(p.payload.equals(Buffer.concat([Buffer.of(0), big])));
+    assert.equal(out.sequenceId, 252);
+  });
+
+  it('ends a payload of exactly n × 0xFFFFFF bytes with an empty packet', () => {
+    const { socket, writes } = recordingSocket();
+    const out = new PacketOutput(socket, 0);
+    const e = event(0xffffff - 1, 4); // + the 0x00 byte = one full packet
+    out.appendEvent(new ChunkCursor([e]), e.length);
+    const all = Buffer.concat(writes);
+    assert.equal(all.length, 4 + 0xffffff + 4);
+    assert.deepEqual([...all.subarray(0, 4)], [0xff, 0xff, 0xff, 0]);
+    assert.deepEqual([...all.subarray(all.length - 4)], [0, 0, 0, 1]);
+  });
+
+  it('puts the semi-sync header (0xEF, no ack) before every event when asked', () => {
+    const { socket, writes } = recordingSocket();
+    const out = new PacketOutput(socket, 1, { semiSync: true });
+    const e = event(40, 5);
+    out.appendEventBytes(e);
+    out.flush();
+    assert.ok(payloads(writes)[0]!.payload.equals(Buffer.concat([Buffer.of(0x00, 0xef, 0x00), e])));
+  });
+
+  it('frames EOF and ERR payloads as they are', () => {
+    const { socket, writes } = recordingSocket();
+    const out = new PacketOutput(socket, 9);
+    out.appendPayload(Buffer.of(0xfe, 0, 0, 2, 0));
+    out.flush();
+    assert.deepEqual(payloads(writes), [{ seq: 9, payload: Buffer.of(0xfe, 0, 0, 2, 0) }]);
+  });
+});
+
+describe('chunk cursor', () => {
+  it('peeks across views without consuming, copies and hands out views', () => {
+    const bytes = Buffer.from([...Array(20).keys()]);
+    const c = new ChunkCursor(chunked(bytes, [3, 4, 5]));
+    assert.deepEqual([...c.peek(6)], [0, 1, 2, 3, 4, 5]);
+    assert.equal(c.peekU32(2), 0x05040302);
+    const target = Buffer.alloc(5);
+    c.copyTo(target, 0, 5);
+    assert.deepEqual([...target], [0, 1, 2, 3, 4]);
+    assert.deepEqual(c.take(4).map((v) => [...v]), [[5, 6], [7, 8]]);
+    c.skip(3);
+    assert.equal(c.remaining, 8);
+    assert.deepEqual([...c.peek(8)], [12, 13, 14, 15, 16, 17, 18, 19]);
+  });
+});

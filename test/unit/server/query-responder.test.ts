@@ -1,0 +1,211 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../../../src/mysql/column-types.js';
+import { answerQuery, type Answer, type ResponderContext } from '../../../src/server/query-responder.js';
+import { SessionVariables } from '../../../src/server/session-variables.js';
+import type { ServerFacts } from '../../../src/server/system-variables.js';
+
+function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<ResponderContext> = {}): ResponderContext {
+  const facts: ServerFacts = {
+    flavor,
+    serverId: 9000,
+    serverUuid: '11111111-2222-4333-8444-555555555555',
+    serverVersion: flavor === 'mysql' ? '8.4.0-binrelay' : '5.5.5-10.11.19-MariaDB-binrelay-log',
+    port: 3306,
+    hostname: 'relay-host',
+    binlogChecksum: 'CRC32',
+    executedGtids: flavor === 'mysql' ? '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77' : '0-11-42,1-11-7',
+    purgedGtids: flavor === 'mysql' ? '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10' : '',
+  };
+  const killed: number[] = [];
+  return {
+    facts,
+    vars: new SessionVariables(),
+    connectionId: 17,
+    user: 'repl',
+    clientHost: '127.0.0.1',
+    database: null,
+    binaryLogs: () => [{ name: 'up-bin.000001', size: 1024 }, { name: 'up-bin.000002', size: 2552 }],
+    replicaHosts: () => [{ serverId: 2, host: '', port: 3407, uuid: '' }],
+    kill: (id) => {
+      killed.push(id);
+      return id === 5;
+    },
+    binlogGtidPos: async (file, pos) => (file === 'up-bin.000001' && pos === 2552 ? '0-11-10' : null),
+    now: () => new Date('2026-11-23T10:00:00Z'),
+    ...overrides,
+  };
+}
+
+function rows(a: Answer): unknown[][] {
+  assert.equal(a.kind, 'rows', JSON.stringify(a));
+  return a.kind === 'rows' ? a.rows : [];
+}
+
+function errorOf(a: Answer): { code: number; message: string; sqlState: string } {
+  assert.equal(a.kind, 'error', JSON.stringify(a));
+  return a.kind === 'error' ? a : { code: 0, message: '', sqlState: '' };
+}
+
+describe("a MariaDB replica's query sequence (notes §3.2)", () => {
+  it('answers every query of the IO thread as the real master does', async () => {
+    const ctx = context();
+    const ts = await answerQuery('SELECT UNIX_TIMESTAMP()', ctx);
+    assert.ok(ts.kind === 'rows');
+    assert.deepEqual(ts.columns.map((c) => [c.name, c.type]), [['UNIX_TIMESTAMP()', MYSQL_TYPE_LONGLONG]]);
+    assert.deepEqual(ts.rows, [['1795428000']]);
+    assert.deepEqual(rows(await answerQuery("SHOW VARIABLES LIKE 'SERVER_ID'", ctx)), [['server_id', '9000']]);
+    assert.deepEqual(await answerQuery('SET @master_heartbeat_period= 2000000000', ctx), { kind: 'ok' });
+    assert.deepEqual(await answerQuery('SET @master_binlog_checksum= @@global.binlog_checksum', ctx), { kind: 'ok' });
+    assert.deepEqual(rows(await answerQuery('SELECT @master_binlog_checksum', ctx)), [['CRC32']]);
+    assert.deepEqual(await answerQuery('SET @mariadb_slave_capability=4', ctx), { kind: 'ok' });
+    const domain = await answerQuery('SELECT @@GLOBAL.gtid_domain_id', ctx);
+    assert.ok(domain.kind === 'rows');
+    assert.deepEqual(domain.columns.map((c) => [c.name, c.type]), [['@@GLOBAL.gtid_domain_id', MYSQL_TYPE_LONGLONG]]);
+    assert.deepEqual(domain.rows, [['0']]);
+    for (const sql of ["SET @slave_connect_state='0-11-5'", 'SET @slave_gtid_strict_mode=1', 'SET @slave_gtid_ignore_duplicates=0', 'SET NAMES latin1']) {
+      assert.deepEqual(await answerQuery(sql, ctx), { kind: 'ok' }, sql);
+    }
+    assert.deepEqual(rows(await answerQuery("SHOW VARIABLES LIKE 'rpl_semi_sync_master_enabled'", ctx)), [], 'no semi-sync: 0 rows');
+    assert.deepEqual(rows(await answerQuery("SELECT binlog_gtid_pos('up-bin.000001',2552)", ctx)), [['0-11-10']]);
+    assert.deepEqual(rows(await answerQuery("SELECT binlog_gtid_pos('up-bin.000001', 3)", ctx)), [[null]]);
+    const p = ctx.vars.dumpParameters('mariadb');
+    assert.equal(p.heartbeatPeriodNs, 2000000000n);
+    assert.equal(p.checksum, 1);
+    assert.equal(p.capability, 4);
+    assert.equal(p.connectState, '0-11-5');
+    assert.equal(p.gtidStrictMode, true);
+  });
+
+  it("answers mariadb-binlog's SELECT VERSION() without the 5.5.5- prefix", async () => {
+    assert.deepEqual(rows(await answerQuery('SELECT VERSION()', context())), [['10.11.19-MariaDB-binrelay-log']]);
+  });
+
+  it('keeps a NULL user variable NULL and an unset one NULL', async () => {
+    const ctx = context();
+    assert.deepEqual(rows(await answerQuery('SELECT @master_binlog_checksum', ctx)), [[null]]);
+    await answerQuery('SET @x = NULL', ctx);
+    assert.deepEqual(rows(await answerQuery('SELECT @x', ctx)), [[null]]);
+  });
+
+  it('answers the gtid variables from the relay state', async () => {
+    const ctx = context();
+    assert.deepEqual(rows(await answerQuery('SELECT @@gtid_binlog_pos, @@global.gtid_current_pos, @@gtid_slave_pos', ctx)), [['0-11-42,1-11-7', '0-11-42,1-11-7', '']]);
+    assert.deepEqual(rows(await answerQuery("SHOW GLOBAL VARIABLES LIKE 'gtid\\_binlog%'", ctx)), [['gtid_binlog_pos', '0-11-42,1-11-7'], ['gtid_binlog_state', '0-11-42,1-11-7']]);
+  });
+
+  it('refuses MySQL-only variables like a MariaDB server: ER_UNKNOWN_SYSTEM_VARIABLE', async () => {
+    const e = errorOf(await answerQuery('SELECT @@GLOBAL.GTID_MODE', context()));
+    assert.deepEqual([e.code, e.message], [1193, "Unknown system variable 'gtid_mode'"]);
+  });
+});
+
+describe("a MySQL replica's query sequence (MySQL note §1.2)", () => {
+  it('answers the 8.0.26+ list, reading both spellings and evaluating @@global.binlog_checksum', async () => {
+    const ctx = context('mysql');
+    assert.deepEqual(rows(await answerQuery('SELECT @@GLOBAL.SERVER_ID', ctx)), [['9000']]);
+    assert.deepEqual(await answerQuery('SET @master_heartbeat_period = 30000000000, @source_heartbeat_period = 30000000000', ctx), { kind: 'ok' });
+    assert.deepEqual(await answerQuery('SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum', ctx), { kind: 'ok' });
+    assert.deepEqual(rows(await answerQuery('SELECT @source_binlog_checksum', ctx)), [['CRC32']]);
+    assert.deepEqual(rows(await answerQuery('SELECT @@GLOBAL.GTID_MODE', ctx)), [['ON']]);
+    assert.deepEqual(rows(await answerQuery('SELECT @@GLOBAL.SERVER_UUID', ctx)), [['11111111-2222-4333-8444-555555555555']]);
+    assert.deepEqual(await answerQuery("SET @slave_uuid = 'aaaaaaaa-0000-4000-8000-000000000001', @replica_uuid = 'aaaaaaaa-0000-4000-8000-000000000001'", ctx), { kind: 'ok' });
+    const p = ctx.vars.dumpParameters('mysql');
+    assert.equal(p.heartbeatPeriodNs, 30000000000n);
+    assert.equal(p.replicaUuid, 'aaaaaaaa-0000-4000-8000-000000000001');
+  });
+
+  it('makes semi-sync replicas fall back to async: both probes are ER_UNKNOWN_SYSTEM_VARIABLE', async () => {
+    for (const name of ['rpl_semi_sync_source_enabled', 'rpl_semi_sync_master_enabled']) {
+      const e = errorOf(await answerQuery(`SELECT @@global.${name}`, context('mysql')));
+      assert.deepEqual([e.code, e.sqlState, e.message], [1193, 'HY000', `Unknown system variable '${name}'`]);
+    }
+  });
+
+  it('answers the 5.7 spellings too', async () => {
+    const ctx = context('mysql');
+    assert.deepEqual(await answerQuery('SET @master_heartbeat_period= 1000000000', ctx), { kind: 'ok' });
+    assert.deepEqual(await answerQuery('SET @master_binlog_checksum= @@global.binlog_checksum', ctx), { kind: 'ok' });
+    assert.deepEqual(rows(await answerQuery('SELECT @master_binlog_checksum', ctx)), [['CRC32']]);
+    assert.equal(ctx.vars.dumpParameters('mysql').heartbeatPeriodNs, 1000000000n);
+  });
+
+  it('has no binlog_gtid_pos function (ER_SP_DOES_NOT_EXIST)', async () => {
+    const e = errorOf(await answerQuery("SELECT binlog_gtid_pos('x', 4)", context('mysql')));
+    assert.deepEqual([e.code, e.message], [1305, 'FUNCTION binlog_gtid_pos does not exist']);
+  });
+
+  it('answers go-mysql: SHOW GLOBAL VARIABLES LIKE, SET … = NONE, a trailing semicolon', async () => {
+    const ctx = context('mysql');
+    assert.deepEqual(rows(await answerQuery("SHOW GLOBAL VARIABLES LIKE 'BINLOG_CHECKSUM'", ctx)), [['binlog_checksum', 'CRC32']]);
+    assert.deepEqual(await answerQuery("SET @master_binlog_checksum='NONE', @source_binlog_checksum='NONE'", ctx), { kind: 'ok' });
+    assert.equal(ctx.vars.dumpParameters('mysql').checksum, 0);
+    assert.deepEqual(await answerQuery('SET @rpl_semi_sync_slave = 1, @rpl_semi_sync_replica = 1;', ctx), { kind: 'ok' });
+    assert.equal(ctx.vars.dumpParameters('mysql').semiSync, true);
+    assert.deepEqual(rows(await answerQuery("SHOW VARIABLES WHERE Variable_name IN ('rpl_semi_sync_master_enabled', 'rpl_semi_sync_source_enabled')", ctx)), []);
+  });
+});
+
+describe('operator statements', () => {
+  it('SHOW MASTER STATUS / SHOW BINARY LOG STATUS give the last file and its end', async () => {
+    for (const sql of ['SHOW MASTER STATUS', 'SHOW BINARY LOG STATUS']) {
+      const a = await answerQuery(sql, context());
+      assert.ok(a.kind === 'rows');
+      assert.deepEqual(a.columns.map((c) => c.name), ['File', 'Position', 'Binlog_Do_DB', 'Binlog_Ignore_DB']);
+      assert.deepEqual(a.rows, [['up-bin.000002', 2552, '', '']]);
+    }
+    const m = await answerQuery('SHOW MASTER STATUS', context('mysql'));
+    assert.ok(m.kind === 'rows');
+    assert.deepEqual(m.rows[0], ['up-bin.000002', 2552, '', '', '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77']);
+    const empty = await answerQuery('SHOW MASTER STATUS', context('mariadb', { binaryLogs: () => [] }));
+    assert.deepEqual(rows(empty), []);
+  });
+
+  it('SHOW BINARY LOGS lists every file with its size', async () => {
+    assert.deepEqual(rows(await answerQuery('SHOW BINARY LOGS', context())), [['up-bin.000001', 1024], ['up-bin.000002', 2552]]);
+    assert.deepEqual(rows(await answerQuery('SHOW MASTER LOGS', context('mysql'))), [['up-bin.000001', 1024, 'No'], ['up-bin.000002', 2552, 'No']]);
+  });
+
+  it('SHOW SLAVE HOSTS / SHOW REPLICAS list registered replicas in the flavor’s columns', async () => {
+    const m = await answerQuery('SHOW SLAVE HOSTS', context());
+    assert.ok(m.kind === 'rows');
+    assert.deepEqual(m.columns.map((c) => c.name), ['Server_id', 'Host', 'Port', 'Master_id']);
+    assert.deepEqual(m.rows, [[2, '', 3407, 9000]]);
+    const r = await answerQuery('SHOW REPLICAS', context('mysql'));
+    assert.ok(r.kind === 'rows');
+    assert.deepEqual(r.columns.map((c) => c.name), ['Server_Id', 'Host', 'Port', 'Source_Id', 'Replica_UUID']);
+  });
+
+  it('KILL answers OK for a live connection and 1094 for an unknown one', async () => {
+    assert.deepEqual(await answerQuery('KILL 5', context()), { kind: 'ok' });
+    const e = errorOf(await answerQuery('KILL CONNECTION 6', context()));
+    assert.deepEqual([e.code, e.message], [1094, 'Unknown thread id: 6']);
+  });
+
+  it('refuses SET GLOBAL and accepts session settings without effect', async () => {
+    assert.equal(errorOf(await answerQuery('SET GLOBAL read_only = 0', context())).code, 1227);
+    assert.deepEqual(await answerQuery('SET SESSION net_write_timeout = 3600', context()), { kind: 'ok' });
+    assert.deepEqual(await answerQuery('SET autocommit=1, sql_mode=\'\'', context()), { kind: 'ok' });
+  });
+
+  it('answers an unknown statement with ER_PARSE_ERROR in the flavor’s words', async () => {
+    const e = errorOf(await answerQuery('FLUSH LOGS', context()));
+    assert.deepEqual(e, {
+      kind: 'error', code: 1064, sqlState: '42000',
+      message: "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near 'FLUSH LOGS' at line 1",
+    });
+    assert.match(errorOf(await answerQuery('FLUSH LOGS', context('mysql'))).message, /corresponds to your MySQL server version/);
+    assert.equal(errorOf(await answerQuery('', context())).code, 1065);
+  });
+
+  it('answers the mariadb CLI greeting query and common client probes', async () => {
+    const ctx = context();
+    assert.deepEqual(rows(await answerQuery('select @@version_comment limit 1', ctx)), [['binrelay binlog server']]);
+    assert.deepEqual(rows(await answerQuery('SELECT DATABASE(), USER(), CONNECTION_ID()', ctx)), [[null, 'repl@127.0.0.1', '17']]);
+    const cols = await answerQuery("SELECT 'x' AS a, 2 b", ctx);
+    assert.ok(cols.kind === 'rows');
+    assert.deepEqual(cols.columns.map((c) => [c.name, c.type]), [['a', MYSQL_TYPE_VAR_STRING], ['b', MYSQL_TYPE_LONGLONG]]);
+    assert.equal(errorOf(await answerQuery('SELECT nosuchcolumn', ctx)).code, 1054);
+    assert.equal(errorOf(await answerQuery('SELECT nosuchfunction()', ctx)).code, 1305);
+  });
+});

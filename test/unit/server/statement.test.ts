@@ -1,0 +1,142 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { likeToRegExp, parseStatement, type Statement } from '../../../src/server/statement.js';
+import { tokenize } from '../../../src/server/sql-lexer.js';
+
+function parsed(sql: string): Statement {
+  const s = parseStatement(sql);
+  assert.ok(s, `"${sql}" parses`);
+  return s;
+}
+
+describe('statement shapes', () => {
+  it('reads SELECT UNIX_TIMESTAMP() however it is spelled, and labels the column as written', () => {
+    for (const sql of ['SELECT UNIX_TIMESTAMP()', 'select unix_timestamp()', '  SELECT   UNIX_TIMESTAMP ( )  ', 'SELECT UNIX_TIMESTAMP();', '/* probe */ SELECT UNIX_TIMESTAMP()']) {
+      const s = parsed(sql);
+      assert.equal(s.kind, 'select', sql);
+      if (s.kind !== 'select') continue;
+      assert.deepEqual(s.items[0]!.expr, { kind: 'call', name: 'unix_timestamp', args: [] });
+    }
+    const s = parsed('SELECT UNIX_TIMESTAMP()');
+    assert.equal(s.kind === 'select' && s.items[0]!.label, 'UNIX_TIMESTAMP()');
+  });
+
+  it('reads system variables with any scope spelling and keeps the label a server would print', () => {
+    const cases: [string, string, 'global' | 'session' | null, string][] = [
+      ['SELECT @@GLOBAL.gtid_domain_id', 'gtid_domain_id', 'global', '@@GLOBAL.gtid_domain_id'],
+      ['select @@global.SERVER_ID', 'server_id', 'global', '@@global.SERVER_ID'],
+      ['SELECT @@session.server_uuid', 'server_uuid', 'session', '@@session.server_uuid'],
+      ['SELECT @@local.version', 'version', 'session', '@@local.version'],
+      ['SELECT @@`binlog_checksum`', 'binlog_checksum', null, '@@`binlog_checksum`'],
+      ['select @@version_comment limit 1', 'version_comment', null, '@@version_comment'],
+    ];
+    for (const [sql, name, scope, label] of cases) {
+      const s = parsed(sql);
+      assert.ok(s.kind === 'select');
+      assert.deepEqual(s.items[0]!.expr, { kind: 'sysvar', name, scope }, sql);
+      assert.equal(s.items[0]!.label, label, sql);
+    }
+  });
+
+  it('reads several select items, aliases and user variables', () => {
+    const s = parsed('SELECT @master_binlog_checksum, @@server_id AS id, VERSION() v, 1 FROM DUAL');
+    assert.ok(s.kind === 'select');
+    assert.deepEqual(s.items.map((i) => i.label), ['@master_binlog_checksum', 'id', 'v', '1']);
+    assert.deepEqual(s.items[0]!.expr, { kind: 'uservar', name: 'master_binlog_checksum' });
+    assert.deepEqual(parsed("SELECT @`Slave_Connect_State`").kind === 'select' && (parsed("SELECT @`Slave_Connect_State`") as { items: { expr: unknown }[] }).items[0]!.expr, { kind: 'uservar', name: 'slave_connect_state' });
+  });
+
+  it("reads binlog_gtid_pos('file', pos) with its arguments", () => {
+    const s = parsed("SELECT binlog_gtid_pos('up-bin.000001',2552)");
+    assert.ok(s.kind === 'select');
+    assert.deepEqual(s.items[0]!.expr, {
+      kind: 'call', name: 'binlog_gtid_pos',
+      args: [{ kind: 'literal', value: 'up-bin.000001', numeric: false }, { kind: 'literal', value: '2552', numeric: true }],
+    });
+    assert.equal(s.items[0]!.label, "binlog_gtid_pos('up-bin.000001',2552)");
+  });
+
+  it('reads SET of one or several variables with = or :=, values from literals or variables', () => {
+    const s = parsed('SET @master_heartbeat_period = 30000001024, @source_heartbeat_period := 30000001024');
+    assert.ok(s.kind === 'set');
+    assert.deepEqual(s.assignments.map((a) => [a.target, a.value]), [
+      [{ kind: 'uservar', name: 'master_heartbeat_period' }, { kind: 'literal', value: '30000001024', numeric: true }],
+      [{ kind: 'uservar', name: 'source_heartbeat_period' }, { kind: 'literal', value: '30000001024', numeric: true }],
+    ]);
+    const c = parsed('SET @master_binlog_checksum= @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum');
+    assert.ok(c.kind === 'set');
+    assert.deepEqual(c.assignments[1]!.value, { kind: 'sysvar', name: 'binlog_checksum', scope: 'global' });
+    for (const sql of ["SET @slave_connect_state='0-1-5'", 'set @SLAVE_CONNECT_STATE = "0-1-5"', "SET @slave_connect_state = _latin1'0-1-5'", "SET @`slave_connect_state`='0-1-5';"]) {
+      const x = parsed(sql);
+      assert.ok(x.kind === 'set', sql);
+      assert.deepEqual(x.assignments[0], { target: { kind: 'uservar', name: 'slave_connect_state' }, value: { kind: 'literal', value: '0-1-5', numeric: false } }, sql);
+    }
+    const neg = parsed('SET @x = -1');
+    assert.ok(neg.kind === 'set');
+    assert.deepEqual(neg.assignments[0]!.value, { kind: 'literal', value: '-1', numeric: true });
+  });
+
+  it('reads SET NAMES, CHARACTER SET and session/global system variables', () => {
+    assert.deepEqual(parsed('SET NAMES latin1'), { kind: 'set', assignments: [{ target: { kind: 'names', charset: 'latin1' }, value: { kind: 'literal', value: 'latin1', numeric: false } }] });
+    assert.equal(parsed("set names 'utf8mb4' collate 'utf8mb4_general_ci'").kind, 'set');
+    assert.equal(parsed('SET CHARACTER SET utf8').kind, 'set');
+    const g = parsed('SET GLOBAL server_id = 5');
+    assert.ok(g.kind === 'set');
+    assert.deepEqual(g.assignments[0]!.target, { kind: 'sysvar', name: 'server_id', scope: 'global' });
+    const s = parsed('SET SESSION net_write_timeout = 3600, autocommit = ON');
+    assert.ok(s.kind === 'set');
+    assert.deepEqual(s.assignments.map((a) => a.target), [
+      { kind: 'sysvar', name: 'net_write_timeout', scope: 'session' },
+      { kind: 'sysvar', name: 'autocommit', scope: 'session' },
+    ]);
+  });
+
+  it('reads the SHOW statements replicas and operators send', () => {
+    assert.deepEqual(parsed("SHOW VARIABLES LIKE 'SERVER_ID'"), { kind: 'show-variables', scope: null, filter: { like: 'SERVER_ID' } });
+    assert.deepEqual(parsed("show global variables like 'binlog_checksum'"), { kind: 'show-variables', scope: 'global', filter: { like: 'binlog_checksum' } });
+    assert.deepEqual(parsed("SHOW VARIABLES WHERE Variable_name IN ('rpl_semi_sync_master_enabled', 'rpl_semi_sync_source_enabled')"), {
+      kind: 'show-variables', scope: null, filter: { names: ['rpl_semi_sync_master_enabled', 'rpl_semi_sync_source_enabled'] },
+    });
+    assert.deepEqual(parsed("SHOW SESSION VARIABLES WHERE `Variable_name` = 'gtid_purged'"), { kind: 'show-variables', scope: 'session', filter: { names: ['gtid_purged'] } });
+    for (const sql of ['SHOW MASTER STATUS', 'show binary log status', 'SHOW BINLOG STATUS']) assert.equal(parsed(sql).kind, 'show-master-status', sql);
+    for (const sql of ['SHOW BINARY LOGS', 'show master logs']) assert.equal(parsed(sql).kind, 'show-binary-logs', sql);
+    assert.deepEqual(parsed('SHOW SLAVE HOSTS'), { kind: 'show-replica-hosts', spelling: 'slave-hosts' });
+    assert.deepEqual(parsed('SHOW REPLICA HOSTS'), { kind: 'show-replica-hosts', spelling: 'slave-hosts' });
+    assert.deepEqual(parsed('show replicas'), { kind: 'show-replica-hosts', spelling: 'replicas' });
+  });
+
+  it('reads KILL with and without CONNECTION/QUERY', () => {
+    for (const sql of ['KILL 42', 'kill connection 42', 'KILL QUERY 42']) assert.deepEqual(parsed(sql), { kind: 'kill', id: 42 }, sql);
+    assert.equal(parseStatement('KILL abc'), null);
+  });
+
+  it('runs executable comments as code and drops the others', () => {
+    assert.equal(parsed('/*!40101 SET NAMES utf8 */').kind, 'set');
+    assert.equal(parsed('SELECT 1 -- trailing\n').kind, 'select');
+    assert.equal(parsed('# only a comment').kind, 'empty');
+    assert.equal(parsed('').kind, 'empty');
+  });
+
+  it('refuses everything else, several statements at once, and broken quoting', () => {
+    for (const sql of ['FLUSH TABLES', 'SELECT * FROM t', 'SET @a = 1 + 2', 'SELECT 1; SELECT 2', "SET @x = 'open", 'SHOW TABLES', 'SHOW GLOBAL MASTER STATUS', 'START SLAVE']) {
+      assert.equal(parseStatement(sql), null, sql);
+    }
+  });
+});
+
+describe('lexer', () => {
+  it('decodes escapes and doubled quotes in strings', () => {
+    const t = tokenize(String.raw`SELECT 'it''s', "a\"b", 'x\ny', 'a\%b'`);
+    assert.deepEqual(t.filter((x) => x.kind === 'string').map((x) => x.value), ["it's", 'a"b', 'x\ny', 'a\\%b']);
+  });
+});
+
+describe('LIKE patterns', () => {
+  it('match case-insensitively with % and _ and honour escapes', () => {
+    assert.ok(likeToRegExp('SERVER_ID').test('server_id'));
+    assert.ok(likeToRegExp('gtid%').test('gtid_binlog_pos'));
+    assert.ok(!likeToRegExp('gtid\\_mode').test('gtidXmode'));
+    assert.ok(likeToRegExp('gtid\\_mode').test('gtid_mode'));
+    assert.ok(!likeToRegExp('rpl_semi_sync_master_enabled').test('server_id'));
+  });
+});
