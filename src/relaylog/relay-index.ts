@@ -60,6 +60,13 @@ export async function findIndexRow(db: Db, fileSeq: number, pos: number): Promis
   return decodeIndexRow(key, value);
 }
 
+/** Up to `limit` rows of file `fileSeq` starting at or after `pos`, in position order (readers
+ *  use them to fetch the next groups ahead of time). */
+export async function indexRowsFrom(db: Db, fileSeq: number, pos: number, limit: number): Promise<IndexRow[]> {
+  const rows = await db.iterator({ gte: indexKey(fileSeq, pos), lt: indexKey(fileSeq + 1, 0), limit }).all();
+  return rows.map(([key, value]) => decodeIndexRow(key, value));
+}
+
 /** Key range of all rows of the files with seq < fileSeq (for purge). */
 export function indexRowsBefore(fileSeq: number): { gte: Buffer; lt: Buffer } {
   return { gte: indexKey(0, 0), lt: indexKey(fileSeq, 0) };

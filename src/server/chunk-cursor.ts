@@ -2,6 +2,7 @@
 // events, where an event may straddle views (large transactions are cut into several records).
 // Nothing is copied unless asked: `peek` returns a view when the bytes lie in one view, and
 // `take` hands out views for zero-copy writes of large events.
+import type { EventView } from './event-policy.js';
 
 export class ChunkCursor {
   readonly #chunks: readonly Uint8Array[];
@@ -95,5 +96,29 @@ export class ChunkCursor {
       this.#normalize();
     }
     this.#remaining -= n;
+  }
+}
+
+/** Reused for every event of a span: no allocation per event. */
+export class CursorEventView implements EventView {
+  type = 0;
+  start = 0;
+  end = 0;
+  checksum = false;
+  cursor: ChunkCursor | null = null;
+  #bytes: Uint8Array | null = null;
+
+  reset(cursor: ChunkCursor, type: number, start: number, end: number, checksum: boolean): void {
+    this.cursor = cursor;
+    this.type = type;
+    this.start = start;
+    this.end = end;
+    this.checksum = checksum;
+    this.#bytes = null;
+  }
+
+  bytes(): Uint8Array {
+    this.#bytes ??= this.cursor!.peek(this.end - this.start);
+    return this.#bytes;
   }
 }

@@ -25,13 +25,16 @@ export class DumpError extends Error {
   constructor(
     readonly errno: number,
     message: string,
+    /** The client asked for something past the relay's end: another node of the cluster may
+     *  have served it already, and this one will have it in a moment. */
+    readonly ahead = false,
   ) {
     super(message);
   }
 }
 
-function fatal(message: string): DumpError {
-  return new DumpError(ER_MASTER_FATAL_ERROR_READING_BINLOG, message);
+function fatal(message: string, ahead = false): DumpError {
+  return new DumpError(ER_MASTER_FATAL_ERROR_READING_BINLOG, message, ahead);
 }
 
 function withCoordinates(message: string, c: DumpCoordinates): string {
@@ -46,24 +49,25 @@ export class DumpErrors {
     return this.flavor === 'mysql' ? 'source' : 'master';
   }
 
-  firstLogNotFound(): DumpError {
-    return fatal(BINLOG_ERROR_TEXT.FIRST_LOG_NOT_FOUND);
+  firstLogNotFound(ahead = false): DumpError {
+    return fatal(BINLOG_ERROR_TEXT.FIRST_LOG_NOT_FOUND, ahead);
   }
 
-  impossiblePosition(file: string, pos: number): DumpError {
+  impossiblePosition(file: string, pos: number, ahead = false): DumpError {
     if (this.flavor === 'mysql') {
-      return fatal(pos < 4 ? 'Client requested source to start replication from position < 4.' : 'Client requested source to start replication from position > file size.');
+      return fatal(pos < 4 ? 'Client requested source to start replication from position < 4.' : 'Client requested source to start replication from position > file size.', ahead);
     }
-    return fatal(formatTemplate(BINLOG_ERROR_TEXT.IMPOSSIBLE_POSITION, [file, pos, file, 4, file, 4]));
+    return fatal(formatTemplate(BINLOG_ERROR_TEXT.IMPOSSIBLE_POSITION, [file, pos, file, 4, file, 4]), ahead);
   }
 
+  /** Not diverged means beyond the binlog's end: `ahead`. */
   gtidNotInBinlog(gtid: MariaDbGtid, diverged: boolean): DumpError {
     let message = formatTemplate(BINLOG_ERROR_TEXT.GTID_NOT_IN_BINLOG, [formatMariaDbGtid(gtid)]);
     if (diverged) {
       message +=
         ". Since the master's binlog contains GTIDs with higher sequence numbers, it probably means that the slave has diverged due to executing extra erroneous transactions";
     }
-    return fatal(message);
+    return fatal(message, !diverged);
   }
 
   gtidHole(gtid: MariaDbGtid): DumpError {
@@ -86,8 +90,9 @@ export class DumpErrors {
 
   /** MySQL: the replica has transactions of a source UUID this relay never had. */
   replicaHasMoreGtids(): DumpError {
-    return fatal(
+    return new DumpError(ER_MASTER_FATAL_ERROR_READING_BINLOG, 
       "Replica has more GTIDs than the source has, using the source's SERVER_UUID. This may indicate that the end of the binary log was truncated or that the last binary log file was lost, e.g., after a power or disk failure when sync_binlog != 1. The source may or may not have rolled back transactions that were already replicated to the replica. Suggest to replicate any transactions that source has rolled back from replica to source, and/or commit empty transactions on source to account for transactions that have been committed on source but are not included in GTID_EXECUTED.",
+      true,
     );
   }
 

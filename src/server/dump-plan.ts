@@ -44,10 +44,11 @@ export async function planDump(
 
 function planFilePosition(name: string, pos: number, source: RelaySource, errors: DumpErrors, exclude: MysqlGtidSet | null): DumpPlan {
   const file = name === '' ? source.files()[0] : source.fileByName(name);
-  if (!file) throw errors.firstLogNotFound();
+  const last = source.files()[source.files().length - 1];
+  if (!file) throw errors.firstLogNotFound(last !== undefined && isLaterFile(name, last.name));
   // Before the relay's first position of a file it started mid-way: bytes it never had.
   if (pos < 4 || pos > file.endPos || (pos < file.firstPos && pos !== 4) || (pos === 4 && file.firstPos !== 4)) {
-    throw errors.impossiblePosition(file.name, pos);
+    throw errors.impossiblePosition(file.name, pos, pos > file.endPos && file === last && !file.rotated);
   }
   return {
     mode: exclude ? 'gtid' : 'file',
@@ -69,8 +70,16 @@ async function planMariaDbGtid(params: DumpParameters, source: RelaySource, erro
     if (!(err instanceof BinlogError)) throw err;
     throw new DumpError(ER_UNKNOWN_ERROR, 'Out of memory or malformed slave request when obtaining start position from GTID state');
   }
-  const binlogState = requested.isEmpty() ? null : await source.binlogState();
-  const state = binlogState ? checkMariaDbStartPosition(requested, binlogState, { ignoreDuplicates: params.gtidIgnoreDuplicates }, errors) : new Map();
+  const options = { ignoreDuplicates: params.gtidIgnoreDuplicates };
+  let state: SlaveConnectionState;
+  try {
+    // The newest file's GTID_LIST plus each domain's last GTID settle the usual request.
+    state = checkMariaDbStartPosition(requested, await source.quickBinlogState(), options, errors);
+  } catch (err) {
+    // A GTID of a server that is not its domain's last writer may still be in the newest file.
+    if (!(err instanceof DumpError) || err.ahead) throw err;
+    state = checkMariaDbStartPosition(requested, await source.binlogState(), options, errors);
+  }
   const files = source.files();
   const listed = [];
   for (const f of files) listed.push({ name: f.name, gtidList: await source.gtidList(f) });
@@ -116,4 +125,11 @@ export function zeroCreatedForGtid(plan: DumpPlan): boolean {
   if (plan.mode !== 'gtid') return false;
   if (plan.mariadbState) return !isPositionReached(plan.mariadbState);
   return plan.mysqlExclude !== null && !plan.mysqlExclude.isEmpty();
+}
+
+/** `name` is a later file of the same binlog sequence than `last` (up-bin.000007 after .000006). */
+export function isLaterFile(name: string, last: string): boolean {
+  const a = /^(.*)\.(\d+)$/.exec(name);
+  const b = /^(.*)\.(\d+)$/.exec(last);
+  return a !== null && b !== null && a[1] === b[1] && Number(a[2]) > Number(b[2]);
 }

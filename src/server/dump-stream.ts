@@ -17,13 +17,14 @@ import { encodeEof, encodeErr, encodeOk, EOF_HEADER } from '../mysql/response-pa
 import type { ServerConnection } from '../mysql/server-connection.js';
 import type { RelayFile } from '../relaylog/relay-files.js';
 import { RelayReadError } from '../relaylog/relay-reader.js';
-import { ChunkCursor } from './chunk-cursor.js';
+import { ChunkCursor, CursorEventView } from './chunk-cursor.js';
 import { DumpError, DumpErrors, type DumpCoordinates } from './dump-errors.js';
 import { planDump, zeroCreatedForGtid, type DumpPlan } from './dump-plan.js';
 import { BINLOG_DUMP_NON_BLOCK, USE_HEARTBEAT_EVENT_V2, type DumpRequest } from './dump-request.js';
-import { PolicyError, MariaDbEventPolicy, MysqlEventPolicy, type EventPolicy, type EventView } from './event-policy.js';
+import { PolicyError, MariaDbEventPolicy, MysqlEventPolicy, type EventPolicy } from './event-policy.js';
 import { HeartbeatSchedule } from './heartbeat-schedule.js';
 import { PacketOutput } from './packet-output.js';
+import { SpanReader, type Span } from './span-reader.js';
 import type { FileFormat, RelaySource } from './relay-source.js';
 import type { DumpParameters } from './session-variables.js';
 
@@ -31,6 +32,8 @@ import type { DumpParameters } from './session-variables.js';
 const EARLY_FLUSH_BYTES = 64 * 1024;
 /** Bytes the socket may hold before the stream waits for it to drain (memory per session). */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+/** How long a request past the relay's end waits for this node to catch up. */
+const AHEAD_GRACE_MS = 2000;
 /** A client that takes nothing for this long is gone (net_write_timeout). */
 const WRITE_TIMEOUT_MS = 60_000;
 
@@ -47,30 +50,6 @@ export interface DumpStreamOptions {
 
 export type DumpEnd = 'eof' | 'error' | 'closed' | 'replaced' | 'stopped';
 
-/** Reused for every event of a span: no allocation per event. */
-class CursorEventView implements EventView {
-  type = 0;
-  start = 0;
-  end = 0;
-  checksum = false;
-  cursor: ChunkCursor | null = null;
-  #bytes: Uint8Array | null = null;
-
-  reset(cursor: ChunkCursor, type: number, start: number, end: number, checksum: boolean): void {
-    this.cursor = cursor;
-    this.type = type;
-    this.start = start;
-    this.end = end;
-    this.checksum = checksum;
-    this.#bytes = null;
-  }
-
-  bytes(): Uint8Array {
-    this.#bytes ??= this.cursor!.peek(this.end - this.start);
-    return this.#bytes;
-  }
-}
-
 export class DumpStream {
   readonly request: DumpRequest;
   readonly nonBlocking: boolean;
@@ -86,12 +65,14 @@ export class DumpStream {
   #lastEventPos = 0;
   #checksum = false;
   readonly #view = new CursorEventView();
+  readonly #reader: SpanReader;
 
   constructor(options: DumpStreamOptions) {
     this.#o = options;
     this.request = options.request;
     this.#errors = new DumpErrors(options.flavor);
     this.nonBlocking = (options.request.flags & BINLOG_DUMP_NON_BLOCK) !== 0 || options.request.serverId === 0;
+    this.#reader = new SpanReader(options.source, () => this.#stop !== null || this.#closed);
     options.conn.once('close', () => {
       this.#closed = true;
       this.#wake?.();
@@ -170,14 +151,15 @@ export class DumpStream {
   }
 
   async #stream(out: PacketOutput): Promise<DumpEnd> {
-    const { source, params, flavor, logger, conn } = this.#o;
+    const { source, params, logger, conn } = this.#o;
     while (source.files().length === 0) {
       if (this.nonBlocking) throw this.#errors.firstLogNotFound();
       const stop = this.#checkStop();
       if (stop) return stop;
       await this.#wait(null);
     }
-    const plan = await planDump(this.request, params, flavor, source, this.#errors);
+    const plan = await this.#planWithGrace();
+    if (!plan) return this.#checkStop() ?? 'closed';
     this.#plan = plan;
     this.#file = plan.file;
     this.#pos = plan.rotatePos;
@@ -245,6 +227,25 @@ export class DumpStream {
     }
   }
 
+  /**
+   * The dump's plan. A request past the relay's end (a GTID or position this node has not
+   * applied yet, typically from a replica that moved here from a node further ahead) is retried
+   * as commits arrive for a short while before it gets the master's error. Null when stopped.
+   */
+  async #planWithGrace(): Promise<DumpPlan | null> {
+    const { source, params, flavor } = this.#o;
+    const deadline = Date.now() + AHEAD_GRACE_MS;
+    for (;;) {
+      try {
+        return await planDump(this.request, params, flavor, source, this.#errors);
+      } catch (err) {
+        const left = deadline - Date.now();
+        if (!(err instanceof DumpError) || !err.ahead || left <= 0) throw err;
+        if ((await this.#wait(left)) === 'stop') return null;
+      }
+    }
+  }
+
   #makePolicy(plan: DumpPlan): EventPolicy {
     const { params, flavor, source } = this.#o;
     if (flavor === 'mysql') {
@@ -288,9 +289,9 @@ export class DumpStream {
     return fdeEnd;
   }
 
-  async #read(file: RelayFile, pos: number): Promise<{ chunks: Uint8Array[] } | null> {
+  async #read(file: RelayFile, pos: number): Promise<Span | null> {
     try {
-      return await this.#o.source.readSpan(file, pos, () => this.#stop !== null || this.#closed);
+      return await this.#reader.read(file, pos);
     } catch (err) {
       if (!(err instanceof RelayReadError)) throw err;
       this.#lastEventPos = pos;

@@ -158,6 +158,15 @@ export class RelaySource {
     return list;
   }
 
+  /** A subset of the binlog state known without scanning: the newest file's GTID_LIST and the
+   *  last GTID of each domain. */
+  async quickBinlogState(): Promise<BinlogState> {
+    const last = this.relay.lastFile();
+    const state = new BinlogState(last ? await this.gtidList(last) : []);
+    for (const g of this.relay.executedGtids.mariadbSet.gtids()) state.update(g);
+    return state;
+  }
+
   /**
    * MariaDB's binlog state (the last GTID of each domain and server_id): the newest file's
    * GTID_LIST plus the GTID events of that file, scanned once and then incrementally.

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { encodeRelayRecord } from '../../../src/relaylog/relay-entry.js';
 import { BINLOG_CHECKSUM_ALG_CRC32 } from '../../../src/binlog/event-checksum.js';
 import { DumpStream } from '../../../src/server/dump-stream.js';
@@ -160,6 +161,105 @@ test('a client that stops reading holds the server to a bounded backlog, and get
   await commitUpTo();
   await waitFor('the new transaction to arrive', () => received > before && stream.position === file.pos, 5000);
   assert.ok(Date.now() - t0 < 1000);
+  stream.kill('stopped');
+  assert.equal(await running, 'stopped');
+  client.destroy();
+});
+
+/** The first packets of a non-blocking dump with the given parameters. */
+async function opening(position: number, extra: Partial<DumpParameters>, count: number): Promise<Buffer[]> {
+  const { conn, client } = await pair();
+  const chunks: Buffer[] = [];
+  client.on('data', (d: Buffer) => chunks.push(d));
+  const ended = new Promise((r) => client.on('close', r));
+  const stream = new DumpStream({
+    conn, request: { command: 'binlog-dump', position, flags: 0x03, serverId: 0, file: position === 4 && extra.connectState !== undefined ? '' : file.name },
+    params: { ...params, ...extra }, flavor: 'mariadb', source, serverId: 9, logger: silentLogger,
+  });
+  await stream.run();
+  await ended;
+  // Only small events are looked at here: read packets until `count` payloads.
+  const all = Buffer.concat(chunks);
+  const out: Buffer[] = [];
+  for (let at = 0; out.length < count; ) {
+    const len = all.readUIntLE(at, 3);
+    out.push(all.subarray(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return out;
+}
+
+const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
+const crcOf = (e: Buffer): Buffer => {
+  const c = Buffer.alloc(4);
+  c.writeUInt32LE(crc32(e), 0);
+  return c;
+};
+
+test('the stream opens with the fake ROTATE of notes §5 and the file FDE as the dump rewrites it', async () => {
+  const fde = file.events[0]!;
+  const [rotate, sentFde] = await opening(4, {}, 2);
+  const body = Buffer.concat([hex('00 00000000 04 0b000000 2d000000 00000000 2000 0400000000000000'), Buffer.from(file.name)]);
+  assert.ok(rotate!.equals(Buffer.concat([body, crcOf(body.subarray(1))])), 'fake ROTATE: ts 0, server_id 11, log_pos 0, ARTIFICIAL, next_pos 4, CRC32');
+  assert.ok(sentFde!.subarray(1).equals(fde), 'from the start of a file the FDE goes out as stored');
+
+  const mid = file.events[0]!.length + 4 + file.events[1]!.length + file.events[2]!.length; // the first transaction
+  const [, zeroed] = await opening(mid, {}, 2);
+  const e = zeroed!.subarray(1);
+  assert.equal(e.readUInt32LE(13), 0, 'log_pos 0: the replica must not move its position');
+  assert.equal(e.readUInt32LE(19 + 2 + 50), 0, 'created 0');
+  assert.equal(e.readUInt32LE(e.length - 4), crc32(e.subarray(0, e.length - 4)), 'CRC recomputed');
+  assert.equal(fde.readUInt32LE(19 + 2 + 50), 1700000000, 'the stored FDE is untouched');
+
+  const [noCrc] = await opening(4, { checksum: 0 }, 1);
+  assert.equal(noCrc!.length, 1 + 19 + 8 + file.name.length, 'a client that declared NONE gets the first fake ROTATE without CRC');
+});
+
+test('a GTID dump zeroes created until its position, then sends the fake GTID_LIST of notes §5', async () => {
+  const packets = await opening(4, { connectState: '0-11-1' }, 6);
+  const fde = packets[1]!.subarray(1);
+  assert.equal(fde.readUInt32LE(13), file.events[0]!.readUInt32LE(13), 'log_pos kept');
+  assert.equal(fde.readUInt32LE(19 + 2 + 50), 0, 'created 0: the replica has executed later transactions');
+  assert.deepEqual(packets.slice(2, 4).map((p) => p[5]), [163, 161], "the file's GTID_LIST and BINLOG_CHECKPOINT");
+  const fake = packets[4]!.subarray(1);
+  const resume = file.events.slice(0, 6).reduce((n, b) => n + b.length, 4); // after transaction 0-11-1
+  const head = Buffer.alloc(19);
+  head.writeUInt32LE(0, 0);
+  head[4] = 0xa3;
+  head.writeUInt32LE(11, 5);
+  head.writeUInt32LE(43, 9);
+  head.writeUInt32LE(resume, 13);
+  head.writeUInt16LE(0x20, 17);
+  const body = Buffer.concat([head, hex('01000000 00000000 0b000000 0100000000000000')]);
+  assert.ok(fake.equals(Buffer.concat([body, crcOf(body)])), `fake GTID_LIST [0-11-1] at ${resume}`);
+  assert.equal(packets[5]![5], 162, 'then the next transaction');
+});
+
+test('a GTID just past this node\'s end waits for the node to apply it instead of failing at once', async () => {
+  const { conn, client } = await pair();
+  const types: number[] = [];
+  let buffered = Buffer.alloc(0);
+  client.on('data', (d: Buffer) => {
+    buffered = Buffer.concat([buffered, d]);
+    while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUIntLE(0, 3)) {
+      const len = buffered.readUIntLE(0, 3);
+      if (len < 0xffffff) types.push(buffered[4 + 5]!);
+      buffered = buffered.subarray(4 + len);
+    }
+  });
+  const next = `0-11-${file.seq}`; // not committed yet
+  const stream = new DumpStream({
+    conn, request: { command: 'binlog-dump', position: 4, flags: 0x02, serverId: 6, file: '' },
+    params: { ...params, connectState: next }, flavor: 'mariadb', source, serverId: 9, logger: silentLogger,
+  });
+  const running = stream.run();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(types.length, 0, 'nothing sent while the GTID is not here');
+  file.transaction(10); // the awaited one
+  file.transaction(20); // the first one to send
+  await commitUpTo();
+  await waitFor('the transaction after the requested GTID', () => types.includes(162), 5000);
+  assert.equal(stream.gtid, `0-11-${file.seq - 1n}`);
   stream.kill('stopped');
   assert.equal(await running, 'stopped');
   client.destroy();
