@@ -7,11 +7,17 @@
 //     (the relay log holds them back until the piece that ends the transaction).
 // A MariaDB GTID start (start.file null) streams the resume file's head (FDE, GTID_LIST, …)
 // before skipping to the resume point, marked by a fake GTID_LIST: the relay's file starts there,
-// and the FDE with that GTID_LIST travels in a FORMAT record.
+// and the FDE with that GTID_LIST travels in a FORMAT record. A MySQL GTID start
+// (COM_BINLOG_DUMP_GTID) skips what the relay was asked to start after without such a marker: the
+// relay's file starts at the first transaction sent, with a PREVIOUS_GTIDS of the start set.
 import type { BinlogEvent } from '../binlog/binlog-event.js';
 import { LOG_EVENT_ARTIFICIAL_F } from '../binlog/event-header.js';
 import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, HEARTBEAT_LOG_EVENT, HEARTBEAT_LOG_EVENT_V2, ROTATE_EVENT } from '../binlog/event-type.js';
 import { parseRotateEvent } from '../binlog/rotate-event.js';
+import { isMysqlGtidEventType } from '../binlog/mysql-gtid-event.js';
+import { MysqlGtidSet } from '../binlog/gtid-set-mysql.js';
+import { buildPreviousGtidsEvent } from '../binlog/previous-gtids-event.js';
+import { eventsHaveChecksum, parseFormatDescription } from '../binlog/format-description.js';
 import { TransactionBoundaryTracker } from '../binlog/transaction-boundary.js';
 import type { RelayRecord } from '../relaylog/relay-entry.js';
 
@@ -51,12 +57,15 @@ export class RecordBuilder {
   constructor(
     private readonly options: RecordBuilderOptions,
     private readonly emitRecord: (record: RelayRecord) => void,
-    start: { file: string | null; pos: number },
+    start: { file: string | null; pos: number; mysqlStartGtids?: string },
   ) {
     this.file = start.file;
     this.nextPos = start.pos;
     this.anchored = start.file !== null;
+    this.mysqlStartGtids = start.mysqlStartGtids ?? null;
   }
+
+  private readonly mysqlStartGtids: string | null;
 
   /** Where the next event is expected: the relay's end plus what was handed out since. */
   get position(): { file: string | null; pos: number } {
@@ -87,7 +96,8 @@ export class RecordBuilder {
     }
     if (!this.anchored) {
       this.awaitResumePoint(event);
-      return;
+      if (!this.anchored) return;
+      if (type === GTID_LIST_EVENT) return;
     }
     if ((flags & LOG_EVENT_ARTIFICIAL_F) !== 0) return;
     const start = logPos - event.bytes.length;
@@ -116,12 +126,19 @@ export class RecordBuilder {
   private awaitResumePoint(event: BinlogEvent): void {
     const { type, flags, logPos } = event.header;
     if (type === FORMAT_DESCRIPTION_EVENT) this.headFde = Buffer.from(event.bytes);
-    if (type !== GTID_LIST_EVENT || (flags & LOG_EVENT_ARTIFICIAL_F) === 0) return;
+    const mariadbMarker = type === GTID_LIST_EVENT && (flags & LOG_EVENT_ARTIFICIAL_F) !== 0;
+    const mysqlFirst = this.mysqlStartGtids !== null && isMysqlGtidEventType(type) && (flags & LOG_EVENT_ARTIFICIAL_F) === 0;
+    if (!mariadbMarker && !mysqlFirst) return;
     if (this.file === null || this.headFde === null) throw new SyncerStreamError('SYNCER_NO_FILE', 'GTID resume point before the file and its FORMAT_DESCRIPTION');
+    const at = mariadbMarker ? logPos : logPos - event.bytes.length;
     this.anchored = true;
-    this.nextPos = logPos;
-    this.bufferPos = logPos;
-    this.emitRecord({ kind: 'format', file: this.file, pos: logPos, bytes: Buffer.concat([this.headFde, event.bytes]) });
+    this.nextPos = at;
+    this.bufferPos = at;
+    const state = mariadbMarker ? event.bytes : buildPreviousGtidsEvent({
+      serverId: event.header.serverId, set: MysqlGtidSet.parse(this.mysqlStartGtids!),
+      checksum: eventsHaveChecksum(parseFormatDescription(this.headFde)),
+    });
+    this.emitRecord({ kind: 'format', file: this.file, pos: at, bytes: Buffer.concat([this.headFde, state]) });
   }
 
   /** Hands out everything up to the last transaction boundary as one record. */

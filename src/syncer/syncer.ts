@@ -6,6 +6,8 @@
 // ABORT record first (DESIGN.md invariant 3).
 import type { Logger } from 'pino';
 import { BinlogEventReader } from '../binlog/event-reader.js';
+import { MysqlGtidSet } from '../binlog/gtid-set-mysql.js';
+import { encodeMysqlGtidSet } from '../binlog/gtid-set-mysql-binary.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
 import { encodeRelayRecord, type RelayRecord } from '../relaylog/relay-entry.js';
 import { DumpError, type DumpRequest } from './dump-command.js';
@@ -196,13 +198,16 @@ export class Syncer {
   }
 
   /** Where to resume: the relay's own end, else start_gtid, else the upstream's oldest binlog. */
-  private async resumePoint(session: UpstreamSession): Promise<{ request: DumpRequest; start: { file: string | null; pos: number } }> {
+  private async resumePoint(session: UpstreamSession): Promise<{ request: DumpRequest; start: { file: string | null; pos: number; mysqlStartGtids?: string } }> {
     const flags = session.dumpFlags();
     const serverId = this.settings.syncer_id;
     const last = this.relay.lastFile();
     if (last) return { request: { kind: 'file', file: last.name, pos: last.endPos, serverId, flags }, start: { file: last.name, pos: last.endPos } };
+    if (this.settings.start_gtid && session.info.flavor === 'mysql') {
+      const gtidSet = encodeMysqlGtidSet(MysqlGtidSet.parse(this.settings.start_gtid));
+      return { request: { kind: 'mysql-gtid', file: '', pos: 4, serverId, flags: 0, gtidSet }, start: { file: null, pos: 4, mysqlStartGtids: this.settings.start_gtid } };
+    }
     if (this.settings.start_gtid) {
-      if (session.info.flavor !== 'mariadb') throw new Error('start_gtid is supported for MariaDB upstreams only; start a MySQL upstream without it');
       await session.setMariaDbConnectState(this.settings.start_gtid);
       return { request: { kind: 'file', file: '', pos: 4, serverId, flags }, start: { file: null, pos: 4 } };
     }
