@@ -35,11 +35,20 @@ export class DumpError extends Error {
   }
 }
 
-/** Emits 'event' (a copy of each event's bytes), 'eof', 'error' (DumpError). */
+/** Semi-sync packet magic (semisync.h kPacketMagicNum) and the "reply wanted" flag. */
+const SEMI_SYNC_MAGIC = 0xef;
+const SEMI_SYNC_NEED_ACK = 0x01;
+
+/** Emits 'event' (a copy of each event's bytes, and whether a semi-sync source waits for an
+ *  ack of it), 'eof', 'error' (DumpError). */
 export class BinlogDumpCommand extends EventEmitter {
   private started = false;
 
-  constructor(private readonly request: DumpRequest) {
+  constructor(
+    private readonly request: DumpRequest,
+    /** The session set @rpl_semi_sync_slave: every event packet carries EF <flag> first. */
+    private readonly semiSync = false,
+  ) {
     super();
   }
 
@@ -84,7 +93,16 @@ export class BinlogDumpCommand extends EventEmitter {
     const { buffer, offset, end } = packet;
     const first = buffer[offset];
     if (first === 0x00) {
-      this.emit('event', Buffer.from(buffer.subarray(offset + 1, end)));
+      if (this.semiSync) {
+        if (buffer[offset + 1] !== SEMI_SYNC_MAGIC) {
+          this.emit('error', new DumpError(0, 'semi-sync event packet without its 0xEF header'));
+          return true;
+        }
+        const needAck = (buffer[offset + 2]! & SEMI_SYNC_NEED_ACK) !== 0;
+        this.emit('event', Buffer.from(buffer.subarray(offset + 3, end)), needAck);
+      } else {
+        this.emit('event', Buffer.from(buffer.subarray(offset + 1, end)), false);
+      }
       return false;
     }
     if (first === 0xfe && end - offset < 9) {
@@ -101,4 +119,17 @@ export class BinlogDumpCommand extends EventEmitter {
     this.emit('error', new DumpError(0, `unexpected packet 0x${(first ?? 0).toString(16)} in the binlog stream`));
     return true;
   }
+}
+
+/** The semi-sync reply a replica sends once an event is safe: a new packet (sequence 0) of
+ *  EF | binlog position u64 | file name. */
+export function semiSyncAckPacket(file: string, pos: number): Buffer {
+  const name = Buffer.from(file, 'latin1');
+  const payload = Buffer.alloc(9 + name.length);
+  payload[0] = SEMI_SYNC_MAGIC;
+  payload.writeBigUInt64LE(BigInt(pos), 1);
+  name.copy(payload, 9);
+  const header = Buffer.alloc(4);
+  header.writeUIntLE(payload.length, 0, 3);
+  return Buffer.concat([header, payload]);
 }

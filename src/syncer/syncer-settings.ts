@@ -12,9 +12,8 @@ export const syncerStartSchema = z.strictObject({
   /** server_id the syncer uses towards the upstream: must differ from every other replica's. */
   syncer_id: z.number().int().min(1).max(0xffffffff).default(0x6272_0001),
   syncer_uuid: z.string().uuid().optional(),
-  // Acknowledging a semi-sync upstream after raft commit is not built yet: refuse rather than
-  // pretend (the upstream would wait for acks that never come).
-  semi_sync: z.literal(false, { message: 'semi-sync is not supported yet' }).default(false),
+  /** Register as a semi-sync replica: the upstream's commits wait until raft committed them. */
+  semi_sync: z.boolean().default(false),
   start_gtid: z.string().min(1).optional(),
 });
 

@@ -60,6 +60,8 @@ export class Syncer {
   private owesAbort = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** Semi-sync positions the upstream waits for, in stream order, not yet in a proposed record. */
+  private acksWaiting: { file: string; pos: number }[] = [];
 
   constructor(
     readonly settings: SyncerSettings,
@@ -136,10 +138,11 @@ export class Syncer {
 
   private async streamOnce(): Promise<void> {
     await this.settle();
+    this.acksWaiting = [];
     const s = this.settings;
     const session = await UpstreamSession.open({
       addr: s.mysql_addr, user: s.mysql_user, password: s.mysql_password,
-      heartbeatMs: this.options.heartbeatMs, connectTimeoutMs: 5000,
+      heartbeatMs: this.options.heartbeatMs, connectTimeoutMs: 5000, semiSync: s.semi_sync,
     });
     if (this.stopped) {
       session.close();
@@ -171,10 +174,14 @@ export class Syncer {
         else resolve();
       };
       const fail = (err: Error): void => finish(err);
-      dump.on('event', (bytes: Buffer) => {
+      dump.on('event', (bytes: Buffer, needAck: boolean) => {
         lastPacket = Date.now();
         try {
-          for (const event of reader.feed(bytes)) builder.push(event);
+          for (const event of reader.feed(bytes)) {
+            // A semi-sync upstream waits for this position: acked once the record holding it commits.
+            if (needAck && builder.position.file !== null) this.acksWaiting.push({ file: builder.position.file, pos: event.header.logPos });
+            builder.push(event);
+          }
           this.lastEventTimestamp = builder.lastEventTimestamp;
           this.upstreamIdle = builder.idle;
           this.owesAbort = builder.owesAbort;
@@ -218,10 +225,18 @@ export class Syncer {
 
   private submit(record: RelayRecord, session: UpstreamSession): void {
     const data = encodeRelayRecord(record);
+    let ack: { file: string; pos: number } | null = null;
+    if (record.kind === 'binlog') {
+      const end = record.pos + record.bytes.length;
+      while (this.acksWaiting.length > 0 && this.acksWaiting[0]!.file === record.file && this.acksWaiting[0]!.pos <= end) ack = this.acksWaiting.shift()!;
+    }
     this.inflightBytes += data.length;
     if (this.inflightBytes > this.options.maxInflightBytes) session.pause();
     const done = this.propose(data).then(
-      () => undefined,
+      () => {
+        // Durable on a majority: only now may the upstream's commit return (DESIGN invariant 2).
+        if (ack && session.semiSync) session.ack(ack.file, ack.pos);
+      },
       (err: unknown) => {
         this.logger.warn({ event: 'syncer.propose.failed', error: describe(err) }, 'proposal failed');
         session.close();

@@ -4,7 +4,7 @@
 // checksums kept, ANNOTATE_ROWS included, GTID events not rewritten for old clients.
 import mysql from 'mysql2';
 import type { Connection } from 'mysql2';
-import { BinlogDumpCommand, BINLOG_SEND_ANNOTATE_ROWS_EVENT, type DumpRequest, type Mysql2Wire } from './dump-command.js';
+import { BinlogDumpCommand, BINLOG_SEND_ANNOTATE_ROWS_EVENT, semiSyncAckPacket, type DumpRequest, type Mysql2Wire } from './dump-command.js';
 
 export type UpstreamFlavor = 'mariadb' | 'mysql';
 
@@ -21,9 +21,14 @@ export interface UpstreamConnectOptions {
   /** Heartbeat period asked of the upstream; silence for 3 periods means the link is dead. */
   heartbeatMs: number;
   connectTimeoutMs: number;
+  /** Ask to be a semi-sync replica (acks are sent only after raft commit). */
+  semiSync: boolean;
 }
 
 export class UpstreamSession {
+  /** The upstream accepted this session as a semi-sync replica. */
+  semiSync = false;
+
   private constructor(
     readonly connection: Connection,
     readonly info: UpstreamInfo,
@@ -46,6 +51,7 @@ export class UpstreamSession {
       };
       const session = new UpstreamSession(connection, info);
       await session.prepare(options.heartbeatMs);
+      if (options.semiSync) await session.enableSemiSync();
       return session;
     } catch (err) {
       connection.destroy();
@@ -64,6 +70,33 @@ export class UpstreamSession {
       await query(this.connection,
         'SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = @@global.binlog_checksum');
     }
+  }
+
+  /** Registers as a semi-sync replica the way real replicas do (MariaDB notes §3.2, MySQL §1.2);
+   *  an upstream without semi-sync leaves the session asynchronous. */
+  private async enableSemiSync(): Promise<void> {
+    if (this.info.flavor === 'mariadb') {
+      const rows = await query(this.connection, "SHOW VARIABLES LIKE 'rpl_semi_sync_master_enabled'");
+      if (rows.length === 0) return;
+      await query(this.connection, 'SET @rpl_semi_sync_slave = 1');
+    } else {
+      try {
+        await query(this.connection, 'SELECT @@global.rpl_semi_sync_source_enabled');
+      } catch {
+        try {
+          await query(this.connection, 'SELECT @@global.rpl_semi_sync_master_enabled');
+        } catch {
+          return;
+        }
+      }
+      await query(this.connection, 'SET @rpl_semi_sync_replica = 1, @rpl_semi_sync_slave = 1');
+    }
+    this.semiSync = true;
+  }
+
+  /** Sends a semi-sync ack for everything up to file:pos. */
+  ack(file: string, pos: number): void {
+    this.wire.stream.write(semiSyncAckPacket(file, pos));
   }
 
   /** The upstream's binlog files, oldest first. */
@@ -85,14 +118,14 @@ export class UpstreamSession {
 
   /** Starts the dump; from here on the connection carries only the event stream. */
   startDump(request: DumpRequest): BinlogDumpCommand {
-    const command = new BinlogDumpCommand(request);
+    const command = new BinlogDumpCommand(request, this.semiSync);
     (this.connection as unknown as { addCommand(c: BinlogDumpCommand): void }).addCommand(command);
     return command;
   }
 
   /** The socket under the connection (for close events). */
-  get wire(): Mysql2Wire & { stream: NodeJS.EventEmitter & { destroy(): void } } {
-    return this.connection as unknown as Mysql2Wire & { stream: NodeJS.EventEmitter & { destroy(): void } };
+  get wire(): Mysql2Wire & { stream: NodeJS.EventEmitter & { destroy(): void; write(b: Buffer): boolean } } {
+    return this.connection as unknown as Mysql2Wire & { stream: NodeJS.EventEmitter & { destroy(): void; write(b: Buffer): boolean } };
   }
 
   pause(): void {

@@ -296,7 +296,7 @@ interface Probe {
 }
 
 async function openProbe(addr: string, password: string, fromGtid: string, serverId: number): Promise<Probe> {
-  const session = await UpstreamSession.open({ addr, user: REPL.user, password, heartbeatMs: 1000, connectTimeoutMs: 5000 });
+  const session = await UpstreamSession.open({ addr, user: REPL.user, password, heartbeatMs: 1000, connectTimeoutMs: 5000, semiSync: false });
   await session.setMariaDbConnectState(fromGtid);
   const dump: BinlogDumpCommand = session.startDump({ kind: 'file', file: '', pos: 4, serverId, flags: session.dumpFlags() });
   const arrivals = new Map<number, number>();
