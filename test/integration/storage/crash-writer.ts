@@ -11,6 +11,7 @@ import type { Entry } from '../../../raft/core/types.js';
 import { metaKey } from '../../../storage/keys.js';
 import { openStorage } from '../../../storage/storage.js';
 import { u64Bytes, u64FromBytes } from '../../../storage/u64.js';
+import { seededBelow } from '../../helpers/seeded-random.js';
 
 /** The bytes entry (index, term) must hold: the parent recomputes them to check every entry. */
 export function crashEntryData(index: number, term: number): Buffer {
@@ -22,16 +23,7 @@ export function crashEntryData(index: number, term: number): Buffer {
 
 export const SEQ_RECORD = 'crash.seq';
 
-function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
+const rng = seededBelow;
 
 function say(line: string): void {
   writeSync(1, `${line}\n`);

@@ -1,21 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BinlogError } from '../../../src/binlog/binlog-error.js';
 import { formatMysqlGtid, MysqlGtidSet, parseMysqlGtid, normalizeUuid } from '../../../src/binlog/gtid-set-mysql.js';
-import { seededRandom } from './listing.js';
+import { badGtid, seededRandom } from './listing.js';
 
 const U1 = '214eb71f-96ec-11e8-ab4f-fa163e72d4ae';
 const U2 = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const U3 = 'fbda2ad0-7c46-11ec-ae30-4ef7efc81a2a';
-
-function badGtid(fn: () => unknown): boolean {
-  try {
-    fn();
-    return false;
-  } catch (e) {
-    return e instanceof BinlogError && e.code === 'BINLOG_BAD_GTID';
-  }
-}
 
 test('a set prints canonically: UUIDs lowercase and sorted, intervals merged, single GTIDs bare', () => {
   const set = MysqlGtidSet.parse(`${U3.toUpperCase()}:5:1-3:4 , ${U1}:7-9:10,\n${U2}:3`);

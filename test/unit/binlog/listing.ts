@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BinlogEvent } from '../../../src/binlog/binlog-event.js';
 import { BinlogEventReader } from '../../../src/binlog/event-reader.js';
+import { BinlogError } from '../../../src/binlog/binlog-error.js';
 
 /** The shared fixtures: $BINRELAY_FIXTURES, else ../shared/fixtures from the repo root (the cwd of test runs). */
 export function fixturesDir(): string {
@@ -186,17 +187,8 @@ export function allFixtureListings(): Array<{ name: string; path: string; events
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32) for property-style tests: a failing seed replays. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded floats in [0, 1) for property-style tests (test/helpers/seeded-random.ts). */
+export { seededRandom } from '../../helpers/seeded-random.js';
 
 /** All events of a binlog file read with the codec's reader (for tests of per-event parsers). */
 export function readEventsOf(path: string): BinlogEvent[] {
@@ -204,4 +196,14 @@ export function readEventsOf(path: string): BinlogEvent[] {
   const events = reader.feed(readFileSync(path));
   reader.end();
   return events;
+}
+
+/** True when `fn` throws the codec's BINLOG_BAD_GTID error. */
+export function badGtid(fn: () => unknown): boolean {
+  try {
+    fn();
+    return false;
+  } catch (e) {
+    return e instanceof BinlogError && e.code === 'BINLOG_BAD_GTID';
+  }
 }

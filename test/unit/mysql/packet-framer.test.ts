@@ -9,20 +9,11 @@ import {
   type FramedPayload,
 } from '../../../src/mysql/packet-framer.js';
 import { MysqlProtocolError } from '../../../src/mysql/protocol-error.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const MiB = 1024 * 1024;
 
-/** mulberry32: a tiny seeded PRNG so chunk boundaries replay exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function patterned(length: number, seed: number): Buffer {
   const buf = Buffer.allocUnsafe(length);

@@ -2,18 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecError } from '../../../raft/codec.js';
 import { TermRuns } from '../../../storage/term-runs.js';
+import { seededBelow } from '../../helpers/seeded-random.js';
 
-/** mulberry32: a seeded generator so a failing case names its seed. */
-function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
+const rng = seededBelow;
 
 test('term runs answer the term of every index and start a run only when the term changes', () => {
   const runs = TermRuns.empty();
