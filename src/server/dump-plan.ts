@@ -84,18 +84,7 @@ async function planMariaDbGtid(params: DumpParameters, source: RelaySource, erro
   const listed = [];
   for (const f of files) listed.push({ name: f.name, gtidList: await source.gtidList(f) });
   const index = findMariaDbStartFile(listed, state, errors);
-  const file = files[index]!;
-  const midFile = file.firstPos > 4;
-  return {
-    mode: 'gtid',
-    file,
-    rotatePos: midFile ? file.firstPos : 4,
-    startPos: midFile ? file.firstPos : 4,
-    clearInitialLogPos: midFile,
-    mariadbState: state,
-    mysqlExclude: null,
-    startGtids: requested.toString(),
-  };
+  return gtidPlan(files[index]!, { mariadbState: state, mysqlExclude: null, startGtids: requested.toString() });
 }
 
 function planMysqlGtid(request: Extract<DumpRequest, { command: 'binlog-dump-gtid' }>, source: RelaySource, errors: DumpErrors): DumpPlan {
@@ -105,18 +94,7 @@ function planMysqlGtid(request: Extract<DumpRequest, { command: 'binlog-dump-gti
   const purged = MysqlGtidSet.parse(source.relay.view.purged);
   const listed = files.map((f) => ({ name: f.name, previousGtids: MysqlGtidSet.parse(f.startGtids) }));
   const index = findMysqlStartFile(listed, request.gtids, executed, purged, errors);
-  const file = files[index]!;
-  const midFile = file.firstPos > 4;
-  return {
-    mode: 'gtid',
-    file,
-    rotatePos: midFile ? file.firstPos : 4,
-    startPos: midFile ? file.firstPos : 4,
-    clearInitialLogPos: midFile,
-    mariadbState: null,
-    mysqlExclude: request.gtids,
-    startGtids: request.gtids.toString(),
-  };
+  return gtidPlan(files[index]!, { mariadbState: null, mysqlExclude: request.gtids, startGtids: request.gtids.toString() });
 }
 
 /** MariaDB zeroes `created` in the FDEs of a GTID dump until the position is reached, so the
@@ -132,4 +110,12 @@ export function isLaterFile(name: string, last: string): boolean {
   const a = /^(.*)\.(\d+)$/.exec(name);
   const b = /^(.*)\.(\d+)$/.exec(last);
   return a !== null && b !== null && a[1] === b[1] && Number(a[2]) > Number(b[2]);
+}
+
+/** A GTID dump of `file`: from its start, or from the relay's first position when the relay holds
+ *  it from the middle (then the FDE goes out with log_pos 0, as for a file/position start). */
+function gtidPlan(file: RelayFile, gtids: Pick<DumpPlan, 'mariadbState' | 'mysqlExclude' | 'startGtids'>): DumpPlan {
+  const midFile = file.firstPos > 4;
+  const startPos = midFile ? file.firstPos : 4;
+  return { mode: 'gtid', file, rotatePos: startPos, startPos, clearInitialLogPos: midFile, ...gtids };
 }
