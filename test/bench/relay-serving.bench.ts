@@ -28,6 +28,7 @@ import { freePort, mariadbBinlog, startMariaDb, type MariaDb } from '../helpers/
 import { RelayCluster } from '../helpers/relay-cluster.js';
 import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
+import { cleanupAll, cleanups, median, now, pct, rssSampler, secs, seqOf, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
 const TARGET_MB = Number(process.env.BENCH_MB ?? '200');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -38,87 +39,6 @@ const NODE_ARGS = ['--log-level', 'info', '--heartbeat-interval', '100ms', '--el
 const UP_ARGS = ['--max-binlog-size=64M', '--innodb-buffer-pool-size=256M', '--innodb-log-file-size=256M'];
 const REPL = { user: 'repl', upPassword: 'replpw', relayPassword: 'relaypw' };
 const SHM = statSync('/dev/shm', { throwIfNoEntry: false })?.isDirectory() ? '/dev/shm' : tmpdir();
-
-// ---------------------------------------------------------------------------------------------
-// small utilities
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const secs = (xs: number[]): string => xs.map((s) => s.toFixed(2)).join(', ');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const now = (): number => performance.now();
-
-/** Sequence number of domain 0 in a MariaDB GTID set text (`0-11-123,1-2-7`), or 0. */
-function seqOf(set: string | null | undefined): number {
-  for (const part of (set ?? '').split(',')) {
-    const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
-    if (m && m[1] === '0') return Number(m[3]);
-  }
-  return 0;
-}
-
-const summary: string[] = [];
-function target(name: string, value: string, pass: boolean, goal: string): void {
-  summary.push(`${pass ? 'PASS' : 'MISS'}  ${name.padEnd(34)} ${value.padEnd(22)} target ${goal}`);
-}
-
-const cleanups: (() => Promise<void> | void)[] = [];
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!();
-    } catch (err) {
-      console.error(`cleanup: ${(err as Error).message}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-/** Stops what `starting` yields at clean-up, even if the run is interrupted while it starts. */
-function track<T extends { stop(): Promise<void> }>(starting: Promise<T>): Promise<T> {
-  cleanups.push(async () => {
-    const it = await starting.catch(() => null);
-    await it?.stop();
-  });
-  return starting;
-}
-
-function tempDir(base: string, prefix: string): string {
-  const dir = mkdtempSync(join(base, prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Peak VmRSS (bytes) of a set of pids, sampled every 100 ms until stopped. */
-function rssSampler(pids: () => number[]): { stop(): number[] } {
-  const peaks = new Map<number, number>();
-  const sample = (): void => {
-    for (const pid of pids()) {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        if (m) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, Number(m[1]) * 1024));
-      } catch {
-        // exited
-      }
-    }
-  };
-  sample();
-  const timer = setInterval(sample, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return [...peaks.values()];
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // the upstream and its backlog

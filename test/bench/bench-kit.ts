@@ -1,0 +1,82 @@
+// Small utilities of the end-to-end benches: statistics, the PASS/MISS summary, clean-up of
+// everything a bench starts (also on SIGINT), and RSS sampling.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+export const secs = (xs: number[]): string => xs.map((s) => s.toFixed(2)).join(', ');
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const now = (): number => performance.now();
+
+/** Sequence number of domain 0 in a MariaDB GTID set text (`0-11-123,1-2-7`), or 0. */
+export function seqOf(set: string | null | undefined): number {
+  for (const part of (set ?? '').split(',')) {
+    const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
+    if (m && m[1] === '0') return Number(m[3]);
+  }
+  return 0;
+}
+
+export const summary: string[] = [];
+export function target(name: string, value: string, pass: boolean, goal: string): void {
+  summary.push(`${pass ? 'PASS' : 'MISS'}  ${name.padEnd(34)} ${value.padEnd(22)} target ${goal}`);
+}
+
+export const cleanups: (() => Promise<void> | void)[] = [];
+export async function cleanupAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    try {
+      await cleanups.pop()!();
+    } catch (err) {
+      console.error(`cleanup: ${(err as Error).message}`);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+/** Stops what `starting` yields at clean-up, even if the run is interrupted while it starts. */
+export function track<T extends { stop(): Promise<void> }>(starting: Promise<T>): Promise<T> {
+  cleanups.push(async () => {
+    const it = await starting.catch(() => null);
+    await it?.stop();
+  });
+  return starting;
+}
+
+export function tempDir(base: string, prefix: string): string {
+  const dir = mkdtempSync(join(base, prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Peak VmRSS (bytes) of a set of pids, sampled every 100 ms until stopped. */
+export function rssSampler(pids: () => number[]): { stop(): number[] } {
+  const peaks = new Map<number, number>();
+  const sample = (): void => {
+    for (const pid of pids()) {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        if (m) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, Number(m[1]) * 1024));
+      } catch {
+        // exited
+      }
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return [...peaks.values()];
+    },
+  };
+}
