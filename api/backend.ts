@@ -1,5 +1,6 @@
 // What the admin API needs from a node. The node (src/node.ts) implements it; the API only
 // validates input, calls these and wraps the answers in the envelope.
+import type { PurgeRequest, PurgeResult } from '../src/relaylog/purge.js';
 import type { ReplicaView } from '../src/server/replica-registry.js';
 
 export interface MemberView {
@@ -63,7 +64,24 @@ export interface ServerStatusView {
   last_binlog_file: string | null;
   last_file_position: number | null;
   applied_index: number;
+  /** The raft log holds entries after this index (compacted up to it). */
+  snapshot_index: number;
+  /** Binlog files this node holds, oldest first, with their served sizes. */
+  binlog_files: { name: string; size: number }[];
+  /** Purged files whose deletion waits for a replica of this node still reading them. */
+  purge_held_back: string[];
   slaves: ReplicaView[];
+}
+
+/** PUT /binlog/import: what an import of a directory of binlog files proposed. */
+export interface BinlogImportView {
+  /** Names of the files imported, oldest first. */
+  files: string[];
+  /** Binlog bytes imported. */
+  bytes: number;
+  /** Where the relay ends now (the syncer resumes there); null when nothing was imported. */
+  last_binlog_file: string | null;
+  last_file_position: number | null;
 }
 
 export interface BinlogBackend {
@@ -77,4 +95,14 @@ export interface BinlogBackend {
   serverStatus(): ServerStatusView;
   /** Leader only: records a member's attributes (published by followers). */
   publishMember(member: { id: string; name: string; peerAddr: string; adminAddr: string }): Promise<void>;
+  /** Leader only: purges the relay's binlog files before a file or a time (PurgeError when refused). */
+  purge(request: PurgeRequest): Promise<PurgeResult>;
+  /** Leader only: seeds the empty relay from a directory of the upstream's binlog files. */
+  importBinlogs(request: { dir: string }): Promise<BinlogImportView>;
+}
+
+/** GET /internal/binlog/files/:name: the relay's binlog files, for members installing a snapshot. */
+export interface SnapshotBackend {
+  /** Absolute path of the relay's binlog file `name`, or null when the relay has no such file. */
+  binlogFilePath(name: string): string | null;
 }

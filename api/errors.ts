@@ -7,10 +7,14 @@ export const API_ERRORS = {
   BAD_JSON: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
+  /** PUT /binlog/purge `to` names no file of the relay's binlog index. */
+  PURGE_TARGET_NOT_FOUND: 404,
   CONFLICT: 409,
   NOT_LEADER: 503,
   NO_LEADER: 503,
   UNAVAILABLE: 503,
+  /** This node cannot purge binlog files (the relay has no purge). */
+  PURGE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

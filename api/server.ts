@@ -6,14 +6,17 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
-import type { AdminBackend, BinlogBackend } from './backend.js';
+import type { AdminBackend, BinlogBackend, SnapshotBackend } from './backend.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMemberRoutes } from './routes/members.js';
 import { registerSyncerRoutes } from './routes/syncer.js';
 import { registerBinlogServerRoutes } from './routes/binlog-server.js';
+import { registerPurgeRoutes } from './routes/binlog-purge.js';
+import { registerImportRoutes } from './routes/import.js';
+import { registerSnapshotRoutes } from './routes/snapshot.js';
 
 export interface AdminServerOptions {
-  backend: AdminBackend & Partial<BinlogBackend>;
+  backend: AdminBackend & Partial<BinlogBackend> & Partial<SnapshotBackend>;
   logger: Logger;
   /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
   adminToken?: string;
@@ -40,7 +43,12 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export function createAdminServer(options: AdminServerOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    // A binlog file name in a URL (routes/snapshot.ts) may be 255 bytes, percent-encoded up to 765.
+    routerOptions: { maxParamLength: 1024 },
+  });
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
@@ -76,10 +84,17 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
   if (isBinlogBackend(options.backend)) {
     registerSyncerRoutes(app, options.backend);
     registerBinlogServerRoutes(app, options.backend);
+    registerPurgeRoutes(app, options.backend);
+    registerImportRoutes(app, options.backend);
   }
+  if (isSnapshotBackend(options.backend)) registerSnapshotRoutes(app, options.backend);
   return app;
 }
 
 function isBinlogBackend(backend: Partial<BinlogBackend>): backend is BinlogBackend {
   return typeof backend.syncerStatus === 'function' && typeof backend.serverStatus === 'function';
+}
+
+function isSnapshotBackend(backend: Partial<SnapshotBackend>): backend is SnapshotBackend {
+  return typeof backend.binlogFilePath === 'function';
 }

@@ -6,8 +6,12 @@ import type { ConfState, SnapshotMeta } from './core/types.js';
 import { PersistFailedError } from './node-errors.js';
 import type { RaftStore } from './ports.js';
 
+/** The application's state at the compaction index, or a function producing it there (it may
+ *  first make the application's own files durable). */
+export type CompactionData = Uint8Array | (() => Promise<Uint8Array>);
+
 interface CompactionRequest {
-  readonly data: Uint8Array;
+  readonly data: CompactionData;
   readonly resolve: (meta: SnapshotMeta) => void;
   readonly reject: (err: Error) => void;
 }
@@ -19,7 +23,7 @@ export class CompactionQueue {
     return this.queue.length > 0;
   }
 
-  request(data: Uint8Array): Promise<SnapshotMeta> {
+  request(data: CompactionData): Promise<SnapshotMeta> {
     return new Promise((resolve, reject) => this.queue.push({ data, resolve, reject }));
   }
 
@@ -33,13 +37,10 @@ export class CompactionQueue {
       for (const w of waiters) w.resolve(current);
       return null;
     }
-    const meta: SnapshotMeta = {
-      index: appliedIndex,
-      term: store.term(appliedIndex),
-      confState,
-      data: waiters[waiters.length - 1]!.data,
-    };
+    const data = waiters[waiters.length - 1]!.data;
+    let meta: SnapshotMeta;
     try {
+      meta = { index: appliedIndex, term: store.term(appliedIndex), confState, data: typeof data === 'function' ? await data() : data };
       await store.compact(meta);
     } catch (err) {
       const error = new PersistFailedError(err);

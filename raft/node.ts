@@ -26,7 +26,7 @@ import {
   PersistFailedError, ProposalRefusedError, ReadIndexTimeoutError, TransferFailedError,
 } from './node-errors.js';
 import { Applier } from './node-apply.js';
-import { CompactionQueue } from './node-compaction.js';
+import { CompactionQueue, type CompactionData } from './node-compaction.js';
 import {
   bootstrap, DEFAULT_RAFT_CONFIG, isEmptyStore, startingPoint, type PeerStatus, type RaftNodeEvents, type RaftNodeOptions,
   type RaftNodeStatus,
@@ -193,8 +193,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   /** Compacts the log up to the applied index (the relay purging old binlogs): the store keeps
    *  SnapshotMeta {index: applied, its term, the membership at that index, `data`: the
    *  application's state there, e.g. its GTID sets}. Followers that need compacted entries get
-   *  this metadata instead. Runs between two Readys; resolves with the meta written. */
-  compact(data: Uint8Array = new Uint8Array(0)): Promise<SnapshotMeta> {
+   *  this metadata instead. Runs between two Readys; resolves with the meta written. `data` may
+   *  be a function, called there (at exactly the applied index) to produce it. */
+  compact(data: CompactionData = new Uint8Array(0)): Promise<SnapshotMeta> {
     if (this.state !== 'running') return Promise.reject(new NodeStoppedError(this.fatal ?? undefined));
     const p = this.compactions.request(data);
     this.kick();
@@ -359,8 +360,27 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.fail(err);
       return false;
     }
+    if (!(await this.writeCheckpoint())) return false;
     this.dropStaleProposals();
     return true;
+  }
+
+  /** Right after an apply: the application's staged checkpoint (its state and applied index)
+   *  and the conf state after the same entries, in one batch, so a restart always resumes from a
+   *  state consistent with its membership. Unsynced: a crash before the next synced batch only
+   *  re-applies entries, which the application's checkpoint makes idempotent. */
+  private async writeCheckpoint(): Promise<boolean> {
+    const { store } = this.opts;
+    if (!this.applier.hasUnwrittenConf && store.hasStaged?.() !== true) return true;
+    const confState = this.applier.confForBatch(false);
+    try {
+      await store.persist({ entries: [], hardState: null, snapshot: null, confState, sync: false });
+    } catch (err) {
+      this.fail(new PersistFailedError(err));
+      return false;
+    }
+    this.applier.batchWritten(confState !== null, false);
+    return !this.failed;
   }
 
   /** Waiters whose entry can no longer be committed by us: we are not leader any more, or lead
@@ -388,6 +408,11 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       () => this.guard(() => this.raw.onEntriesFetched()),
       (err: unknown) => {
         if (this.state !== 'running') return;
+        // A corrupt or missing entry does not heal by retrying: stop (fail-stop).
+        if ((err as { code?: unknown }).code === 'ERR_STORAGE_CORRUPT') {
+          this.fail(err);
+          return;
+        }
         this.log.warn({ event: 'raft.fetch.failed', lo: range.lo, hi: range.hi, err }, 'entry fetch failed; retrying');
         this.opts.clock.after(this.opts.heartbeatIntervalMs, () => this.guard(() => this.raw.onEntriesFetched()));
       },

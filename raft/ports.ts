@@ -40,6 +40,9 @@ export interface RaftStore extends LogStorage {
   persist(batch: PersistBatch): Promise<void>;
   /** Loads [lo, hi) into the cache after the core hit LogTemporarilyUnavailableError. */
   fetchEntries(lo: number, hi: number): Promise<void>;
+  /** The application staged records (its checkpoint, applied index) for the next batch: the
+   *  driver writes them, with the conf state, right after the apply that staged them. */
+  hasStaged?(): boolean;
   /** Drops the log prefix up to snapshot.index (kept: the snapshot metadata). */
   compact(snapshot: SnapshotMeta): Promise<void>;
   close(): Promise<void>;

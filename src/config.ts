@@ -17,17 +17,43 @@ const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 const hostPort = z.string().regex(HOST_PORT, 'expected host:port');
 
-/** '100ms', '1s', '2m' or a number of milliseconds. */
-const durationMs = z.union([
-  z.number().int().positive(),
-  z.string().regex(/^\d+(ms|s|m)?$/, "expected a duration such as '100ms' or '1s'").transform((s) => {
-    const n = Number.parseInt(s, 10);
-    if (s.endsWith('ms')) return n;
-    if (s.endsWith('m')) return n * 60_000;
-    if (s.endsWith('s')) return n * 1000;
-    return n;
-  }),
-]);
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** '100ms', '30s', '15m', '12h', '7d' or a number of milliseconds; positive. */
+const durationMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const m = typeof value === 'string' ? /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim()) : null;
+  const ms = m ? Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 'ms']! : value;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: "expected a duration such as '100ms', '1s', '15m', '12h' or '7d'" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const SIZE_UNIT_BYTES: Readonly<Record<string, number>> = {
+  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+};
+
+/** '512MiB', '10GB', '1048576' (bytes): SI units are powers of 1000, IEC units of 1024. */
+const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const m = typeof value === 'string' ? /^(\d+)\s*([kmgt]i?b|b)?$/i.exec(value.trim()) : null;
+  const bytes = m ? Number(m[1]) * SIZE_UNIT_BYTES[(m[2] ?? 'b').toLowerCase()]! : value;
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) {
+    ctx.addIssue({ code: 'custom', message: "expected a size such as '512MiB', '10GB' or a number of bytes" });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** A whole number from YAML, or from a flag or environment variable (text). */
+const count = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const n = typeof value === 'string' ? (/^\s*\d+\s*$/.test(value) ? Number(value) : NaN) : value;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected a whole number' });
+    return z.NEVER;
+  }
+  return n;
+});
 
 const memberName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a name of letters, digits, _ . -');
 
@@ -55,6 +81,21 @@ const binlogServer = z.strictObject({
   password: z.string(),
 });
 
+/** How long the relay keeps its binlog files; absent limits keep everything. */
+const binlogRetention = z.strictObject({
+  'max-age': durationMs.optional(),
+  'max-bytes': byteSize.pipe(z.number().positive('expected a size above 0')).optional(),
+  'min-files': count.pipe(z.number().min(1, 'expected at least 1')).default(1),
+});
+
+const RAFT_LOG_RETAIN_DEFAULTS = { bytes: 256 * 2 ** 20, entries: 100_000 } as const;
+
+/** How much raft log a snapshot leaves behind for followers to catch up from. */
+const raftLogRetain = z.strictObject({
+  bytes: byteSize.default(RAFT_LOG_RETAIN_DEFAULTS.bytes),
+  entries: count.default(RAFT_LOG_RETAIN_DEFAULTS.entries),
+});
+
 export const configSchema = z.strictObject({
   name: memberName.default('node1'),
   'data-dir': z.string().min(1).optional(),
@@ -67,6 +108,8 @@ export const configSchema = z.strictObject({
   'heartbeat-interval': durationMs.default(100),
   'election-timeout': durationMs.default(1000),
   'binlog-server': binlogServer.optional(),
+  'binlog-retention': binlogRetention.optional(),
+  'raft-log-retain': raftLogRetain.optional(),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,6 +126,9 @@ export interface Config {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   binlogServer: { addr: string; user: string; password: string } | undefined;
+  /** Null limits are off; with none set every binlog file is kept. */
+  binlogRetention: { maxAgeMs: number | null; maxBytes: number | null; minFiles: number };
+  raftLogRetain: { bytes: number; entries: number };
   logLevel: string;
 }
 
@@ -183,6 +229,15 @@ export function validateConfig(raw: Raw): Config {
     heartbeatIntervalMs: c['heartbeat-interval'],
     electionTimeoutMs: c['election-timeout'],
     binlogServer: c['binlog-server'],
+    binlogRetention: {
+      maxAgeMs: c['binlog-retention']?.['max-age'] ?? null,
+      maxBytes: c['binlog-retention']?.['max-bytes'] ?? null,
+      minFiles: c['binlog-retention']?.['min-files'] ?? 1,
+    },
+    raftLogRetain: {
+      bytes: c['raft-log-retain']?.bytes ?? RAFT_LOG_RETAIN_DEFAULTS.bytes,
+      entries: c['raft-log-retain']?.entries ?? RAFT_LOG_RETAIN_DEFAULTS.entries,
+    },
     logLevel: c['log-level'],
   };
 }

@@ -2,10 +2,13 @@
 // the members' published attributes, the cluster's syncer (leader only: followers forward), and
 // this node's binlog server.
 import type { Logger } from 'pino';
-import type { AdminBackend, BinlogBackend, HealthView, MemberView, ServerStatusView, SyncerStatusView } from '../api/backend.js';
+import type { AdminBackend, BinlogBackend, BinlogImportView, HealthView, MemberView, ServerStatusView, SyncerStatusView } from '../api/backend.js';
 import { ApiError } from '../api/errors.js';
+import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import { encodeRelayRecord, type MemberAttributes } from './relaylog/relay-entry.js';
 import { memberIdOf } from './member-id.js';
+import { importBinlogDir } from './syncer/binlog-import.js';
+import { isPlainFileName } from './relaylog/binlog-dir.js';
 import { publicView, syncerStartSchema } from './syncer/syncer-settings.js';
 import type { RelayNode } from './node.js';
 import { renderMetrics } from './metrics.js';
@@ -17,7 +20,7 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
   ) {}
 
   private memberAttrs(id: number): MemberAttributes | undefined {
-    return this.node.relay.view.members[String(id)];
+    return this.node.relay.members[String(id)];
   }
 
   members(): MemberView[] {
@@ -139,9 +142,9 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
       status: !record?.running ? 'stopped' : live?.status ?? 'running',
       mysql_addr: shown?.mysql_addr ?? null,
       mysql_user: shown?.mysql_user ?? null,
-      flavor: relay.view.flavor ?? live?.flavor ?? null,
+      flavor: relay.flavor ?? live?.flavor ?? null,
       executed_gtid_set: relay.executedGtids.toString(),
-      purged_gtid_set: relay.view.purged,
+      purged_gtid_set: relay.purgedGtids,
       last_binlog_file: last?.name ?? null,
       last_file_position: last?.endPos ?? null,
       semi_sync: shown?.semi_sync ?? false,
@@ -173,10 +176,13 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
       addr: current?.settings.addr ?? null,
       user: current?.settings.user ?? null,
       executed_gtid_set: relay.executedGtids.toString(),
-      purged_gtid_set: relay.view.purged,
+      purged_gtid_set: relay.purgedGtids,
       last_binlog_file: last?.name ?? null,
       last_file_position: last?.endPos ?? null,
       applied_index: this.node.raft.status().appliedIndex,
+      snapshot_index: this.node.storage.raft.snapshotMeta().index,
+      binlog_files: relay.allFiles().map((f) => ({ name: f.name, size: f.endPos })),
+      purge_held_back: relay.dir.heldBack(),
       slaves: current?.replicas ?? [],
     };
   }
@@ -204,4 +210,25 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
   }
 
   stopPublishing: () => void = () => undefined;
+
+  async importBinlogs(request: { dir: string }): Promise<BinlogImportView> {
+    this.requireLeader();
+    if (this.node.relay.allFiles().length > 0 || this.node.relay.hasPending) {
+      throw new ApiError('CONFLICT', 'the relay already holds binlog files: import seeds an empty relay only', { field: 'dir' });
+    }
+    if (this.node.syncer.record?.running) throw new ApiError('CONFLICT', 'stop the syncer before importing binlog files', { field: 'dir' });
+    const result = await importBinlogDir(request.dir, (record) => this.node.raft.propose(encodeRelayRecord(record)));
+    this.logger.info({ event: 'relay.imported', dir: request.dir, files: result.files.length, bytes: result.bytes }, 'binlog files imported');
+    return { files: result.files, bytes: result.bytes, last_binlog_file: result.lastFile, last_file_position: result.lastPos };
+  }
+
+  /** A binlog file of this node for a snapshot transfer to another member (null: not held). */
+  binlogFilePath(name: string): string | null {
+    if (!isPlainFileName(name) || !this.node.relay.dir.exists(name)) return null;
+    return this.node.relay.dir.filePath(name);
+  }
+
+  async purge(request: PurgeRequest): Promise<PurgeResult> {
+    return this.node.purgeBinaryLogs(request);
+  }
 }

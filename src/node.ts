@@ -17,10 +17,21 @@ import { SyncerControl } from './syncer/syncer-control.js';
 import { NodeBackend } from './node-backend.js';
 import { BinlogServerControl } from './server-control.js';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { SnapshotMeta } from '../raft/core/types.js';
+import { BinlogDir } from './relaylog/binlog-dir.js';
+import { decodeRelayState } from './relaylog/relay-checkpoint.js';
+import { CompactionPolicy } from './relaylog/compaction-policy.js';
+import { PurgeCoordinator } from './relaylog/purge-coordinator.js';
+import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
+import { SnapshotFetcher } from './relaylog/snapshot-fetcher.js';
+
+/** Recent raft entries kept in memory (followers and replay read older ones from LevelDB). */
+const RAFT_TAIL_CACHE_BYTES = 16 * 1024 * 1024;
 
 export class RelayNode {
   private admin: FastifyInstance | null = null;
-  private backend: NodeBackend | null = null;
+  backend: NodeBackend | null = null;
 
   private constructor(
     readonly config: Config,
@@ -31,39 +42,60 @@ export class RelayNode {
     readonly raft: RaftNode,
     readonly syncer: SyncerControl,
     readonly binlogServer: BinlogServerControl,
+    readonly purges: PurgeCoordinator,
     private readonly logger: Logger,
   ) {}
 
-  static async start(config: Config, logger: Logger): Promise<RelayNode> {
+  /** PURGE BINARY LOGS for the cluster: proposed by the leader, forwarded to it by followers. */
+  purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult> {
+    return this.purges.purge(request);
+  }
+
+  static async start(config: Config, logger: Logger, onFatal: (err: Error) => void = () => undefined): Promise<RelayNode> {
     const id = memberIdOf(config.name);
-    const storage = await openStorage(config.dataDir, { logger });
-    const relay = await RelayLog.open(storage.db, logger);
+    const storage = await openStorage(join(config.dataDir, 'leveldb'), { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES });
+    const dir = new BinlogDir(config.dataDir);
+    const sink = { stage: (key: Buffer, value: Buffer | null) => storage.raft.stage(key, value), onceWritten: (fn: () => void) => storage.raft.onceWritten(fn) };
+    const relay = await RelayLog.open(storage.db, dir, sink, logger, { appliedIndex: storage.raft.appliedIndex(), snapshotIndex: storage.raft.snapshotMeta().index });
     const peers = new Map<NodeId, string>([...config.initialCluster].map(([name, addr]) => [memberIdOf(name), addr]));
     const transport = await TcpTransport.start({
       nodeId: id, listen: config.peerAddr, clusterId: 'binrelay', clusterToken: config.clusterToken ?? null,
       logger: logger.child({ component: 'transport' }),
     });
     let control: SyncerControl | null = null;
-    let serverControl: BinlogServerControl | null = null;
-    const apply = async (entries: readonly Entry[]): Promise<void> => {
+    let raft: RaftNode | null = null;
+    const compaction = new CompactionPolicy(config.raftLogRetain, relay, storage.raft, logger);
+    const apply = (entries: readonly Entry[]): void => {
       relay.apply(entries);
+      relay.checkpoint();
       storage.raft.stageAppliedIndex(relay.checkpointIndex);
-      await relay.flush();
       control?.reconcile();
+      if (raft) compaction.applied(raft, entries);
     };
-    const raft = await RaftNode.start({
+    const fetcher = new SnapshotFetcher(relay, id, () => raft?.status().leader ?? 0, config.adminToken ?? null, logger);
+    const applySnapshot = async (snap: SnapshotMeta): Promise<void> => {
+      await relay.installSnapshot(decodeRelayState(snap.data), fetcher.fetch);
+      relay.checkpoint();
+      storage.raft.stageAppliedIndex(snap.index);
+    };
+    raft = await RaftNode.start({
       id, peers,
       join: config.initialClusterState === 'existing',
       knownPeers: knownPeers(relay),
-      resolvePeer: (peer) => relay.view.members[String(peer)]?.peerAddr,
+      resolvePeer: (peer) => relay.members[String(peer)]?.peerAddr,
       store: storage.raft, transport, clock: systemClock, rng: seededRng(randomBytes(4).readUInt32LE(0)),
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       logger: logger.child({ component: 'raft' }),
-      apply, appliedIndex: relay.checkpointIndex,
+      apply, applySnapshot, appliedIndex: storage.raft.appliedIndex(),
     });
     control = new SyncerControl(raft, relay, logger);
-    serverControl = new BinlogServerControl(storage, relay, id, logger);
-    const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, logger);
+    const backendRef: { leaderAdminAddr(): string | null } = { leaderAdminAddr: () => null };
+    const purges = new PurgeCoordinator(raft, relay, () => backendRef.leaderAdminAddr(), config.adminToken ?? null, logger.child({ component: 'purge' }));
+    const serverControl = new BinlogServerControl(storage, relay, id, logger, (request) => purges.purge(request));
+    const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, purges, logger);
+    backendRef.leaderAdminAddr = () => node.backend?.leaderAdminAddr() ?? null;
+    purges.startRetention(config.binlogRetention);
+    node.watchForFailure(onFatal);
     raft.on('leaderChanged', (change) => {
       logger.info({ event: 'raft.leader.changed', leader: change.leader, term: change.term, role: change.role }, 'leader changed');
       if (change.role === 'leader') void node.publishSelf();
@@ -74,6 +106,26 @@ export class RelayNode {
     return node;
   }
 
+  /**
+   * Fail-stop (DESIGN.md invariant 7): when raft stops on an error (a failed write, a corrupt
+   * entry, a broken invariant) or the relay finds bytes it cannot vouch for, the syncer and the
+   * binlog server stop at once and `onFatal` ends the process non-zero.
+   */
+  private watchForFailure(onFatal: (err: Error) => void): void {
+    let failed = false;
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      this.logger.fatal({ event: 'node.failed', err, code: (err as { code?: unknown }).code }, `node failed: ${err.message}`);
+      void Promise.allSettled([this.syncer.close(), this.binlogServer.stop()]).then(() => onFatal(err));
+    };
+    this.raft.on('stopped', (err) => {
+      if (err) fail(err);
+    });
+    if (this.raft.failure) fail(this.raft.failure);
+    this.relay.on('corrupt', (err: Error) => fail(err));
+  }
+
   /** This node's attributes as it would publish them. */
   get self(): MemberAttributes {
     return { id: String(this.id), name: this.config.name, peerAddr: this.config.peerAddr, adminAddr: this.config.adminAddr };
@@ -82,7 +134,7 @@ export class RelayNode {
   /** A new leader records its own attributes (and those of the initial members it knows from
    *  configuration) so every node can name members and find the leader's admin API. */
   private async publishSelf(): Promise<void> {
-    const known = this.relay.view.members;
+    const known = this.relay.members;
     const records: MemberAttributes[] = [];
     if (JSON.stringify(known[String(this.id)]) !== JSON.stringify(this.self)) records.push(this.self);
     for (const [name, peerAddr] of this.config.initialCluster) {
@@ -101,7 +153,7 @@ export class RelayNode {
 
   /** Followers publish their attributes through the leader's admin API (see NodeBackend). */
   async publishMember(member: MemberAttributes): Promise<void> {
-    if (JSON.stringify(this.relay.view.members[member.id]) === JSON.stringify(member)) return;
+    if (JSON.stringify(this.relay.members[member.id]) === JSON.stringify(member)) return;
     await this.raft.propose(encodeRelayRecord({ kind: 'member', member }));
   }
 
@@ -117,6 +169,7 @@ export class RelayNode {
   async stop(): Promise<void> {
     this.logger.info({ event: 'node.stopping' }, 'node stopping');
     this.backend?.stopPublishing();
+    this.purges.stop();
     await this.admin?.close();
     await this.binlogServer.stop();
     await this.syncer.close();
@@ -128,12 +181,13 @@ export class RelayNode {
     await this.raft.stop();
     await this.transport.close();
     await this.storage.close();
+    this.relay.dir.close();
     this.logger.info({ event: 'node.stopped' }, 'node stopped');
   }
 }
 
 function knownPeers(relay: RelayLog): Map<NodeId, string> {
-  return new Map(Object.values(relay.view.members).filter((m) => m.peerAddr).map((m) => [Number(m.id), m.peerAddr]));
+  return new Map(Object.values(relay.members).filter((m) => m.peerAddr).map((m) => [Number(m.id), m.peerAddr]));
 }
 
 export function splitAddr(addr: string): [string, number] {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { NodeId } from '../raft/core/types.js';
 import type { Storage } from '../storage/storage.js';
 import type { ReplicaView } from '../api/backend.js';
+import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import type { RelayLog } from './relaylog/relay-log.js';
 import { BinlogServer, type BinlogServerSettings } from './server/binlog-server.js';
 
@@ -19,6 +20,8 @@ export class BinlogServerControl {
     private readonly relay: RelayLog,
     private readonly nodeId: NodeId,
     private readonly logger: Logger,
+    /** PURGE BINARY LOGS from the server's clients; absent, the server refuses the statement. */
+    private readonly purge?: (request: PurgeRequest) => Promise<PurgeResult>,
   ) {}
 
   async savedSettings(): Promise<BinlogServerSettings | null> {
@@ -38,6 +41,7 @@ export class BinlogServerControl {
       serverId: 0x6272_0000 + (this.nodeId & 0xffff),
       serverUuid: uuidOf(`binrelay-node-${this.nodeId}`),
       logger: this.logger.child({ component: 'binlog-server' }),
+      purge: this.purge,
     });
     this.settings = settings;
     await this.storage.meta.putJson(SETTINGS_RECORD, settings, { sync: true });

@@ -4,8 +4,10 @@
 //
 //   0x01 ‖ index u64be           raft log entry record (raft/codec.ts encodeEntryRecord)
 //   0x02 ‖ field u8              raft state: hard state, conf state, snapshot meta, term runs
-//   0x03 … 0x0f                  reserved for the relay log (file map, GTID index, applied state)
-//   0x05 ‖ 0x01                  relay: applied index (written with the relay's own indexes)
+//   0x03 ‖ seq u32be             relay: one record per binlog file (src/relaylog/relay-checkpoint.ts)
+//   0x05 ‖ 0x01                  applied index (staged by the application with its checkpoint)
+//   0x05 ‖ 0x03                  relay: head record (GTID state, last file end, pending group…)
+//   0x04, 0x06 … 0x0f            reserved for the relay
 //   0x10 ‖ utf8 name             meta store: small named records (node settings…)
 
 /** Table tags: the first byte of every key. */
@@ -67,6 +69,24 @@ export function raftStateKey(field: RaftStateField): Buffer {
 /** The relay's applied index record (value: u64be). */
 export function appliedIndexKey(): Buffer {
   return Buffer.from([Table.relayApplied, 0x01]);
+}
+
+/** `0x03 ‖ seq:u32be` — the relay's record of binlog file `seq`. */
+export function relayFileKey(seq: number): Buffer {
+  const key = Buffer.allocUnsafe(5);
+  key[0] = Table.relayFiles;
+  key.writeUInt32BE(seq, 1);
+  return key;
+}
+
+/** `0x05 0x03` — the relay's head record. */
+export function relayHeadKey(): Buffer {
+  return Buffer.from([Table.relayApplied, 0x03]);
+}
+
+/** `0x05 0x02` — the relay state record of storage v1 (binlog bytes in the raft log). */
+export function relayStateV1Key(): Buffer {
+  return Buffer.from([Table.relayApplied, 0x02]);
 }
 
 /** `0x10 ‖ utf8 name` — a meta store record. */

@@ -211,12 +211,13 @@ export class LevelRaftStore implements RaftStore {
     for (let i = Math.max(last + 1, first); i <= oldLast; i++) w.del(raftLogKey(i));
     if (runsChanged) w.put(TERM_RUNS_KEY, runs.encode());
     if (hs !== null) w.put(HARD_STATE_KEY, encodeHardState(hs));
-    this.staged.drainInto(w);
+    const written = this.staged.drainInto(w);
     for (const [key, value] of extraOps) {
       if (value === null) w.del(key);
       else w.put(key, value);
     }
     await this.write(w, batch.sync);
+    runAll(written);
 
     // Durable: now the synchronous view moves.
     this.snap = snap;
@@ -292,6 +293,16 @@ export class LevelRaftStore implements RaftStore {
     this.staged.stage(key, value);
   }
 
+  /** Runs `fn` once the batch carrying what is staged now is written. */
+  onceWritten(fn: () => void): void {
+    this.staged.onceWritten(fn);
+  }
+
+  /** Records are staged for the next batch. */
+  hasStaged(): boolean {
+    return this.staged.size > 0;
+  }
+
   /** Stages the relay's applied index (monotone) for the next persist() batch. */
   stageAppliedIndex(index: number): void {
     if (index < this.applied) invalid(`applied index ${index} goes back from ${this.applied}`);
@@ -309,8 +320,9 @@ export class LevelRaftStore implements RaftStore {
     return this.serialized(async () => {
       if (this.staged.size === 0) return;
       const w = this.db.batch();
-      this.staged.drainInto(w);
+      const written = this.staged.drainInto(w);
       await this.write(w, sync);
+      runAll(written);
     });
   }
 
@@ -382,6 +394,10 @@ export class LevelRaftStore implements RaftStore {
       }
     });
   }
+}
+
+function runAll(callbacks: readonly (() => void)[]): void {
+  for (const fn of callbacks) fn();
 }
 
 function invalid(message: string): never {

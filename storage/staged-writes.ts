@@ -28,9 +28,15 @@ export function guardedWriter(w: BatchWriter): BatchWriter {
 /** Pending puts (or deletes, value null) keyed by key bytes; a later stage of a key wins. */
 export class StagedWrites {
   private readonly pending = new Map<string, { key: Buffer; value: Buffer | null }>();
+  private callbacks: (() => void)[] = [];
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Runs `fn` once the batch carrying what is staged now has been written. */
+  onceWritten(fn: () => void): void {
+    this.callbacks.push(fn);
   }
 
   stage(key: Buffer, value: Buffer | null): void {
@@ -38,12 +44,16 @@ export class StagedWrites {
     this.pending.set(key.toString('hex'), { key, value });
   }
 
-  /** Adds every pending write to `w` and forgets them. */
-  drainInto(w: BatchWriter): void {
+  /** Adds every pending write to `w` and forgets them; returns the callbacks to run once `w`
+   *  is written. */
+  drainInto(w: BatchWriter): (() => void)[] {
     for (const { key, value } of this.pending.values()) {
       if (value === null) w.del(key);
       else w.put(key, value);
     }
     this.pending.clear();
+    const callbacks = this.callbacks;
+    this.callbacks = [];
+    return callbacks;
   }
 }

@@ -8,7 +8,7 @@ const USAGE = `usage: binrelay start [--config FILE] [--KEY VALUE ...]
 
 Keys (also BINRELAY_KEY environment variables and YAML file keys; flags win):
   --name NAME                      node name, unique in the cluster (node1)
-  --data-dir DIR                   LevelDB directory (./data/<name>)
+  --data-dir DIR                   binlog files (binlog/) and LevelDB (leveldb/) (./data/<name>)
   --admin-addr HOST:PORT           admin API (127.0.0.1:9595)
   --peer-addr HOST:PORT            raft traffic (127.0.0.1:9696)
   --initial-cluster n1=H:P,n2=H:P  peer addresses of the initial members (this node alone)
@@ -19,6 +19,12 @@ Keys (also BINRELAY_KEY environment variables and YAML file keys; flags win):
   --election-timeout 1000ms        raft election timeout
   --binlog-server.addr HOST:PORT --binlog-server.user U --binlog-server.password P
                                    start the binlog server at boot
+  --binlog-retention.max-age 7d    purge binlog files older than this: 30s, 15m, 12h, 7d (keep all)
+  --binlog-retention.max-bytes 10GB
+                                   purge the oldest files beyond this total: 512MiB, 10GB (keep all)
+  --binlog-retention.min-files 1   files retention always keeps
+  --raft-log-retain.bytes 256MiB --raft-log-retain.entries 100000
+                                   raft log kept behind a snapshot for lagging followers
   --log-level info                 pino level
 `;
 
@@ -39,7 +45,20 @@ export async function runStart(args: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel, config.name);
   logger.info({ event: 'node.starting', config: redactConfig(config) }, 'node starting');
-  const node = await RelayNode.start(config, logger);
+  // Fail-stop: a node that cannot vouch for its state exits non-zero, for a supervisor to see.
+  const exitFailed = (err: Error): void => {
+    process.stderr.write(`binrelay start: node failed: ${err.message}\n`);
+    logger.flush();
+    process.exit(1);
+  };
+  let node: RelayNode;
+  try {
+    node = await RelayNode.start(config, logger, exitFailed);
+  } catch (err) {
+    logger.fatal({ event: 'node.start_failed', err }, 'node failed to start');
+    exitFailed(err instanceof Error ? err : new Error(String(err)));
+    return 1;
+  }
   logger.info({ event: 'node.started', id: node.id, adminAddr: config.adminAddr, peerAddr: config.peerAddr }, 'node started');
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,6 +1,7 @@
 // The server errors binrelay sends, with the numbers, SQLSTATEs and message templates of the real
 // servers (MariaDB 10.11 `perror` and errmsg-utf8.txt; checked live against mariadbd 10.11.19
-// for 1045, 1047, 1064, 1094, 1193, 1305, 1927). Templates use the servers' printf forms
+// for 1045, 1047, 1064, 1094, 1193, 1305, 1927; PURGE BINARY LOGS' 1292, 1373, 1441 against
+// mariadbd 10.11.18, pinned by test/e2e/server/purge-errors.test.ts). Templates use the servers' printf forms
 // (%s, %d, %lu, %-.64s …) so messages can be rendered with the same truncation rules.
 
 export const ER_CON_COUNT_ERROR = 1040;
@@ -20,9 +21,15 @@ export const ER_NET_WRITE_INTERRUPTED = 1161;
 export const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
 export const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
 export const ER_NOT_SUPPORTED_AUTH_MODE = 1251;
+export const ER_TRUNCATED_WRONG_VALUE = 1292;
 export const ER_UNSUPPORTED_PS = 1295;
 export const ER_SP_DOES_NOT_EXIST = 1305;
+export const ER_UNKNOWN_TARGET_BINLOG = 1373;
+export const ER_BINLOG_PURGE_PROHIBITED = 1375;
+export const ER_DATETIME_FUNCTION_OVERFLOW = 1441;
+export const ER_WRONG_VALUE = 1525;
 export const ER_MASTER_HAS_PURGED_REQUIRED_GTIDS = 1789;
+export const ER_WARN_PURGE_LOG_IN_USE = 1867;
 export const ER_CONNECTION_KILLED = 1927;
 
 export interface ServerErrorDefinition {
@@ -75,6 +82,14 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
     sqlState: '08004',
     template: 'Client does not support authentication protocol requested by server; consider upgrading MariaDB client',
   },
+  // Also sent with ER_WRONG_VALUE's words when nothing of the value could be read: MariaDB warns
+  // 1292 "Incorrect datetime value: 'x'" (make_truncated_value_warning).
+  {
+    code: ER_TRUNCATED_WRONG_VALUE,
+    name: 'ER_TRUNCATED_WRONG_VALUE',
+    sqlState: '22007',
+    template: "Truncated incorrect %-.32T value: '%-.128T'",
+  },
   {
     code: ER_UNSUPPORTED_PS,
     name: 'ER_UNSUPPORTED_PS',
@@ -82,6 +97,20 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
     template: 'This command is not supported in the prepared statement protocol yet',
   },
   { code: ER_SP_DOES_NOT_EXIST, name: 'ER_SP_DOES_NOT_EXIST', sqlState: '42000', template: '%s %s does not exist' },
+  { code: ER_UNKNOWN_TARGET_BINLOG, name: 'ER_UNKNOWN_TARGET_BINLOG', sqlState: 'HY000', template: 'Target log not found in binlog index' },
+  {
+    code: ER_BINLOG_PURGE_PROHIBITED,
+    name: 'ER_BINLOG_PURGE_PROHIBITED',
+    sqlState: 'HY000',
+    template: 'Server configuration does not permit binlog purge',
+  },
+  {
+    code: ER_DATETIME_FUNCTION_OVERFLOW,
+    name: 'ER_DATETIME_FUNCTION_OVERFLOW',
+    sqlState: '22008',
+    template: 'Datetime function: %-.32s field overflow',
+  },
+  { code: ER_WRONG_VALUE, name: 'ER_WRONG_VALUE', sqlState: '22007', template: "Incorrect %-.32s value: '%-.128T'" },
   // A message id only: MySQL sends its text with errno 1236 (see BINLOG_ERROR_TEXT).
   {
     code: ER_MASTER_HAS_PURGED_REQUIRED_GTIDS,
@@ -89,6 +118,14 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
     sqlState: 'HY000',
     template:
       'The slave is connecting using CHANGE MASTER TO MASTER_AUTO_POSITION = 1, but the master has purged binary logs containing GTIDs that the slave requires.',
+  },
+  // In MariaDB 10.11's catalogue but never sent by it (a purge stops silently at a file a dump
+  // reads); MySQL 5.6+ warns with it, and so does binrelay for a file it keeps on disk for a reader.
+  {
+    code: ER_WARN_PURGE_LOG_IN_USE,
+    name: 'ER_WARN_PURGE_LOG_IN_USE',
+    sqlState: 'HY000',
+    template: 'file %s was not purged because it was being read by %d thread(s), purged only %d out of %d files',
   },
   { code: ER_CONNECTION_KILLED, name: 'ER_CONNECTION_KILLED', sqlState: '70100', template: 'Connection was killed' },
 ];

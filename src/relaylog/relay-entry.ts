@@ -16,6 +16,7 @@
 //                    start), received from the dump rather than at its place in the file.
 //   kind 4 MEMBER:   JSON of a member's attributes {id, name, peerAddr, adminAddr}, so every node
 //                    can name members and find the leader's admin API.
+//   kind 6 PURGE:    JSON {to}: every file before `to` leaves the relay (PURGE BINARY LOGS TO).
 
 export const RELAY_ENTRY_VERSION = 1;
 
@@ -25,6 +26,7 @@ export const enum RelayEntryKind {
   SYNCER = 3,
   MEMBER = 4,
   FORMAT = 5,
+  PURGE = 6,
 }
 
 export const ENDS_AT_BOUNDARY = 0x01;
@@ -69,7 +71,13 @@ export interface MemberRecord {
   member: MemberAttributes;
 }
 
-export type RelayRecord = BinlogRecord | AbortRecord | SyncerRecord | MemberRecord | FormatRecord;
+export interface PurgeRecord {
+  kind: 'purge';
+  /** The first file kept. */
+  to: string;
+}
+
+export type RelayRecord = BinlogRecord | AbortRecord | SyncerRecord | MemberRecord | FormatRecord | PurgeRecord;
 
 export class RelayEntryError extends Error {
   readonly code = 'RELAY_ENTRY_CORRUPT';
@@ -101,6 +109,8 @@ export function encodeRelayRecord(record: RelayRecord): Buffer {
       return encodeJson(RelayEntryKind.SYNCER, record.settings);
     case 'member':
       return encodeJson(RelayEntryKind.MEMBER, record.member);
+    case 'purge':
+      return encodeJson(RelayEntryKind.PURGE, { to: record.to });
   }
 }
 
@@ -133,6 +143,11 @@ export function decodeRelayRecord(data: Uint8Array): RelayRecord {
     const member = decodeJson(buf, 'member');
     if (!isMember(member)) throw new RelayEntryError('member record without id, name, peerAddr and adminAddr');
     return { kind: 'member', member };
+  }
+  if (kind === RelayEntryKind.PURGE) {
+    const body = decodeJson(buf, 'purge') as { to?: unknown } | null;
+    if (typeof body?.to !== 'string') throw new RelayEntryError('purge record without a target file');
+    return { kind: 'purge', to: body.to };
   }
   if (kind !== RelayEntryKind.BINLOG && kind !== RelayEntryKind.ABORT && kind !== RelayEntryKind.FORMAT) throw new RelayEntryError(`unknown relay entry kind ${kind}`);
   if (buf.length < 5) throw new RelayEntryError('truncated entry header');

@@ -1,7 +1,7 @@
 import type { MemberAttributes } from './relay-entry.js';
 
 // What the relay knows of each binlog file it mirrors. Files keep the upstream's names and
-// positions (DESIGN.md invariant 4); `seq` is the relay's own order of files, used in index keys.
+// positions (DESIGN.md invariant 4); `seq` is the relay's own order of files, used in keys.
 
 export interface RelayFile {
   /** The relay's sequence number of this file, from 1, in the order files were first seen. */
@@ -21,18 +21,29 @@ export interface RelayFile {
   rotated: boolean;
   /** server_id of the upstream that wrote the file (from its FDE). */
   serverId: number;
+  /** Header timestamp (seconds) of the newest event published in the file: its "modification
+   *  time" for PURGE BEFORE and retention by age, the same on every node. */
+  lastEventTime: number;
 }
 
-/** The relay's whole state as persisted after each applied boundary (see relay-log.ts). */
-export interface RelayState {
-  version: 1;
+/** A transaction (or group) whose pieces are applied (and written past the file's served end)
+ *  but whose end is not yet. */
+export interface PendingGroup {
+  file: string;
+  startPos: number;
+  nextPos: number;
+  firstIndex: number;
+}
+
+/** The relay's state besides its files: small, checkpointed with every applied batch. */
+export interface RelayHead {
+  version: 2;
   flavor: 'mariadb' | 'mysql' | null;
-  files: RelayFile[];
   /** Executed GTID set/position in the upstream's text form. */
   executed: string;
   /** GTIDs no longer served (before the first file the relay holds). */
   purged: string;
-  /** Raft index of the last entry included in this state; re-application resumes after it. */
+  /** Raft index of the last entry included in this state (always the applied index). */
   checkpointIndex: number;
   /** The latest syncer settings record (null: never started, or stopped). */
   syncer: unknown;
@@ -42,8 +53,17 @@ export interface RelayState {
   nextFormat: { file: string; fde: string; gtids: string | null } | null;
   /** Records refused by the continuity check (a count; each one is logged). */
   refused: number;
+  /** Served end of the newest file (its file record keeps the value of its last rewrite). */
+  lastEnd: number;
+  pending: PendingGroup | null;
 }
 
-export function emptyRelayState(): RelayState {
-  return { version: 1, flavor: null, files: [], executed: '', purged: '', checkpointIndex: 0, syncer: null, members: {}, nextFormat: null, refused: 0 };
+/** The whole relay state at one index: what a snapshot carries and what a restart rebuilds. */
+export interface RelayState {
+  head: RelayHead;
+  files: RelayFile[];
+}
+
+export function emptyRelayHead(): RelayHead {
+  return { version: 2, flavor: null, executed: '', purged: '', checkpointIndex: 0, syncer: null, members: {}, nextFormat: null, refused: 0, lastEnd: 0, pending: null };
 }

@@ -1,47 +1,40 @@
 // The relay log: the state machine every node applies from committed raft entries. It checks that
-// each record continues the file it names (positions never jump or repeat), holds back pieces of a
-// transaction until the piece that ends it, then publishes the group: index row, file end, executed
-// GTIDs. Replicas are only ever served up to a published boundary (DESIGN.md invariants 1–3).
+// each record continues the file it names (positions never jump or repeat), writes its bytes into
+// the real binlog file at their position, holds the group back from readers until the piece that
+// ends the transaction, then publishes it: the file's served end moves, GTIDs count as executed,
+// readers are woken. Replicas are only ever served up to a published end (DESIGN.md invariants 1–3).
 //
-// Persistence: the state is checkpointed only where no transaction is pending, together with the
-// index rows, in one LevelDB batch. After a crash the node re-applies the raft log from the
-// checkpoint, which rebuilds exactly the same state (everything here is a function of the log).
+// Persistence: after each applied batch the node stages checkpoint() into the raft store's next
+// batch, with the applied index and the conf state (one atomic write). The checkpoint index is
+// always the applied index: a pending group's bytes are already in its file, past the served end,
+// so a restart rebuilds it from there. At open the files are cut back to the checkpoint (a tail
+// written after it is re-applied from the raft log) and files the checkpoint does not know are
+// removed. Files leave disk only once the checkpoint that dropped them is written.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Entry } from '../../raft/core/types.js';
 import type { Db } from '../../storage/db.js';
-import { Table } from '../../storage/keys.js';
 import { BinlogEventReader } from '../binlog/event-reader.js';
 import type { BinlogEvent } from '../binlog/binlog-event.js';
-import { LOG_EVENT_ARTIFICIAL_F, readEventHeader } from '../binlog/event-header.js';
-import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, PREVIOUS_GTIDS_LOG_EVENT, ROTATE_EVENT } from '../binlog/event-type.js';
-import { parseFormatDescription } from '../binlog/format-description.js';
+import { buildEvent } from '../binlog/event-builder.js';
+import { BINLOG_MAGIC, LOG_EVENT_ARTIFICIAL_F, LOG_EVENT_HEADER_LEN, LOG_EVENT_IGNORABLE_F, readEventHeader } from '../binlog/event-header.js';
+import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, IGNORABLE_LOG_EVENT, PREVIOUS_GTIDS_LOG_EVENT, ROTATE_EVENT } from '../binlog/event-type.js';
+import { eventsHaveChecksum, parseFormatDescription } from '../binlog/format-description.js';
+import { BINLOG_CHECKSUM_LEN } from '../binlog/event-checksum.js';
+import type { BinlogDir } from './binlog-dir.js';
 import { ExecutedGtids, fileStartGtids } from './executed-gtids.js';
 import { decodeRelayRecord, type BinlogRecord } from './relay-entry.js';
-import { encodeIndexRow, type IndexRow } from './relay-index.js';
-import type { RelaySpan } from './relay-reader.js';
-import { emptyRelayState, type RelayFile, type RelayState } from './relay-files.js';
+import { loadRelayState, stageFile, stageFileRemoval, stageHead, type CheckpointWriter } from './relay-checkpoint.js';
+import { RelayCorruptError, SnapshotFileGoneError } from './relay-errors.js';
+import type { PendingGroup, RelayFile, RelayHead, RelayState } from './relay-files.js';
 
-const STATE_KEY = Buffer.from([Table.relayApplied, 0x02]);
-
-/** A transaction (or group) whose pieces are committed but whose end is not yet. */
-interface Pending {
-  file: string;
-  startPos: number;
-  nextPos: number;
-  firstIndex: number;
-  lastIndex: number;
+/** A group whose pieces are applied but whose end is not yet. */
+interface Pending extends PendingGroup {
   reader: BinlogEventReader;
   events: BinlogEvent[];
   gtids: string[];
-  /** The group's bytes as views of the committed entries (kept for the recent-span cache). */
-  chunks: Uint8Array[];
-  bytes: number;
+  lastEventTime: number;
 }
-
-/** The newest published groups stay in memory so replicas tailing the relay read them without a
- *  LevelDB scan; bounded in bytes (the entries' buffers they view stay alive that long). */
-const RECENT_SPANS_BYTES_MAX = 32 * 1024 * 1024;
 
 export interface RelayAdvance {
   file: string;
@@ -49,103 +42,181 @@ export interface RelayAdvance {
   index: number;
 }
 
+/** Where the checkpoint goes: the raft store's staged writes, and a hook run once they are on disk. */
+export interface RelayCheckpointSink extends CheckpointWriter {
+  onceWritten(fn: () => void): void;
+}
+
+/** Reads [from, to) of `name` from another node into the local file (snapshot install). */
+export type FileRangeFetcher = (name: string, from: number, to: number, destPath: string) => Promise<void>;
+
+const READ_BACK_CHUNK = 1024 * 1024;
+
 export class RelayLog extends EventEmitter {
-  private state: RelayState;
+  private head: RelayHead;
+  private files: RelayFile[];
   private executed: ExecutedGtids;
   private pending: Pending | null = null;
-  private rows: IndexRow[] = [];
-  private readonly recent = new Map<string, RelaySpan>();
-  private recentBytes = 0;
-  /** Published groups whose index rows are not yet written: announced by flush(). */
-  private advances: RelayAdvance[] = [];
-  private dirty = false;
+  /** File records to write with the next checkpoint. */
+  private readonly changedFiles = new Set<RelayFile>();
+  private removedSeqs: number[] = [];
+  /** Files dropped from the state, deleted from disk once that state is written. */
+  private unlinkAfterCheckpoint: string[] = [];
 
   private constructor(
-    private readonly db: Db,
+    readonly dir: BinlogDir,
+    private readonly sink: RelayCheckpointSink,
     private readonly logger: Logger,
     state: RelayState,
   ) {
     super();
     this.setMaxListeners(0);
-    this.state = state;
-    this.executed = ExecutedGtids.parse(state.flavor, state.executed);
+    this.head = state.head;
+    this.files = state.files;
+    this.executed = ExecutedGtids.parse(state.head.flavor, state.head.executed);
   }
 
-  static async open(db: Db, logger: Logger): Promise<RelayLog> {
-    const raw = await db.get(STATE_KEY);
-    const state = raw ? { ...emptyRelayState(), ...(JSON.parse(raw.toString('utf8')) as RelayState) } : emptyRelayState();
-    return new RelayLog(db, logger.child({ component: 'relaylog' }), state);
+  /**
+   * Opens the relay at its last checkpoint, which must be at `appliedIndex` (both are written in
+   * one batch). Below `snapshotIndex` the node will install the snapshot instead: files are left
+   * for installSnapshot() to reconcile.
+   */
+  static async open(db: Db, dir: BinlogDir, sink: RelayCheckpointSink, logger: Logger, at: { appliedIndex: number; snapshotIndex: number }): Promise<RelayLog> {
+    const state = await loadRelayState(db);
+    const log = logger.child({ component: 'relaylog' });
+    if (state.head.checkpointIndex !== at.appliedIndex && state.head.checkpointIndex >= at.snapshotIndex) {
+      throw new RelayCorruptError(`relay checkpoint at index ${state.head.checkpointIndex} but the applied index record says ${at.appliedIndex}`);
+    }
+    const relay = new RelayLog(dir, sink, log, state);
+    if (state.head.checkpointIndex >= at.snapshotIndex) await relay.reconcileFiles(null);
+    return relay;
   }
 
-  /** The state as of the last published boundary (not the pending pieces). */
-  get view(): Readonly<RelayState> {
-    return this.state;
+  // ---- reading the state ----------------------------------------------------------------------
+
+  get flavor(): 'mariadb' | 'mysql' | null {
+    return this.head.flavor;
+  }
+
+  get purgedGtids(): string {
+    return this.head.purged;
+  }
+
+  get members(): Readonly<RelayHead['members']> {
+    return this.head.members;
+  }
+
+  get syncerRecord(): unknown {
+    return this.head.syncer;
+  }
+
+  get refused(): number {
+    return this.head.refused;
   }
 
   get executedGtids(): ExecutedGtids {
     return this.executed;
   }
 
-  /** Raft index up to which the state is durable; raft re-delivers entries after it on restart. */
+  /** Raft index up to which the state is applied (and, once written, durable). */
   get checkpointIndex(): number {
-    return this.state.checkpointIndex;
+    return this.head.checkpointIndex;
+  }
+
+  /** Pieces of a transaction are applied and wait for their end. */
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
+
+  allFiles(): readonly RelayFile[] {
+    return this.files;
   }
 
   fileBySeq(seq: number): RelayFile | undefined {
-    return this.state.files.find((f) => f.seq === seq);
+    return this.files.find((f) => f.seq === seq);
   }
 
   fileByName(name: string): RelayFile | undefined {
-    return this.state.files.find((f) => f.name === name);
+    return this.files.find((f) => f.name === name);
   }
 
   lastFile(): RelayFile | undefined {
-    return this.state.files[this.state.files.length - 1];
+    return this.files[this.files.length - 1];
   }
+
+  /** The file after `file` (by seq), even when `file` itself was purged meanwhile. */
+  nextFile(file: RelayFile): RelayFile | undefined {
+    return this.files.find((f) => f.seq > file.seq);
+  }
+
+  /** Bytes the relay's files hold (served ends), for retention and status. */
+  heldBytes(): number {
+    let total = 0;
+    for (const f of this.files) total += f.endPos;
+    return total;
+  }
+
+  /** The whole state at the applied index: the data of a raft snapshot taken now. */
+  snapshotState(): RelayState {
+    return structuredClone({ head: this.headForDisk(), files: this.files });
+  }
+
+  // ---- applying -------------------------------------------------------------------------------
 
   /** Applies committed entries in order. Entries at or below the checkpoint are ignored. */
   apply(entries: readonly Entry[]): void {
     for (const entry of entries) {
-      if (entry.index <= this.state.checkpointIndex) continue;
-      if (entry.type !== 'normal' || entry.data.length === 0) {
-        this.checkpoint(entry.index);
-        continue;
-      }
+      if (entry.index <= this.head.checkpointIndex) continue;
+      this.head.checkpointIndex = entry.index;
+      if (entry.type !== 'normal' || entry.data.length === 0) continue;
       const record = decodeRelayRecord(entry.data);
       if (record.kind === 'binlog') this.applyBinlog(record, entry.index);
       else if (record.kind === 'abort') {
         if (this.pending) this.logger.warn({ event: 'relay.abort', file: this.pending.file, pos: this.pending.startPos }, 'pending transaction aborted');
-        this.pending = null;
-        this.checkpoint(entry.index);
+        this.dropPending();
       } else if (record.kind === 'format') {
         this.applyFormat(record.file, record.bytes);
-        this.checkpoint(entry.index);
+      } else if (record.kind === 'purge') {
+        this.applyPurge(record.to, entry.index);
+      } else if (record.kind === 'syncer') {
+        this.head.syncer = record.settings;
       } else {
-        if (record.kind === 'syncer') this.state.syncer = record.settings;
-        else this.state.members[record.member.id] = record.member;
-        this.dirty = true;
-        this.checkpoint(entry.index);
+        this.head.members[record.member.id] = record.member;
       }
     }
   }
 
-  /** Writes the index rows and the checkpointed state in one batch, then announces the new
-   *  groups ('advance'): a reader woken by it always finds their index rows. */
-  async flush(): Promise<void> {
-    if (!this.dirty && this.rows.length === 0) return;
-    const advances = this.advances;
-    this.advances = [];
-    const batch = this.db.batch();
-    for (const row of this.rows) {
-      const { key, value } = encodeIndexRow(row);
-      batch.put(key, value);
+  /** Stages the state as of the last applied entry into the raft store's next batch. */
+  checkpoint(): void {
+    for (const seq of this.removedSeqs) stageFileRemoval(this.sink, seq);
+    this.removedSeqs = [];
+    for (const file of this.changedFiles) if (this.files.includes(file)) stageFile(this.sink, file);
+    this.changedFiles.clear();
+    stageHead(this.sink, this.headForDisk());
+    if (this.unlinkAfterCheckpoint.length > 0) {
+      const names = this.unlinkAfterCheckpoint;
+      this.unlinkAfterCheckpoint = [];
+      this.sink.onceWritten(() => this.unlink(names));
     }
-    this.state.executed = this.executed.toString();
-    batch.put(STATE_KEY, Buffer.from(JSON.stringify(this.state), 'utf8'));
-    this.rows = [];
-    this.dirty = false;
-    await batch.write();
-    for (const advance of advances) this.emit('advance', advance);
+  }
+
+  private headForDisk(): RelayHead {
+    const p = this.pending;
+    const last = this.lastFile();
+    return {
+      ...this.head,
+      executed: this.executed.toString(),
+      lastEnd: last?.endPos ?? 0,
+      pending: p ? { file: p.file, startPos: p.startPos, nextPos: p.nextPos, firstIndex: p.firstIndex } : null,
+    };
+  }
+
+  private unlink(names: string[]): void {
+    for (const name of names) {
+      const waits = this.dir.remove(name);
+      this.logger.info({ event: waits ? 'relay.file.held_back' : 'relay.file.deleted', file: name },
+        waits ? 'purged file still read by a replica: deleted when it moves on' : 'purged file deleted');
+    }
   }
 
   /** The FDE of a file held from its middle, optionally followed by the dump's GTID_LIST at the
@@ -160,70 +231,94 @@ export class RelayLog extends EventEmitter {
     }
     const file = this.fileByName(name);
     if (file) {
-      if (file.fde === null) file.fde = fde;
+      if (file.fde === null) {
+        file.fde = fde;
+        this.changedFiles.add(file);
+      }
     } else {
-      this.state.nextFormat = { file: name, fde, gtids };
+      this.head.nextFormat = { file: name, fde, gtids };
     }
-    this.dirty = true;
-  }
-
-  private checkpoint(index: number): void {
-    if (this.pending) return;
-    this.state.checkpointIndex = index;
-    this.dirty = true;
   }
 
   private refuse(record: BinlogRecord, index: number, why: string): void {
-    this.state.refused++;
-    this.dirty = true;
+    this.head.refused++;
     this.logger.warn({ event: 'relay.refused', index, file: record.file, pos: record.pos, why }, 'relay record refused');
+  }
+
+  /** Forgets the pending group and cuts its bytes off the file. */
+  private dropPending(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    const file = this.fileByName(p.file);
+    if (file) this.dir.truncate(p.file, file.endPos);
+    else this.dir.remove(p.file);
+  }
+
+  private startPending(file: string, startPos: number, firstIndex: number): Pending {
+    const known = this.fileByName(file);
+    const fde = known?.fde ?? (this.head.nextFormat?.file === file ? this.head.nextFormat.fde : null);
+    const format = fde ? parseFormatDescription(Buffer.from(fde, 'base64')) : undefined;
+    return {
+      file, startPos, nextPos: startPos, firstIndex,
+      // The syncer verified every CRC; the raft entries carry their own.
+      reader: new BinlogEventReader({ expectMagic: false, startOffset: startPos, format, verifyChecksums: false }),
+      events: [], gtids: [], lastEventTime: 0,
+    };
   }
 
   private applyBinlog(record: BinlogRecord, index: number): void {
     if (this.pending && (record.file !== this.pending.file || record.pos !== this.pending.nextPos)) {
       this.logger.warn({ event: 'relay.pending.dropped', file: this.pending.file, pos: this.pending.startPos }, 'pending transaction dropped');
-      this.pending = null;
+      this.dropPending();
     }
     if (!this.pending) {
       const why = this.continuityError(record);
       if (why) {
         this.refuse(record, index, why);
-        this.checkpoint(index);
         return;
       }
-      const file = this.fileByName(record.file);
-      const fde = file?.fde ?? (this.state.nextFormat?.file === record.file ? this.state.nextFormat.fde : null);
-      const format = fde ? parseFormatDescription(Buffer.from(fde, 'base64')) : undefined;
-      this.pending = {
-        file: record.file, startPos: record.pos, nextPos: record.pos, firstIndex: index, lastIndex: index,
-        reader: new BinlogEventReader({ expectMagic: false, startOffset: record.pos, format }),
-        events: [], gtids: [], chunks: [], bytes: 0,
-      };
+      if (!this.fileByName(record.file)) this.createFile(record.file, record.pos);
+      this.pending = this.startPending(record.file, record.pos, index);
     }
     const p = this.pending;
     try {
       for (const event of p.reader.feed(record.bytes)) this.noteEvent(p, event);
     } catch (err) {
       this.logger.error({ event: 'relay.corrupt', index, file: p.file, pos: p.nextPos, err }, 'corrupt binlog bytes refused');
-      this.pending = null;
+      this.dropPending();
       this.refuse(record, index, `corrupt events: ${(err as Error).message}`);
-      this.checkpoint(index);
       return;
     }
+    this.dir.write(p.file, p.nextPos, record.bytes);
     p.nextPos += record.bytes.length;
-    p.lastIndex = index;
-    if (p.bytes + record.bytes.length <= RECENT_SPANS_BYTES_MAX) p.chunks.push(record.bytes);
-    p.bytes += record.bytes.length;
     if (!record.endsAtBoundary) return;
     if (p.reader.bufferedBytes !== 0) {
-      this.pending = null;
+      this.dropPending();
       this.refuse(record, index, 'boundary claimed in the middle of an event');
-      this.checkpoint(index);
       return;
     }
-    this.publish(p);
     this.pending = null;
-    this.checkpoint(index);
+    this.publish(p, index);
+  }
+
+  /** A new file on disk: the magic, and for a file held from its middle the FDE, then one
+   *  ignorable event over the bytes the relay never had, so tools can read the file. */
+  private createFile(name: string, firstPos: number): void {
+    this.dir.truncate(name, 0);
+    this.dir.write(name, 0, BINLOG_MAGIC);
+    if (firstPos <= 4) return;
+    const next = this.head.nextFormat?.file === name ? this.head.nextFormat : null;
+    if (!next) return;
+    const fde = Buffer.from(next.fde, 'base64');
+    this.dir.write(name, 4, fde);
+    const gap = firstPos - 4 - fde.length;
+    const checksum = eventsHaveChecksum(parseFormatDescription(fde));
+    const overhead = LOG_EVENT_HEADER_LEN + (checksum ? BINLOG_CHECKSUM_LEN : 0);
+    if (gap >= overhead) {
+      const filler = buildEvent({ type: IGNORABLE_LOG_EVENT, serverId: readEventHeader(fde).serverId, body: Buffer.alloc(gap - overhead), checksum, logPos: firstPos, flags: LOG_EVENT_IGNORABLE_F });
+      this.dir.write(name, 4 + fde.length, filler);
+    }
   }
 
   /** Why a record cannot start a new group here, or null when it continues the relay. */
@@ -241,6 +336,7 @@ export class RelayLog extends EventEmitter {
     if (event.header.flags & LOG_EVENT_ARTIFICIAL_F) {
       throw new Error(`artificial event (type ${type}) at ${event.offset} must not be stored`);
     }
+    if (event.header.timestamp > 0) p.lastEventTime = event.header.timestamp;
     const gtid = this.executed.gtidOf(event);
     if (gtid !== null) p.gtids.push(gtid);
     if (type === FORMAT_DESCRIPTION_EVENT || type === GTID_LIST_EVENT || type === PREVIOUS_GTIDS_LOG_EVENT || type === ROTATE_EVENT) {
@@ -251,64 +347,177 @@ export class RelayLog extends EventEmitter {
   /** Takes the server id and, for the first file, the flavor from a file's FDE. */
   private adoptFormat(file: RelayFile, fdeBytes: Uint8Array): void {
     file.serverId = readEventHeader(fdeBytes).serverId;
-    if (this.state.flavor === null) {
+    if (this.head.flavor === null) {
       const fde = parseFormatDescription(fdeBytes);
-      this.state.flavor = fde.flavor;
+      this.head.flavor = fde.flavor;
       this.executed = ExecutedGtids.parse(fde.flavor, this.executed.toString());
     }
   }
 
-  private publish(p: Pending): void {
+  private publish(p: Pending, index: number): void {
     let file = this.fileByName(p.file);
     if (!file) {
       const seq = (this.lastFile()?.seq ?? 0) + 1;
-      const next = this.state.nextFormat?.file === p.file ? this.state.nextFormat : null;
-      file = { seq, name: p.file, firstPos: p.startPos, endPos: p.startPos, fde: next?.fde ?? null, startGtids: this.executed.toString(), rotated: false, serverId: 0 };
+      const next = this.head.nextFormat?.file === p.file ? this.head.nextFormat : null;
+      file = {
+        seq, name: p.file, firstPos: p.startPos, endPos: p.startPos, fde: next?.fde ?? null, startGtids: this.executed.toString(),
+        rotated: false, serverId: 0, lastEventTime: 0,
+      };
       if (next) this.adoptFormat(file, Buffer.from(next.fde, 'base64'));
       if (next?.gtids) {
         file.startGtids = next.gtids;
         this.executed.merge(next.gtids);
-        if (this.state.files.length === 0) this.state.purged = next.gtids;
+        if (this.files.length === 0) this.head.purged = next.gtids;
       }
-      this.state.nextFormat = null;
-      this.state.files.push(file);
+      this.head.nextFormat = null;
+      // The previous newest file's record now needs its final end.
+      const previous = this.lastFile();
+      if (previous) this.changedFiles.add(previous);
+      this.files.push(file);
+      this.changedFiles.add(file);
     }
     for (const event of p.events) {
       const type = event.header.type;
       if (type === FORMAT_DESCRIPTION_EVENT) {
         file.fde = Buffer.from(event.bytes).toString('base64');
         this.adoptFormat(file, event.bytes);
+        this.changedFiles.add(file);
       } else if ((type === GTID_LIST_EVENT || type === PREVIOUS_GTIDS_LOG_EVENT) && event.offset < 4 + 1024 && file.firstPos === 4) {
         file.startGtids = fileStartGtids(event);
         // What the upstream executed before this file counts as executed here too; before the
         // relay's first file it is history the relay cannot serve (MySQL's gtid_purged).
         this.executed.merge(file.startGtids);
-        if (file.seq === this.state.files[0]!.seq) this.state.purged = file.startGtids;
+        if (file.seq === this.files[0]!.seq) this.head.purged = file.startGtids;
+        this.changedFiles.add(file);
       } else if (type === ROTATE_EVENT) {
         file.rotated = true;
+        this.changedFiles.add(file);
       }
     }
     for (const gtid of p.gtids) this.executed.add(gtid);
     file.endPos = p.nextPos;
-    this.rows.push({ fileSeq: file.seq, startPos: p.startPos, firstIndex: p.firstIndex, lastIndex: p.lastIndex, endPos: p.nextPos });
-    this.dirty = true;
-    this.advances.push({ file: file.name, endPos: file.endPos, index: p.lastIndex });
-    if (p.bytes <= RECENT_SPANS_BYTES_MAX) this.remember(file.seq, { chunks: p.chunks, startPos: p.startPos, endPos: p.nextPos }, p.bytes);
+    if (p.lastEventTime > 0) file.lastEventTime = p.lastEventTime;
+    this.emit('advance', { file: file.name, endPos: file.endPos, index } satisfies RelayAdvance);
   }
 
-  private remember(fileSeq: number, span: RelaySpan, bytes: number): void {
-    this.recent.set(`${fileSeq}:${span.startPos}`, span);
-    this.recentBytes += bytes;
-    for (const [key, old] of this.recent) {
-      if (this.recentBytes <= RECENT_SPANS_BYTES_MAX) break;
-      this.recent.delete(key);
-      this.recentBytes -= old.endPos - old.startPos;
+  /** Drops every file before `to` from the relay (the same on every node); the bytes leave disk
+   *  after the checkpoint, or once a replica of this node stops reading them. */
+  private applyPurge(to: string, index: number): void {
+    const at = this.files.findIndex((f) => f.name === to);
+    if (at < 0) {
+      this.logger.warn({ event: 'relay.purge.refused', index, to }, 'purge target not held: ignored');
+      return;
     }
+    if (at === 0) return;
+    const gone = this.files.splice(0, at);
+    for (const f of gone) {
+      this.removedSeqs.push(f.seq);
+      this.changedFiles.delete(f);
+    }
+    this.unlinkAfterCheckpoint.push(...gone.map((f) => f.name));
+    this.head.purged = this.files[0]!.startGtids;
+    this.logger.info({ event: 'relay.purged', index, files: gone.map((f) => f.name), first: to }, 'binlog files purged');
+    this.emit('purged', gone.map((f) => f.name));
   }
 
-  /** A recently published (so committed) group starting exactly at `pos` of file `fileSeq`, if
-   *  still cached. Readers that follow the relay's end hit it every time. */
-  recentSpan(fileSeq: number, pos: number): RelaySpan | null {
-    return this.recent.get(`${fileSeq}:${pos}`) ?? null;
+  // ---- recovery and snapshots -----------------------------------------------------------------
+
+  /** The bytes each file must have on disk for the state: its served end, or for the file of
+   *  the pending group, that group's end. */
+  private expectedSizes(): Map<string, number> {
+    const sizes = new Map<string, number>();
+    for (const f of this.files) sizes.set(f.name, f.endPos);
+    const p = this.head.pending;
+    if (p) sizes.set(p.file, p.nextPos);
+    return sizes;
+  }
+
+  /**
+   * Makes the files on disk match the state: a file shorter than the state says is fetched with
+   * `fetch` (a snapshot install) or is corruption (a restart); a longer one is cut back; files the
+   * state does not know are deleted. Then rebuilds the pending group from its file.
+   */
+  private async reconcileFiles(fetch: FileRangeFetcher | null): Promise<void> {
+    const sizes = this.expectedSizes();
+    /** Files up to this index of the state were purged by the cluster since the snapshot. */
+    let goneUpTo = -1;
+    for (const [name, expected] of sizes) {
+      const size = this.dir.size(name);
+      if (size < expected) {
+        if (!fetch) {
+          throw new RelayCorruptError(size < 0
+            ? `binlog file ${this.dir.filePath(name)} is missing: the relay's checkpoint holds ${expected} bytes of it`
+            : `binlog file ${this.dir.filePath(name)} has ${size} bytes; the relay's checkpoint says ${expected} (was the disk written without fsync, or the file cut?)`);
+        }
+        try {
+          await fetch(name, Math.max(0, size), expected, this.dir.filePath(name));
+        } catch (err) {
+          // A file the cluster purged since the snapshot was taken: it and every older one go
+          // now (the purge record follows in the log, or is in a later snapshot).
+          if (!(err instanceof SnapshotFileGoneError)) throw err;
+          goneUpTo = this.files.findIndex((f) => f.name === name);
+          continue;
+        }
+        const got = this.dir.size(name);
+        if (got !== expected) throw new RelayCorruptError(`snapshot install: ${name} has ${got} bytes after the transfer, expected ${expected}`);
+      } else if (size > expected) {
+        this.logger.info({ event: 'relay.file.truncated', file: name, from: size, to: expected }, 'binlog file cut back to the checkpoint');
+        this.dir.truncate(name, expected);
+      }
+    }
+    if (goneUpTo >= 0) {
+      if (goneUpTo === this.files.length - 1) throw new RelayCorruptError('snapshot install: the cluster purged every file of the snapshot since it was taken; a newer snapshot is needed');
+      const gone = this.files.splice(0, goneUpTo + 1).map((f) => f.name);
+      this.head.purged = this.files[0]!.startGtids;
+      for (const name of gone) sizes.delete(name);
+      this.logger.info({ event: 'relay.snapshot.purged_early', files: gone }, 'files of the snapshot purged by the cluster since: dropped');
+    }
+    for (const name of this.dir.list()) {
+      if (sizes.has(name)) continue;
+      this.logger.info({ event: 'relay.file.removed', file: name }, 'binlog file not in the relay state removed');
+      this.dir.remove(name);
+    }
+    this.pending = null;
+    const p = this.head.pending;
+    if (p) await this.rebuildPending(p);
+  }
+
+  private async rebuildPending(group: PendingGroup): Promise<void> {
+    const p = this.startPending(group.file, group.startPos, group.firstIndex);
+    const handle = await this.dir.openReader(group.file);
+    try {
+      const buf = Buffer.allocUnsafe(READ_BACK_CHUNK);
+      for (let at = group.startPos; at < group.nextPos;) {
+        const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, group.nextPos - at), at);
+        if (bytesRead <= 0) throw new RelayCorruptError(`binlog file ${group.file} ends at ${at}, before its pending group's end ${group.nextPos}`);
+        for (const event of p.reader.feed(buf.subarray(0, bytesRead))) this.noteEvent(p, event);
+        at += bytesRead;
+      }
+    } finally {
+      await handle.release();
+    }
+    p.nextPos = group.nextPos;
+    this.pending = p;
+  }
+
+  /**
+   * Replaces the state with a snapshot's (a follower behind the leader's compacted log, or a
+   * restart whose checkpoint is older than the snapshot): files missing locally are fetched,
+   * files it does not hold are deleted, then the whole state is staged.
+   */
+  async installSnapshot(state: RelayState, fetch: FileRangeFetcher): Promise<void> {
+    const oldSeqs = this.files.map((f) => f.seq);
+    this.head = structuredClone(state.head);
+    this.files = structuredClone(state.files);
+    this.executed = ExecutedGtids.parse(this.head.flavor, this.head.executed);
+    this.unlinkAfterCheckpoint = [];
+    await this.reconcileFiles(fetch);
+    await this.dir.syncAll();
+    const kept = new Set(this.files.map((f) => f.seq));
+    this.removedSeqs = oldSeqs.filter((s) => !kept.has(s));
+    for (const f of this.files) this.changedFiles.add(f);
+    this.logger.info({ event: 'relay.snapshot.installed', index: this.head.checkpointIndex, files: this.files.length }, 'relay state installed from a snapshot');
+    const last = this.lastFile();
+    if (last) this.emit('advance', { file: last.name, endPos: last.endPos, index: this.head.checkpointIndex } satisfies RelayAdvance);
   }
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../storage/db.js';
 import { flavorDefaults, type ServerFlavor } from '../mysql/flavor.js';
 import { ServerConnection } from '../mysql/server-connection.js';
+import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
 import type { BinaryLogInfo } from './query-responder.js';
 import { RelaySource } from './relay-source.js';
@@ -33,6 +34,9 @@ export interface BinlogServerOptions {
   serverId: number;
   serverUuid: string;
   logger: Logger;
+  /** Runs PURGE BINARY LOGS for a client (the node's replicated purge); without it the statement
+   *  is refused as MariaDB refuses a purge its configuration does not permit. */
+  purge?: (request: PurgeRequest) => Promise<PurgeResult>;
 }
 
 export class BinlogServerError extends Error {
@@ -74,7 +78,7 @@ export class BinlogServer {
 
   private constructor(options: BinlogServerOptions) {
     this.#o = options;
-    this.#source = new RelaySource(options.relay, options.db);
+    this.#source = new RelaySource(options.relay);
     this.#server = createServer((socket) => this.#accept(socket));
     this.#context = {
       source: this.#source,
@@ -84,6 +88,7 @@ export class BinlogServer {
       facts: (flavor) => this.#facts(flavor),
       binaryLogs: () => this.#binaryLogs(),
       kill: (id) => this.#kill(id),
+      purgeBinaryLogs: (request) => this.#purge(request),
       track: (done) => {
         this.#running.add(done);
         void done.finally(() => this.#running.delete(done));
@@ -134,7 +139,7 @@ export class BinlogServer {
 
   /** The flavor a new connection speaks: the relay's, MariaDB until the relay knows. */
   #flavor(): ServerFlavor {
-    return this.#o.relay.view.flavor ?? 'mariadb';
+    return this.#o.relay.flavor ?? 'mariadb';
   }
 
   /** The greeting's version: the upstream's release (from its FDE) in our own suffix; MySQL at
@@ -163,7 +168,7 @@ export class BinlogServer {
       hostname: this.#hostname,
       binlogChecksum: this.#source.binlogChecksum(),
       executedGtids: relay.executedGtids.toString(),
-      purgedGtids: relay.view.purged,
+      purgedGtids: relay.purgedGtids,
     };
   }
 
@@ -177,6 +182,15 @@ export class BinlogServer {
     this.#registry.dumpOf(id)?.kill('stopped');
     conn.destroy();
     return true;
+  }
+
+  async #purge(request: PurgeRequest): Promise<PurgeResult> {
+    const { purge, logger } = this.#o;
+    if (!purge) throw new PurgeError('PURGE_UNAVAILABLE', 'this binlog server has no purge function');
+    const result = await purge(request);
+    const asked = 'to' in request ? { to: request.to } : { before: request.before.toISOString() };
+    logger.info({ event: 'server.purge', ...asked, purged: result.purged, heldBack: result.heldBack }, 'binary logs purged');
+    return result;
   }
 
   #allocateId(): number {

@@ -91,7 +91,7 @@ function planMysqlGtid(request: Extract<DumpRequest, { command: 'binlog-dump-gti
   if (request.file !== '') return planFilePosition(request.file, request.position, source, errors, request.gtids);
   const files = source.files();
   const executed = source.relay.executedGtids.mysqlSet;
-  const purged = MysqlGtidSet.parse(source.relay.view.purged);
+  const purged = MysqlGtidSet.parse(source.relay.purgedGtids);
   const listed = files.map((f) => ({ name: f.name, previousGtids: MysqlGtidSet.parse(f.startGtids) }));
   const index = findMysqlStartFile(listed, request.gtids, executed, purged, errors);
   return gtidPlan(files[index]!, { mariadbState: null, mysqlExclude: request.gtids, startGtids: request.gtids.toString() });

@@ -16,7 +16,7 @@ import { MariaDbGtidSet } from '../binlog/gtid-set-mariadb.js';
 import { encodeEof, encodeErr, encodeOk, EOF_HEADER } from '../mysql/response-packets.js';
 import type { ServerConnection } from '../mysql/server-connection.js';
 import type { RelayFile } from '../relaylog/relay-files.js';
-import { RelayReadError } from '../relaylog/relay-reader.js';
+import { RelayReadError } from '../relaylog/relay-errors.js';
 import { ChunkCursor, CursorEventView } from './chunk-cursor.js';
 import { DumpError, DumpErrors, type DumpCoordinates } from './dump-errors.js';
 import { planDump, zeroCreatedForGtid, type DumpPlan } from './dump-plan.js';
@@ -126,6 +126,7 @@ export class DumpStream {
       end = this.#stop === 'replaced' ? 'replaced' : 'error';
     }
     out.flush();
+    await this.#reader.close();
     if (end === 'stopped') conn.destroy();
     else conn.close();
     logger.info({ event: 'server.dump.end', connId: conn.id, serverId: this.serverId, end, file: this.file, pos: this.position, bytes: out.written }, 'dump ended');
@@ -258,7 +259,7 @@ export class DumpStream {
       capability: params.capability,
       binlogState: () => source.relay.executedGtids.mariadbSet,
       errors: this.#errors,
-      startGtids: MariaDbGtidSet.parse(plan.mode === 'gtid' ? plan.startGtids : source.relay.view.flavor === 'mariadb' ? plan.startGtids : ''),
+      startGtids: MariaDbGtidSet.parse(plan.mode === 'gtid' ? plan.startGtids : source.relay.flavor === 'mariadb' ? plan.startGtids : ''),
     });
   }
 

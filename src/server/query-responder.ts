@@ -1,10 +1,24 @@
 // Statement shapes → the answers a real master gives them (notes §3.3, MySQL note §1.2/1.3).
 // Pure apart from the context it is given, so every shape is unit-tested without sockets.
 import { MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../mysql/column-types.js';
-import { ER_NO_SUCH_THREAD, ER_PARSE_ERROR, ER_SP_DOES_NOT_EXIST, ER_UNKNOWN_SYSTEM_VARIABLE, errorMessage, parseErrorMessage } from '../mysql/error-codes.js';
+import {
+  ER_BINLOG_PURGE_PROHIBITED,
+  ER_NO_SUCH_THREAD,
+  ER_PARSE_ERROR,
+  ER_SP_DOES_NOT_EXIST,
+  ER_UNKNOWN_ERROR,
+  ER_UNKNOWN_SYSTEM_VARIABLE,
+  ER_UNKNOWN_TARGET_BINLOG,
+  ER_WARN_PURGE_LOG_IN_USE,
+  errorMessage,
+  parseErrorMessage,
+} from '../mysql/error-codes.js';
 import type { ColumnDefinition, ResultValue } from '../mysql/result-set.js';
+import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
 import type { SessionVariables, UserValue } from './session-variables.js';
-import { likeToRegExp, parseStatement, type Expr, type Statement } from './statement.js';
+import type { SessionWarnings, SqlCondition } from './session-warnings.js';
+import { evaluateTime } from './sql-datetime.js';
+import { likeToRegExp, parseStatement, type Expr, type PurgeTarget, type Statement } from './statement.js';
 import { plainVersion, systemVariables, type ServerFacts } from './system-variables.js';
 
 export const ER_EMPTY_QUERY = 1065;
@@ -12,7 +26,8 @@ export const ER_BAD_FIELD_ERROR = 1054;
 export const ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
 
 export type Answer =
-  | { kind: 'ok' }
+  /** `warnings` (absent when none) are the statement's conditions; the OK packet counts them. */
+  | { kind: 'ok'; warnings?: SqlCondition[] }
   | { kind: 'error'; code: number; message: string; sqlState: string }
   | { kind: 'rows'; columns: ColumnDefinition[]; rows: ResultValue[][] };
 
@@ -41,6 +56,12 @@ export interface ResponderContext {
   kill(id: number): boolean;
   /** MariaDB's BINLOG_GTID_POS(file, pos): the GTID position at that point, null if invalid. */
   binlogGtidPos(file: string, pos: number): Promise<string | null>;
+  /** PURGE BINARY LOGS; rejects with PurgeError when refused. */
+  purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult>;
+  /** How many of this server's dumps are reading `file` (for the held-back warning). */
+  dumpsReading(file: string): number;
+  /** The session's SHOW WARNINGS list, updated by every statement that raises a condition. */
+  warnings: SessionWarnings;
   now(): Date;
 }
 
@@ -80,7 +101,13 @@ function formatDateTime(d: Date): string {
 
 export async function answerQuery(sql: string, ctx: ResponderContext): Promise<Answer> {
   const stmt = parseStatement(sql);
-  if (stmt === null) return syntaxError(sql, ctx.facts);
+  const answer = stmt === null ? syntaxError(sql, ctx.facts) : await answerParsed(stmt, ctx);
+  if (answer.kind === 'error') ctx.warnings.raised([{ level: 'Error', code: answer.code, message: answer.message }]);
+  else if (answer.kind === 'ok' && answer.warnings) ctx.warnings.raised(answer.warnings);
+  return answer;
+}
+
+async function answerParsed(stmt: Statement, ctx: ResponderContext): Promise<Answer> {
   try {
     return await answerStatement(stmt, ctx);
   } catch (err) {
@@ -109,12 +136,61 @@ async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<
     }
     case 'show-replica-hosts':
       return answerReplicaHosts(stmt.spelling, ctx);
-    case 'show-warnings':
-      return { kind: 'rows', columns: [stringColumn('Level'), numberColumn('Code'), stringColumn('Message')], rows: [] };
+    case 'show-warnings': {
+      const listed = ctx.warnings.list.filter((c) => !stmt.errorsOnly || c.level === 'Error');
+      return { kind: 'rows', columns: [stringColumn('Level'), numberColumn('Code'), stringColumn('Message')], rows: listed.map((c) => [c.level, c.code, c.message]) };
+    }
     case 'kill':
       return ctx.kill(stmt.id) ? ok : error(ER_NO_SUCH_THREAD, errorMessage(ER_NO_SUCH_THREAD, stmt.id));
     case 'use':
       return ok;
+    case 'purge-binary-logs':
+      return answerPurge(stmt.target, ctx);
+  }
+}
+
+function okWith(warnings: SqlCondition[]): Answer {
+  return warnings.length > 0 ? { kind: 'ok', warnings } : ok;
+}
+
+/** PURGE BINARY LOGS: OK, with a warning per file kept on disk for a reader; a time the server
+ *  cannot read is NULL with its warning and purges nothing, as on MariaDB. */
+async function answerPurge(target: PurgeTarget, ctx: ResponderContext): Promise<Answer> {
+  const conditions: SqlCondition[] = [];
+  let request: PurgeRequest;
+  if ('to' in target) {
+    request = { to: target.to };
+  } else {
+    const value = evaluateTime(target.before, ctx.now());
+    conditions.push(...value.conditions);
+    if (value.date === null) return okWith(conditions);
+    request = { before: value.date };
+  }
+  let result: PurgeResult;
+  try {
+    result = await ctx.purgeBinaryLogs(request);
+  } catch (err) {
+    if (err instanceof PurgeError) return purgeErrorAnswer(err);
+    throw err;
+  }
+  const deleted = result.purged.length - result.heldBack.length;
+  for (const file of result.heldBack) {
+    const readers = Math.max(1, ctx.dumpsReading(file));
+    conditions.push({ level: 'Warning', code: ER_WARN_PURGE_LOG_IN_USE, message: errorMessage(ER_WARN_PURGE_LOG_IN_USE, file, readers, deleted, result.purged.length) });
+  }
+  return okWith(conditions);
+}
+
+/** A refused purge as the master's error (MariaDB 10.11's codes and words). */
+function purgeErrorAnswer(err: PurgeError): Answer {
+  switch (err.code) {
+    case 'PURGE_TARGET_NOT_FOUND':
+      return error(ER_UNKNOWN_TARGET_BINLOG, errorMessage(ER_UNKNOWN_TARGET_BINLOG));
+    case 'PURGE_UNAVAILABLE':
+      return error(ER_BINLOG_PURGE_PROHIBITED, errorMessage(ER_BINLOG_PURGE_PROHIBITED));
+    case 'PURGE_NOT_LEADER':
+      // No MariaDB error means "ask another node": the generic error carries our reason.
+      return error(ER_UNKNOWN_ERROR, err.message);
   }
 }
 

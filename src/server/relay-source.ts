@@ -2,7 +2,6 @@
 // GTID_LIST events, committed bytes, and a wake-up when new bytes are committed. One instance
 // serves every session: it keeps one 'advance' listener and caches what never changes once
 // published (a file's FDE, its GTID_LIST).
-import type { Db } from '../../storage/db.js';
 import { BINLOG_CHECKSUM_ALG_CRC32 } from '../binlog/event-checksum.js';
 import { EVENT_LEN_OFFSET, LOG_EVENT_HEADER_LEN, readEventHeader } from '../binlog/event-header.js';
 import { FORMAT_DESCRIPTION_EVENT, GTID_EVENT, GTID_LIST_EVENT } from '../binlog/event-type.js';
@@ -12,7 +11,11 @@ import { parseMariaDbGtidEvent } from '../binlog/mariadb-gtid-event.js';
 import { parseMariaDbGtidListEvent } from '../binlog/mariadb-gtid-list-event.js';
 import type { RelayFile } from '../relaylog/relay-files.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
-import { readSpan, RelayReadError, type RelaySpan } from '../relaylog/relay-reader.js';
+import type { BinlogFileReader } from '../relaylog/binlog-dir.js';
+import { readFileSpan, type RelaySpan } from '../relaylog/file-span.js';
+import { RelayCorruptError, RelayReadError } from '../relaylog/relay-errors.js';
+import { hasValidChecksum } from '../binlog/event-checksum.js';
+import { VerifiedRanges } from './verified-ranges.js';
 import { ChunkCursor } from './chunk-cursor.js';
 import { BinlogState } from './gtid-start.js';
 
@@ -24,12 +27,14 @@ export interface FileFormat {
   checksum: boolean;
 }
 
-/** How long a reader keeps retrying a span whose index row is not readable yet. */
-const INDEX_SETTLE_MS = 5000;
+function u32le(buf: Uint8Array, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
+}
 
 export class RelaySource {
   readonly relay: RelayLog;
-  readonly db: Db;
+  /** Byte ranges of each file whose CRCs were checked since start, by file seq. */
+  readonly #verified = new Map<number, VerifiedRanges>();
   #waiters: (() => void)[] = [];
   #formats = new Map<number, FileFormat | null>();
   #gtidLists = new Map<number, MariaDbGtid[]>();
@@ -37,9 +42,8 @@ export class RelaySource {
   #scanning: Promise<BinlogState> | null = null;
   readonly #onAdvance = (): void => this.#wakeAll();
 
-  constructor(relay: RelayLog, db: Db) {
+  constructor(relay: RelayLog) {
     this.relay = relay;
-    this.db = db;
     relay.on('advance', this.#onAdvance);
   }
 
@@ -71,11 +75,11 @@ export class RelaySource {
   }
 
   get flavor(): 'mariadb' | 'mysql' | null {
-    return this.relay.view.flavor;
+    return this.relay.flavor;
   }
 
   files(): readonly RelayFile[] {
-    return this.relay.view.files;
+    return this.relay.allFiles();
   }
 
   fileBySeq(seq: number): RelayFile | undefined {
@@ -88,9 +92,7 @@ export class RelaySource {
 
   /** The file after `file` in the relay's order, once it exists. */
   nextFile(file: RelayFile): RelayFile | undefined {
-    const files = this.relay.view.files;
-    const i = files.findIndex((f) => f.seq === file.seq);
-    return i >= 0 ? files[i + 1] : undefined;
+    return this.relay.nextFile(file);
   }
 
   format(file: RelayFile): FileFormat | null {
@@ -111,21 +113,68 @@ export class RelaySource {
     return !f || f.format.checksumAlg === BINLOG_CHECKSUM_ALG_CRC32 ? 'CRC32' : 'NONE';
   }
 
-  /**
-   * Committed bytes of `file` from `pos`, null at the served end; groups at the relay's end come
-   * from its in-memory cache. A file's end is visible from apply while its index row is written
-   * at the next flush: a span whose row is not readable yet is retried until it is.
-   */
-  async readSpan(file: RelayFile, pos: number, cancelled: () => boolean = () => false): Promise<RelaySpan | null> {
-    const deadline = Date.now() + INDEX_SETTLE_MS;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-      try {
-        return await readSpan(this.db, file, pos, this.relay);
-      } catch (err) {
-        if (!(err instanceof RelayReadError) || err.code !== 'RELAY_LOG_INCONSISTENT' || Date.now() > deadline || cancelled()) throw err;
-      }
-      await new Promise((r) => setTimeout(r, delay));
+  /** Opens `file` for reading (held against deletion until released). */
+  openFile(file: RelayFile): Promise<BinlogFileReader> {
+    return this.relay.dir.openReader(file.name);
+  }
+
+  /** Committed bytes of `file` from `pos` (an event start) up to about 1 MiB, null at the
+   *  served end. For the scans of this class; dumps stream through SpanReader. */
+  async readSpan(file: RelayFile, pos: number): Promise<RelaySpan | null> {
+    const handle = await this.openFile(file);
+    try {
+      const span = await readFileSpan(handle, file.name, pos, file.endPos);
+      if (span) this.verify(file, span);
+      return span;
+    } finally {
+      await handle.release();
     }
+  }
+
+  /**
+   * Checks the CRC32 of every event of `span` the first time its bytes are read since start
+   * (readers following each other share the work). A mismatch is corruption: the relay is told
+   * (the node stops) and the read fails, so wrong bytes are never served.
+   */
+  verify(file: RelayFile, span: RelaySpan): void {
+    const ranges = this.#verified.get(file.seq) ?? new VerifiedRanges();
+    this.#verified.set(file.seq, ranges);
+    if (ranges.covers(span.startPos, span.endPos)) return;
+    const fmt = this.format(file);
+    let at = span.startPos;
+    for (const chunk of span.chunks) {
+      let o = 0;
+      while (o < chunk.length) {
+        const length = u32le(chunk, o + EVENT_LEN_OFFSET);
+        const event = chunk.subarray(o, o + length);
+        if (fmt?.checksum && at + o >= 4 + fmt.bytes.length && !hasValidChecksum(event)) {
+          const err = new RelayCorruptError(`binlog file ${this.relay.dir.filePath(file.name)}: event at ${at + o} fails its CRC32`);
+          this.relay.emit('corrupt', err);
+          throw err;
+        }
+        o += length;
+      }
+      at += chunk.length;
+    }
+    ranges.add(span.startPos, span.endPos);
+  }
+
+  /** Throws RELAY_POSITION_MID_EVENT unless `pos` starts an event of `file` (or is its end):
+   *  walks event headers from the nearest known event start before it. */
+  async checkEventStart(file: RelayFile, pos: number, handle: BinlogFileReader): Promise<void> {
+    if (pos < file.firstPos) throw new RelayReadError('RELAY_POSITION_UNKNOWN', `${file.name}:${pos} is before the relay's first position ${file.firstPos}`);
+    const ranges = this.#verified.get(file.seq);
+    if (pos === file.firstPos || pos === file.endPos || ranges?.isBoundary(pos)) return;
+    let at = Math.max(file.firstPos, ranges?.boundaryBefore(pos) ?? file.firstPos);
+    while (at < pos) {
+      const span = await readFileSpan(handle, file.name, at, file.endPos);
+      if (!span) break;
+      const chunk = span.chunks[0]!;
+      let o = 0;
+      while (o < chunk.length && at + o < pos) o += u32le(chunk, o + EVENT_LEN_OFFSET);
+      at += o;
+    }
+    if (at !== pos) throw new RelayReadError('RELAY_POSITION_MID_EVENT', `${file.name}:${pos} is in the middle of an event`);
   }
 
   /** The GTID_LIST a MariaDB file starts with (its binlog state), from the relay's bytes; the
@@ -210,12 +259,12 @@ export class RelaySource {
    * or `pos` is not the start of an event (as MariaDB answers NULL).
    */
   async binlogGtidPos(name: string, pos: number): Promise<string | null> {
-    const file = name === '' ? this.relay.view.files[0] : this.fileByName(name);
+    const file = name === '' ? this.relay.allFiles()[0] : this.fileByName(name);
     if (!file) return null;
     const target = Math.max(pos, 4);
     if (target > file.endPos || target < file.firstPos) return null;
     const fmt = this.format(file);
-    const state = MariaDbGtidSet.parse(this.relay.view.flavor === 'mariadb' ? file.startGtids : '');
+    const state = MariaDbGtidSet.parse(this.relay.flavor === 'mariadb' ? file.startGtids : '');
     let at = file.firstPos;
     while (at < target) {
       const span = await this.readSpan(file, at);

@@ -85,6 +85,11 @@ export class ReplicaRegistry {
     return [...this.#sessions.values()].flatMap((s) => (s.dump ? [s.dump] : []));
   }
 
+  /** How many dumps are sending from `file` now. */
+  dumpsReading(file: string): number {
+    return this.dumps().filter((d) => d.file === file).length;
+  }
+
   views(): ReplicaView[] {
     const out: ReplicaView[] = [];
     for (const s of this.#sessions.values()) {

@@ -6,12 +6,14 @@ import { COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID, COM_REGISTER_SLAVE, commandName 
 import { ER_UNKNOWN_ERROR } from '../mysql/error-codes.js';
 import type { CommandHandler } from '../mysql/command-handler.js';
 import type { ServerConnection } from '../mysql/server-connection.js';
+import type { PurgeRequest, PurgeResult } from '../relaylog/purge.js';
 import { DumpRequestError, parseBinlogDump, parseBinlogDumpGtid, parseRegisterSlave, type DumpRequest } from './dump-request.js';
 import { DumpStream } from './dump-stream.js';
 import { answerQuery, type Answer, type BinaryLogInfo, type ResponderContext } from './query-responder.js';
 import type { RelaySource } from './relay-source.js';
 import type { ReplicaRegistry } from './replica-registry.js';
 import { SessionVariables } from './session-variables.js';
+import { SessionWarnings } from './session-warnings.js';
 import type { ServerFacts } from './system-variables.js';
 
 /** What every session shares: the server's side. */
@@ -23,6 +25,8 @@ export interface SessionContext {
   facts(flavor: 'mariadb' | 'mysql'): ServerFacts;
   binaryLogs(): BinaryLogInfo[];
   kill(connId: number): boolean;
+  /** PURGE BINARY LOGS; rejects with PurgeError (PURGE_UNAVAILABLE when this server cannot purge). */
+  purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult>;
   /** Resolves when a dump ends (BinlogServer.stop waits for them). */
   track(done: Promise<unknown>): void;
 }
@@ -34,6 +38,7 @@ export function redactSql(sql: string): string {
 
 export class ReplicaSession implements CommandHandler {
   readonly vars = new SessionVariables();
+  readonly warnings = new SessionWarnings();
   readonly #ctx: SessionContext;
   readonly #conn: ServerConnection;
   readonly #flavor: 'mariadb' | 'mysql';
@@ -57,12 +62,15 @@ export class ReplicaSession implements CommandHandler {
       replicaHosts: () => ctx.registry.hosts(),
       kill: (id) => ctx.kill(id),
       binlogGtidPos: (file, pos) => ctx.source.binlogGtidPos(file, pos),
+      purgeBinaryLogs: (request) => ctx.purgeBinaryLogs(request),
+      dumpsReading: (file) => ctx.registry.dumpsReading(file),
+      warnings: this.warnings,
       now: () => new Date(),
     };
     const answer: Answer = await answerQuery(sql, responder);
     switch (answer.kind) {
       case 'ok':
-        conn.sendOk();
+        conn.sendOk({ warnings: answer.warnings?.length ?? 0 });
         break;
       case 'rows':
         conn.sendResultSet(answer.columns, answer.rows);

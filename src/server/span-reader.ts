@@ -1,11 +1,12 @@
-// Reads a dump's spans from the relay one group at a time, with the next groups' reads started
-// ahead: LevelDB reads run off the event loop and several proceed at once, so the groups to send
-// next are on their way while this one is framed and written. The groups ahead are found in the
-// relay's position index. Memory: at most READ_AHEAD_BYTES of groups beyond the current one
-// (and always the next one, whatever its size).
+// Reads a dump's spans from the relay's binlog files: large positional reads (about 1 MiB, whole
+// events), with the next read started while this one is framed and written, through one handle
+// held for the file being streamed (a purge never deletes a file under a reader). The first
+// read at a position the dump did not reach by reading checks that the position is an event
+// start. Memory: the span being sent plus one read ahead.
 import type { RelayFile } from '../relaylog/relay-files.js';
-import { indexRowsFrom } from '../relaylog/relay-index.js';
+import { readFileSpan, type RelaySpan } from '../relaylog/file-span.js';
 import type { RelaySource } from './relay-source.js';
+import type { BinlogFileReader } from '../relaylog/binlog-dir.js';
 
 export interface Span {
   /** Views of the file's bytes from the requested position to `endPos` (whole events). */
@@ -13,21 +14,10 @@ export interface Span {
   endPos: number;
 }
 
-const READ_AHEAD_GROUPS = 4;
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-
-type Outcome = { span: Span | null } | { error: unknown };
-
-interface Pending {
-  seq: number;
-  pos: number;
-  /** End of the group when known from the index. */
-  end: number | null;
-  outcome: Promise<Outcome>;
-}
+type Outcome = { span: RelaySpan | null } | { error: unknown };
 
 /** A read's outcome as a value, so a read started ahead never rejects unobserved. */
-function settle(read: Promise<Span | null>): Promise<Outcome> {
+function settle(read: Promise<RelaySpan | null>): Promise<Outcome> {
   return read.then(
     (span) => ({ span }),
     (error: unknown) => ({ error }),
@@ -37,11 +27,10 @@ function settle(read: Promise<Span | null>): Promise<Outcome> {
 export class SpanReader {
   readonly #source: RelaySource;
   readonly #cancelled: () => boolean;
-  #queue: Pending[] = [];
-  /** Bumped whenever the queue is dropped, so a late index lookup adds nothing stale. */
-  #generation = 0;
-  /** The index lookup in flight, and the position it starts from. */
-  #listing: { from: number; done: Promise<void> } | null = null;
+  #open: { seq: number; handle: BinlogFileReader } | null = null;
+  #ahead: { seq: number; pos: number; outcome: Promise<Outcome> } | null = null;
+  /** Where the previous span ended: reading on from there needs no position check. */
+  #continues: { seq: number; pos: number } | null = null;
 
   constructor(source: RelaySource, cancelled: () => boolean) {
     this.#source = source;
@@ -50,55 +39,38 @@ export class SpanReader {
 
   /** The span at `pos` of `file` (null at its served end); throws what the relay read throws. */
   async read(file: RelayFile, pos: number): Promise<Span | null> {
-    // The lookup for the groups after the previous span is usually still running: wait for it
-    // rather than read this group on its own.
-    if (this.#queue.length === 0 && this.#listing?.from === pos) await this.#listing.done;
-    let head = this.#queue[0];
-    if (!head || head.seq !== file.seq || head.pos !== pos) {
-      this.#queue = [];
-      this.#generation++;
-      head = this.#start(file, pos, null);
-    }
-    this.#queue.shift();
-    const outcome = await head.outcome;
+    if (pos >= file.endPos) return null;
+    const handle = await this.#handle(file);
+    if (this.#continues?.seq !== file.seq || this.#continues.pos !== pos) await this.#source.checkEventStart(file, pos, handle);
+    const ahead = this.#ahead;
+    this.#ahead = null;
+    const outcome = ahead && ahead.seq === file.seq && ahead.pos === pos ? await ahead.outcome : await settle(readFileSpan(handle, file.name, pos, file.endPos));
     if ('error' in outcome) throw outcome.error;
     const span = outcome.span;
-    if (span) this.#topUp(file, span.endPos);
-    return span;
+    if (!span) return null;
+    this.#source.verify(file, span);
+    this.#continues = { seq: file.seq, pos: span.endPos };
+    if (span.endPos < file.endPos && !this.#cancelled()) {
+      this.#ahead = { seq: file.seq, pos: span.endPos, outcome: settle(readFileSpan(handle, file.name, span.endPos, file.endPos)) };
+    }
+    return { chunks: span.chunks, endPos: span.endPos };
   }
 
-  #start(file: RelayFile, pos: number, end: number | null): Pending {
-    const pending: Pending = { seq: file.seq, pos, end, outcome: settle(this.#source.readSpan(file, pos, this.#cancelled)) };
-    this.#queue.push(pending);
-    return pending;
+  async #handle(file: RelayFile): Promise<BinlogFileReader> {
+    if (this.#open?.seq === file.seq) return this.#open.handle;
+    await this.close();
+    const handle = await this.#source.openFile(file);
+    this.#open = { seq: file.seq, handle };
+    return handle;
   }
 
-  /** Starts the reads of the groups after `from`, as far as the budget goes. */
-  #topUp(file: RelayFile, from: number): void {
-    if (this.#listing !== null || this.#cancelled()) return;
-    const last = this.#queue[this.#queue.length - 1];
-    if (last && last.end === null) return;
-    const next = last ? last.end! : from;
-    if (next >= file.endPos || this.#queue.length >= READ_AHEAD_GROUPS) return;
-    const generation = this.#generation;
-    const done = indexRowsFrom(this.#source.db, file.seq, next, READ_AHEAD_GROUPS)
-      .then((rows) => {
-        if (generation !== this.#generation || this.#cancelled()) return;
-        let at = next;
-        let bytes = this.#queue.reduce((n, p) => n + (p.end === null ? 0 : p.end - p.pos), 0);
-        for (const row of rows) {
-          // Only groups the relay has published, contiguous with what is queued.
-          if (row.startPos !== at || row.endPos > file.endPos || this.#queue.length >= READ_AHEAD_GROUPS) break;
-          if (this.#queue.length > 0 && bytes + (row.endPos - row.startPos) > READ_AHEAD_BYTES) break;
-          this.#start(file, row.startPos, row.endPos);
-          bytes += row.endPos - row.startPos;
-          at = row.endPos;
-        }
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        this.#listing = null;
-      });
-    this.#listing = { from: next, done };
+  /** Lets go of the file (after the read ahead settles, so the handle is not closed under it). */
+  async close(): Promise<void> {
+    const open = this.#open;
+    const ahead = this.#ahead;
+    this.#open = null;
+    this.#ahead = null;
+    if (ahead) await ahead.outcome;
+    await open?.handle.release();
   }
 }

@@ -1,6 +1,7 @@
 // Statement shapes the binlog server understands, parsed from tokens. Anything else is null and
 // gets ER_PARSE_ERROR, as an unknown statement does on a real server. Expressions are limited to
 // what replicas and tools write: literals, @user and @@system variables, function calls.
+import { isIntervalUnit, type IntervalShift, type TimeExpr } from './sql-datetime.js';
 import { SqlLexError, tokenize, type Token, type VariableScope } from './sql-lexer.js';
 
 export type Expr =
@@ -30,6 +31,9 @@ export interface Assignment {
 
 export type VariablesFilter = { like: string } | { names: string[] } | null;
 
+/** PURGE {BINARY|MASTER} LOGS TO 'file' | BEFORE <time>. */
+export type PurgeTarget = { to: string } | { before: TimeExpr };
+
 export type Statement =
   | { kind: 'empty' }
   | { kind: 'select'; items: SelectItem[] }
@@ -38,9 +42,11 @@ export type Statement =
   | { kind: 'show-master-status' }
   | { kind: 'show-binary-logs' }
   | { kind: 'show-replica-hosts'; spelling: 'slave-hosts' | 'replicas' }
-  | { kind: 'show-warnings' }
+  /** SHOW WARNINGS lists every condition of the last statement that raised any; SHOW ERRORS its errors. */
+  | { kind: 'show-warnings'; errorsOnly: boolean }
   | { kind: 'kill'; id: number }
-  | { kind: 'use'; database: string };
+  | { kind: 'use'; database: string }
+  | { kind: 'purge-binary-logs'; target: PurgeTarget };
 
 /** A cursor over the tokens of one statement. */
 class Tokens {
@@ -118,7 +124,82 @@ function parseTop(ts: Tokens): Statement | null {
     const db = ts.next();
     return isName(db) ? { kind: 'use', database: db.value } : null;
   }
+  if (ts.keywords('PURGE')) return parsePurge(ts);
   return null;
+}
+
+function parsePurge(ts: Tokens): Statement | null {
+  if (!ts.keywords('BINARY', 'LOGS') && !ts.keywords('MASTER', 'LOGS')) return null;
+  if (ts.keywords('TO')) {
+    // The grammar takes a string literal only (TEXT_STRING_sys), no expression.
+    const file = ts.next();
+    return file?.kind === 'string' ? { kind: 'purge-binary-logs', target: { to: file.value } } : null;
+  }
+  if (ts.keywords('BEFORE')) {
+    const before = parseTimeExpr(ts);
+    return before ? { kind: 'purge-binary-logs', target: { before } } : null;
+  }
+  return null;
+}
+
+// Functions that read the clock; NOW(6)-style precision is accepted and has no effect here.
+const NOW_FUNCTIONS = new Set(['NOW', 'CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIMESTAMP', 'SYSDATE', 'UTC_TIMESTAMP']);
+const NOW_WITHOUT_PARENS = new Set(['CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_TIMESTAMP']);
+const INTERVAL_FUNCTIONS: ReadonlyMap<string, 1 | -1> = new Map([['DATE_SUB', -1], ['SUBDATE', -1], ['DATE_ADD', 1], ['ADDDATE', 1]]);
+
+/** term (± INTERVAL n unit)* — the datetime expressions operators write after BEFORE. */
+function parseTimeExpr(ts: Tokens): TimeExpr | null {
+  const term = parseTimeTerm(ts);
+  if (!term) return null;
+  const shifts = [...term.shifts];
+  for (;;) {
+    const sign = ts.punct('-') ? -1 : ts.punct('+') ? 1 : 0;
+    if (sign === 0) return { base: term.base, shifts };
+    const shift = parseInterval(ts, sign);
+    if (!shift) return null;
+    shifts.push(shift);
+  }
+}
+
+function parseTimeTerm(ts: Tokens): TimeExpr | null {
+  const t = ts.next();
+  if (!t) return null;
+  if (t.kind === 'string' || t.kind === 'number') return { base: { kind: t.kind, text: t.value }, shifts: [] };
+  if (t.kind === 'punct' && t.value === '(') {
+    const inner = parseTimeExpr(ts);
+    return inner && ts.punct(')') ? inner : null;
+  }
+  if (t.kind !== 'word') return null;
+  if (NOW_FUNCTIONS.has(t.upper)) {
+    if (ts.punct('(')) {
+      const precision = ts.peek();
+      if (precision?.kind === 'number' && /^\d+$/.test(precision.value)) ts.next();
+      if (!ts.punct(')')) return null;
+    } else if (!NOW_WITHOUT_PARENS.has(t.upper)) {
+      return null;
+    }
+    return { base: { kind: 'now' }, shifts: [] };
+  }
+  const sign = INTERVAL_FUNCTIONS.get(t.upper);
+  if (sign !== undefined && ts.punct('(')) {
+    const inner = parseTimeExpr(ts);
+    if (!inner || !ts.punct(',')) return null;
+    const shift = parseInterval(ts, sign);
+    if (!shift || !ts.punct(')')) return null;
+    return { base: inner.base, shifts: [...inner.shifts, shift] };
+  }
+  return null;
+}
+
+/** INTERVAL n unit, n a whole number written bare, negated or quoted. */
+function parseInterval(ts: Tokens, sign: 1 | -1): IntervalShift | null {
+  if (!ts.keywords('INTERVAL')) return null;
+  const negated = ts.punct('-');
+  const n = ts.next();
+  if (!n || (n.kind !== 'number' && n.kind !== 'string') || !/^\s*\d+\s*$/.test(n.value)) return null;
+  const unit = ts.next();
+  if (unit?.kind !== 'word' || !isIntervalUnit(unit.upper)) return null;
+  return { sign: negated ? (sign === 1 ? -1 : 1) : sign, amount: Number(n.value), unit: unit.upper };
 }
 
 function parseSelect(ts: Tokens): Statement | null {
@@ -252,7 +333,8 @@ function parseShow(ts: Tokens): Statement | null {
   if (ts.keywords('BINARY', 'LOGS') || ts.keywords('MASTER', 'LOGS')) return { kind: 'show-binary-logs' };
   if (ts.keywords('SLAVE', 'HOSTS') || ts.keywords('REPLICA', 'HOSTS')) return { kind: 'show-replica-hosts', spelling: 'slave-hosts' };
   if (ts.keywords('REPLICAS')) return { kind: 'show-replica-hosts', spelling: 'replicas' };
-  if (ts.keywords('WARNINGS') || ts.keywords('ERRORS')) return { kind: 'show-warnings' };
+  if (ts.keywords('WARNINGS')) return { kind: 'show-warnings', errorsOnly: false };
+  if (ts.keywords('ERRORS')) return { kind: 'show-warnings', errorsOnly: true };
   return null;
 }
 

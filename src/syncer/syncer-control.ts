@@ -30,7 +30,7 @@ export class SyncerControl {
 
   /** The replicated settings (null: never started). */
   get record(): SyncerRecordBody | null {
-    return parseSyncerRecord(this.relay.view.syncer);
+    return parseSyncerRecord(this.relay.syncerRecord);
   }
 
   get running(): Syncer | null {

@@ -2,7 +2,7 @@
 // compiled CLI, or the TypeScript one under tsx while developing) with its own data dir and
 // loopback ports. Nodes can be SIGKILLed and restarted from their data dirs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,64 @@ export class RelayCluster {
     running.add(child);
     child.once('exit', () => running.delete(child));
     node.child = child;
+  }
+
+  /** A new member's process (not yet in the raft configuration: add it with POST /members),
+   *  started empty with `--initial-cluster-state existing`; returns its index. */
+  async addNode(args: string[] = []): Promise<number> {
+    const i = this.nodes.length;
+    const name = `n${i + 1}`;
+    this.nodes.push({
+      name, adminAddr: `127.0.0.1:${await freePort()}`, peerAddr: `127.0.0.1:${await freePort()}`,
+      dataDir: join(this.baseDir, name), logFile: join(this.baseDir, `${name}.log`), child: null,
+    });
+    this.launch(i, ['--initial-cluster-state', 'existing', ...args]);
+    return i;
+  }
+
+  /** The process of node i exited (or was never started). */
+  isDown(i: number): boolean {
+    const child = this.nodes[i]!.child;
+    return !child || child.exitCode !== null || child.signalCode !== null;
+  }
+
+  /** Waits until node i answers /healthz. */
+  async waitUp(i: number, ms = 20_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (this.isDown(i)) throw new Error(`node ${this.nodes[i]!.name} exited (log ${this.nodes[i]!.logFile})`);
+      try {
+        if ((await this.api(i, 'GET', '/healthz')).status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`node ${this.nodes[i]!.name} not up within ${ms} ms (log ${this.nodes[i]!.logFile})`);
+  }
+
+  /** The structured log lines of node i with `event`. */
+  logEvents(i: number, event: string): Record<string, unknown>[] {
+    const lines = readFileSync(this.nodes[i]!.logFile, 'utf8').split('\n');
+    const out: Record<string, unknown>[] = [];
+    for (const line of lines) {
+      if (!line.includes(`"${event}"`)) continue;
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (parsed.event === event) out.push(parsed);
+      } catch {
+        // a line cut by a SIGKILL
+      }
+    }
+    return out;
+  }
+
+  /** Exit code of node i's process once it exited on its own (null while it runs). */
+  exitCode(i: number): Promise<number | null> {
+    const child = this.nodes[i]!.child;
+    if (!child) return Promise.resolve(null);
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+    return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
   kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -31,7 +31,9 @@ test('a learner added after the leader compacted its log catches up', async () =
 // at once, while the conf state record and the application's applied index are written with the
 // next batch. A crash in between left conf record < snapshot index; the restarted node resumed
 // at the snapshot index with the older membership, so a member removed in the compacted range
-// came back.
+// came back. Since storage v2 the driver writes the applied index and the conf state right
+// after each apply, before any compaction can run, so the gap is closed at its source; the
+// restart must still come back with the right membership.
 test('a node that crashes right after compacting past a conf change restarts with the right membership', async () => {
   const h = new Harness(4, { voters: 3, disk: { ...QUIET_DISK, unsyncedSurvivalProbability: 0 } });
   await h.startAll();
@@ -44,7 +46,7 @@ test('a node that crashes right after compacting past a conf change restarts wit
   const meta = await h.settle(follower.raft!.compact(text('state')));
   assert.ok(meta.index >= removal);
   h.crash(follower.id);
-  assert.ok(follower.store.appliedIndex() < meta.index, 'the applied index record is older than the snapshot');
+  assert.ok(follower.store.appliedIndex() >= removal, 'the applied index covering the removal was written with its apply');
   await h.start(follower.id);
   assert.deepEqual(follower.raft!.status().confState, { voters: [1, 2, 3], learners: [] });
   assert.equal(follower.raft!.status().appliedIndex, meta.index);

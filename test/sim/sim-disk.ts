@@ -115,6 +115,10 @@ export class SimStore implements RaftStore {
     this.staged = index;
   }
 
+  hasStaged(): boolean {
+    return this.staged !== null;
+  }
+
   firstIndex(): number {
     return this.visible.firstIndex;
   }

@@ -78,6 +78,35 @@ test('a bad value names its key', () => {
   assert.equal(configErrorKey(() => loadConfig(['--name'], {})), 'name');
 });
 
+test('retention keeps everything by default; raft keeps 256 MiB / 100000 entries behind a snapshot', () => {
+  const c = loadConfig([], {});
+  assert.deepEqual(c.binlogRetention, { maxAgeMs: null, maxBytes: null, minFiles: 1 });
+  assert.deepEqual(c.raftLogRetain, { bytes: 256 * 1024 * 1024, entries: 100000 });
+});
+
+test('retention limits come from YAML, env and dotted flags, with duration and size units', () => {
+  const file = yamlFile('binlog-retention:\n  max-age: 12h\n  max-bytes: 1048576\nraft-log-retain:\n  entries: 5000\n');
+  const c = loadConfig(['--config', file, '--binlog-retention.min-files', '3'], { BINRELAY_RAFT_LOG_RETAIN__BYTES: '512MiB' });
+  assert.deepEqual(c.binlogRetention, { maxAgeMs: 12 * 3600_000, maxBytes: 1048576, minFiles: 3 });
+  assert.deepEqual(c.raftLogRetain, { bytes: 512 * 1024 * 1024, entries: 5000 });
+  const units: [string, number][] = [['30s', 30_000], ['15m', 900_000], ['7d', 7 * 86_400_000], ['250ms', 250], ['1500', 1500]];
+  for (const [text, ms] of units) assert.equal(loadConfig(['--binlog-retention.max-age', text], {}).binlogRetention.maxAgeMs, ms, text);
+  const sizes: [string, number][] = [['10GB', 10e9], ['512MiB', 512 * 2 ** 20], ['4 KiB', 4096], ['1tb', 1e12], ['1048576', 1048576], ['100B', 100]];
+  for (const [text, bytes] of sizes) assert.equal(loadConfig(['--binlog-retention.max-bytes', text], {}).binlogRetention.maxBytes, bytes, text);
+});
+
+test('a bad retention value stops start-up naming its key', () => {
+  const bad: [string, string][] = [
+    ['--binlog-retention.max-age', '7y'], ['--binlog-retention.max-age', '0s'], ['--binlog-retention.max-age', '-1d'],
+    ['--binlog-retention.max-bytes', '12PB'], ['--binlog-retention.max-bytes', '0'], ['--binlog-retention.max-bytes', 'lots'],
+    ['--binlog-retention.min-files', '0'], ['--binlog-retention.min-files', '1.5'], ['--binlog-retention.min-files', 'two'],
+    ['--raft-log-retain.bytes', '-5'], ['--raft-log-retain.entries', 'many'],
+  ];
+  for (const [flag, value] of bad) assert.equal(configErrorKey(() => loadConfig([flag, value], {})), flag.slice(2), `${flag} ${value}`);
+  assert.equal(configErrorKey(() => loadConfig([], { BINRELAY_BINLOG_RETENTION__MAX_FILES: '3' })), 'binlog-retention.max-files');
+  assert.equal(configErrorKey(() => loadConfig(['--config', yamlFile('raft-log-retain:\n  entries: 2.5\n')], {})), 'raft-log-retain.entries');
+});
+
 test('redaction hides the password and tokens', () => {
   const c = loadConfig(['--cluster-token', 'sekret1', '--admin-token', 'sekret2', '--binlog-server.addr', '127.0.0.1:1',
     '--binlog-server.user', 'u', '--binlog-server.password', 'sekret3'], {});

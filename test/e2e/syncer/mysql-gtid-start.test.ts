@@ -44,18 +44,18 @@ test('start_gtid on a MySQL source starts the relay at the first transaction aft
   try {
     const expected = source.relay.executedGtids.toString();
     await waitFor(`the relay to reach ${expected}`, () => target.relay.executedGtids.toString() === expected, 20_000);
-    const [first, second] = target.relay.view.files;
-    assert.equal(target.relay.view.flavor, 'mysql');
+    const [first, second] = target.relay.allFiles();
+    assert.equal(target.relay.flavor, 'mysql');
     assert.equal(first!.name, 'mysql_bin.000011');
     assert.ok(first!.firstPos > 4, 'mid-file start');
     assert.equal(first!.startGtids, `${U}:1-11795`);
-    assert.equal(target.relay.view.purged, `${U}:1-11795`);
+    assert.equal(target.relay.purgedGtids, `${U}:1-11795`);
     const file11 = readFileSync(join(FIXTURES, 'mysql57-binlog', 'mysql_bin.000011'));
     assert.ok((await target.fileBytes('mysql_bin.000011')).equals(file11.subarray(first!.firstPos)));
     const file12 = readFileSync(join(FIXTURES, 'mysql57-binlog', 'mysql_bin.000012'));
     assert.equal(second!.name, 'mysql_bin.000012');
     assert.ok((await target.fileBytes('mysql_bin.000012')).equals(file12.subarray(4)));
-    assert.equal(target.relay.view.refused, 0);
+    assert.equal(target.relay.refused, 0);
   } finally {
     await syncer.stop();
     await target.close();

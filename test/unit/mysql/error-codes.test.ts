@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import {
   BINLOG_ERROR_TEXT,
   ER_ACCESS_DENIED_ERROR,
+  ER_BINLOG_PURGE_PROHIBITED,
+  ER_DATETIME_FUNCTION_OVERFLOW,
   ER_MASTER_FATAL_ERROR_READING_BINLOG,
+  ER_TRUNCATED_WRONG_VALUE,
+  ER_UNKNOWN_TARGET_BINLOG,
+  ER_WARN_PURGE_LOG_IN_USE,
+  ER_WRONG_VALUE,
   SERVER_ERRORS,
   accessDeniedMessage,
   errorMessage,
@@ -30,9 +36,15 @@ describe('error catalogue', () => {
       [1193, 'ER_UNKNOWN_SYSTEM_VARIABLE', 'HY000'],
       [1236, 'ER_MASTER_FATAL_ERROR_READING_BINLOG', 'HY000'],
       [1251, 'ER_NOT_SUPPORTED_AUTH_MODE', '08004'],
+      [1292, 'ER_TRUNCATED_WRONG_VALUE', '22007'],
       [1295, 'ER_UNSUPPORTED_PS', 'HY000'],
       [1305, 'ER_SP_DOES_NOT_EXIST', '42000'],
+      [1373, 'ER_UNKNOWN_TARGET_BINLOG', 'HY000'],
+      [1375, 'ER_BINLOG_PURGE_PROHIBITED', 'HY000'],
+      [1441, 'ER_DATETIME_FUNCTION_OVERFLOW', '22008'],
+      [1525, 'ER_WRONG_VALUE', '22007'],
       [1789, 'ER_MASTER_HAS_PURGED_REQUIRED_GTIDS', 'HY000'],
+      [1867, 'ER_WARN_PURGE_LOG_IN_USE', 'HY000'],
       [1927, 'ER_CONNECTION_KILLED', '70100'],
     ];
     for (const [code, name, state] of expected) {
@@ -60,6 +72,18 @@ describe('error catalogue', () => {
   it('truncates %-.Ns arguments to N characters like the server', () => {
     assert.equal(formatTemplate("near '%-.5s' at line %d, %lu%%", ['abcdefgh', 3, 7]), "near 'abcde' at line 3, 7%");
     assert.equal(parseErrorMessage('x'.repeat(100)).match(/near '(x+)'/)![1]!.length, 80);
+  });
+
+  it('renders the PURGE BINARY LOGS texts as mariadbd 10.11 does', () => {
+    assert.equal(errorMessage(ER_UNKNOWN_TARGET_BINLOG), 'Target log not found in binlog index');
+    assert.equal(errorMessage(ER_BINLOG_PURGE_PROHIBITED), 'Server configuration does not permit binlog purge');
+    assert.equal(errorMessage(ER_WRONG_VALUE, 'datetime', 'x'), "Incorrect datetime value: 'x'");
+    assert.equal(errorMessage(ER_TRUNCATED_WRONG_VALUE, 'date', '2026-12-04x'), "Truncated incorrect date value: '2026-12-04x'");
+    assert.equal(errorMessage(ER_DATETIME_FUNCTION_OVERFLOW, 'datetime'), 'Datetime function: datetime field overflow');
+    assert.equal(
+      errorMessage(ER_WARN_PURGE_LOG_IN_USE, 'up-bin.000002', 1, 1, 3),
+      'file up-bin.000002 was not purged because it was being read by 1 thread(s), purged only 1 out of 3 files',
+    );
   });
 
   it('sends 1236 with the bare reason text', () => {

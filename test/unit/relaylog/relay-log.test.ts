@@ -1,138 +1,208 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openDb, type Db } from '../../../storage/db.js';
-import { raftLogKey } from '../../../storage/keys.js';
-import { encodeEntryRecord } from '../../../raft/codec.js';
-import type { Entry } from '../../../raft/core/types.js';
-import { RelayLog } from '../../../src/relaylog/relay-log.js';
 import { encodeRelayRecord, type RelayRecord } from '../../../src/relaylog/relay-entry.js';
-import { readSpan, RelayReadError } from '../../../src/relaylog/relay-reader.js';
+import { RelayCorruptError, RelayReadError } from '../../../src/relaylog/relay-errors.js';
+import { RelaySource } from '../../../src/server/relay-source.js';
+import { RelayLog } from '../../../src/relaylog/relay-log.js';
+import { BinlogDir } from '../../../src/relaylog/binlog-dir.js';
+import { openLocalRelay, TestCheckpointSink, type LocalRelay } from '../../helpers/local-relay.js';
 import { silentLogger } from '../../../src/logger.js';
 
 const FIXTURES = process.env.BINRELAY_FIXTURES ?? resolve(process.cwd(), '../shared/fixtures');
 const FILE = 'mysql_bin.000011';
 const bytes = readFileSync(join(FIXTURES, 'mysql57-binlog', FILE));
 
-let dir: string;
-let db: Db;
-let nextIndex: number;
-
+let local: LocalRelay;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'binrelay-relaylog-'));
-  db = await openDb(dir);
-  nextIndex = 1;
+  local = await openLocalRelay();
 });
 afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await local.close();
 });
 
-/** Commits records as raft entries in LevelDB (as the raft store would) and returns the entries. */
-async function commit(records: RelayRecord[]): Promise<Entry[]> {
-  const entries: Entry[] = records.map((r) => ({ index: nextIndex++, term: 1, type: 'normal', data: encodeRelayRecord(r) }));
-  const batch = db.batch();
-  for (const e of entries) batch.put(raftLogKey(e.index), encodeEntryRecord(e));
-  await batch.write();
-  return entries;
+async function commit(records: RelayRecord[]): Promise<void> {
+  for (const r of records) await local.commit(encodeRelayRecord(r));
 }
 
-function pieces(from: number, to: number, cuts: number[], boundaryAtEnd: boolean): RelayRecord[] {
+function pieces(from: number, to: number, cuts: number[], boundaryAtEnd: boolean, file = FILE): RelayRecord[] {
   const points = [from, ...cuts.filter((c) => c > from && c < to), to];
   return points.slice(1).map((end, i) => ({
-    kind: 'binlog', file: FILE, pos: points[i]!, bytes: bytes.subarray(points[i]!, end),
+    kind: 'binlog', file, pos: points[i]!, bytes: bytes.subarray(points[i]!, end),
     endsAtBoundary: boundaryAtEnd && end === to,
   }));
 }
 
-async function readAll(relay: RelayLog, pos: number): Promise<Buffer> {
-  const file = relay.fileByName(FILE)!;
-  const out: Uint8Array[] = [];
-  for (let span = await readSpan(db, file, pos); span; span = await readSpan(db, file, span.endPos)) out.push(...span.chunks);
-  return Buffer.concat(out);
+function onDisk(name = FILE): Buffer {
+  return readFileSync(join(local.dataDir, 'binlog', name));
 }
 
-test('a file applied in pieces cut mid-event is served back byte for byte, from the start and from an event', async () => {
-  const relay = await RelayLog.open(db, silentLogger);
-  relay.apply(await commit(pieces(4, bytes.length, [50, 51, 700, 3000, 3001], true)));
-  await relay.flush();
+test('a file applied in pieces cut mid-event is a real binlog file on disk, served back byte for byte', async () => {
+  await commit(pieces(4, bytes.length, [50, 51, 700, 3000, 3001], true));
+  const relay = local.relay;
   const file = relay.fileByName(FILE)!;
   assert.equal(file.endPos, bytes.length);
   assert.equal(file.firstPos, 4);
-  assert.equal(relay.view.flavor, 'mysql');
+  assert.equal(relay.flavor, 'mysql');
   assert.equal(file.startGtids, '214eb71f-96ec-11e8-ab4f-fa163e72d4ae:1-11789');
   assert.equal(relay.executedGtids.toString(), '214eb71f-96ec-11e8-ab4f-fa163e72d4ae:1-11800');
-  assert.deepEqual(await readAll(relay, 4), bytes.subarray(4));
-  assert.deepEqual(await readAll(relay, 194), bytes.subarray(194));
-  await assert.rejects(readSpan(db, file, 195), (err: unknown) => err instanceof RelayReadError && err.code === 'RELAY_POSITION_MID_EVENT');
+  assert.ok(onDisk().equals(bytes), 'the file on disk is the upstream file');
+  assert.ok((await local.fileBytes(FILE)).equals(bytes.subarray(4)));
+  const source = new RelaySource(relay);
+  const handle = await source.openFile(file);
+  await source.checkEventStart(file, 194, handle);
+  await assert.rejects(source.checkEventStart(file, 195, handle), (err: unknown) => err instanceof RelayReadError && err.code === 'RELAY_POSITION_MID_EVENT');
+  await handle.release();
+  source.close();
 });
 
-test('pieces without their boundary are never published; an abort discards them', async () => {
-  const relay = await RelayLog.open(db, silentLogger);
-  relay.apply(await commit(pieces(4, 259, [], true)));
-  await relay.flush();
+test('pieces without their boundary are written but never published; an abort cuts them off', async () => {
+  await commit(pieces(4, 259, [], true));
   const advances: number[] = [];
-  relay.on('advance', (a: { endPos: number }) => advances.push(a.endPos));
-  relay.apply(await commit(pieces(259, 1000, [400], false)));
-  assert.equal(relay.fileByName(FILE)!.endPos, 259, 'pending pieces are not served');
-  relay.apply(await commit([{ kind: 'abort', file: FILE, pos: 259 }]));
-  relay.apply(await commit(pieces(259, bytes.length, [600], true)));
-  assert.deepEqual(advances, [], 'announced only once the index rows are written');
-  await relay.flush();
-  assert.deepEqual(advances, [bytes.length]);
-  assert.deepEqual(await readAll(relay, 4), bytes.subarray(4));
+  local.relay.on('advance', (a: { endPos: number }) => advances.push(a.endPos));
+  await commit(pieces(259, 1000, [400], false));
+  assert.equal(local.relay.fileByName(FILE)!.endPos, 259, 'pending pieces are not served');
+  assert.equal(statSync(join(local.dataDir, 'binlog', FILE)).size, 1000, 'but they are in the file');
+  await commit([{ kind: 'abort', file: FILE, pos: 259 }]);
+  assert.equal(statSync(join(local.dataDir, 'binlog', FILE)).size, 259, 'the abort cuts them off');
+  await commit(pieces(259, bytes.length, [600], true));
+  assert.deepEqual(advances, [bytes.length], 'readers are woken when the group is published');
+  assert.ok(onDisk().equals(bytes));
 });
 
 test('a record that does not continue the file is refused and changes nothing served', async () => {
-  const relay = await RelayLog.open(db, silentLogger);
-  relay.apply(await commit(pieces(4, 259, [], true)));
-  relay.apply(await commit([{ kind: 'binlog', file: FILE, pos: 123, bytes: bytes.subarray(123, 259), endsAtBoundary: true }]));
-  relay.apply(await commit([{ kind: 'binlog', file: 'other.000001', pos: 500, bytes: bytes.subarray(259, 475), endsAtBoundary: true }]));
-  assert.equal(relay.view.refused, 2);
-  assert.equal(relay.fileByName(FILE)!.endPos, 259);
-  assert.equal(relay.view.files.length, 1);
+  await commit(pieces(4, 259, [], true));
+  await commit([{ kind: 'binlog', file: FILE, pos: 123, bytes: bytes.subarray(123, 259), endsAtBoundary: true }]);
+  await commit([{ kind: 'binlog', file: 'other.000001', pos: 500, bytes: bytes.subarray(259, 475), endsAtBoundary: true }]);
+  assert.equal(local.relay.refused, 2);
+  assert.equal(local.relay.fileByName(FILE)!.endPos, 259);
+  assert.equal(local.relay.allFiles().length, 1);
+  assert.ok(onDisk().equals(bytes.subarray(0, 259)));
 });
 
 test('a boundary claimed in the middle of an event is refused', async () => {
-  const relay = await RelayLog.open(db, silentLogger);
-  relay.apply(await commit([{ kind: 'binlog', file: FILE, pos: 4, bytes: bytes.subarray(4, 200), endsAtBoundary: true }]));
-  assert.equal(relay.view.refused, 1);
-  assert.equal(relay.view.files.length, 0);
+  await commit([{ kind: 'binlog', file: FILE, pos: 4, bytes: bytes.subarray(4, 200), endsAtBoundary: true }]);
+  assert.equal(local.relay.refused, 1);
+  assert.equal(local.relay.allFiles().length, 0);
 });
 
-test('after a restart the state is rebuilt from the checkpoint by re-applying the log', async () => {
-  const first = await RelayLog.open(db, silentLogger);
-  const all = await commit([...pieces(4, 1000, [], false), ...pieces(1000, bytes.length, [2000], true)]);
-  first.apply(all.slice(0, 1));
-  await first.flush();
-  assert.equal(first.checkpointIndex, 0, 'no checkpoint inside a pending transaction');
-  const reopened = await RelayLog.open(db, silentLogger);
-  reopened.apply(all);
-  await reopened.flush();
-  const again = await RelayLog.open(db, silentLogger);
-  assert.equal(again.checkpointIndex, all[all.length - 1]!.index);
-  assert.equal(again.executedGtids.toString(), '214eb71f-96ec-11e8-ab4f-fa163e72d4ae:1-11800');
-  assert.deepEqual(await readAll(again, 4), bytes.subarray(4));
+test('a restart inside a pending transaction rebuilds it from the file and completes it', async () => {
+  await commit(pieces(4, 1054, [], true));
+  await commit(pieces(1054, 2500, [1500], false));
+  await local.reopen();
+  assert.equal(local.relay.fileByName(FILE)!.endPos, 1054);
+  await commit(pieces(2500, bytes.length, [3000], true));
+  assert.equal(local.relay.refused, 0);
+  assert.equal(local.relay.executedGtids.toString(), '214eb71f-96ec-11e8-ab4f-fa163e72d4ae:1-11800');
+  assert.ok(onDisk().equals(bytes));
 });
 
-test('syncer settings records are kept in the state', async () => {
-  const relay = await RelayLog.open(db, silentLogger);
-  relay.apply(await commit([{ kind: 'syncer', settings: { mysql_addr: '127.0.0.1:3306' } }]));
-  await relay.flush();
-  assert.deepEqual((await RelayLog.open(db, silentLogger)).view.syncer, { mysql_addr: '127.0.0.1:3306' });
+test('a crash that loses the last checkpoint cuts the file back to the one before', async () => {
+  await commit(pieces(4, 1054, [], true));
+  await commit(pieces(1054, 2212, [], true));
+  // Bytes applied after the last checkpoint that reached disk (the crash lost it).
+  const fd = openSync(join(local.dataDir, 'binlog', FILE), 'r+');
+  writeSync(fd, Buffer.from('garbage past the checkpoint'), 0, 27, 2212);
+  closeSync(fd);
+  await local.reopen({ crash: true });
+  assert.equal(statSync(join(local.dataDir, 'binlog', FILE)).size, 2212, 'torn tail cut back');
+  await commit(pieces(2212, bytes.length, [], true));
+  assert.ok(onDisk().equals(bytes));
 });
 
-test('recently published groups are served from memory with the same bytes as from LevelDB', async () => {
-  const relay = await RelayLog.open(db, silentLogger);
-  relay.apply(await commit([...pieces(4, 259, [], true), ...pieces(259, bytes.length, [700, 3000], true)]));
-  await relay.flush();
-  const file = relay.fileByName(FILE)!;
-  const cached = await readSpan(db, file, 259, relay);
-  assert.ok(cached && cached === relay.recentSpan(file.seq, 259), 'served from the recent-span cache');
-  const stored = await readSpan(db, file, 259);
-  assert.deepEqual(Buffer.concat(cached.chunks), Buffer.concat(stored!.chunks));
-  assert.equal(cached.endPos, stored!.endPos);
-  assert.equal(relay.recentSpan(file.seq, 260), null, 'only exact group starts are cached');
+test('a file shorter than its checkpoint is a clear corruption at open, naming the file', async () => {
+  await commit(pieces(4, 2212, [], true));
+  await local.reopen();
+  truncateSync(join(local.dataDir, 'binlog', FILE), 1500);
+  await assert.rejects(local.reopen(), (err: unknown) => err instanceof RelayCorruptError && err.message.includes(FILE) && err.message.includes('1500'));
+});
+
+test('a corrupt byte in a file fails its read with a corruption error and tells the node', async () => {
+  await commit(pieces(4, bytes.length, [], true));
+  const path = join(local.dataDir, 'binlog', FILE);
+  const copy = readFileSync(path);
+  copy[3000] = copy[3000]! ^ 0xff;
+  writeFileSync(path, copy);
+  const corrupt: Error[] = [];
+  local.relay.on('corrupt', (err: Error) => corrupt.push(err));
+  await assert.rejects(local.fileBytes(FILE), (err: unknown) => err instanceof RelayCorruptError && /CRC32/.test(err.message) && err.message.includes(FILE));
+  assert.equal(corrupt.length, 1);
+});
+
+test('syncer and member records are kept across a restart', async () => {
+  await commit([{ kind: 'syncer', settings: { mysql_addr: '127.0.0.1:3306' } }]);
+  await commit([{ kind: 'member', member: { id: '7', name: 'n7', peerAddr: 'h:1', adminAddr: 'h:2' } }]);
+  await local.reopen();
+  assert.deepEqual(local.relay.syncerRecord, { mysql_addr: '127.0.0.1:3306' });
+  assert.equal(local.relay.members['7']?.name, 'n7');
+});
+
+test('a checkpoint costs the same with one file or many', async () => {
+  const staged = (): number => {
+    let n = 0;
+    const sink = { stage: (_k: Buffer, v: Buffer | null) => { n += v?.length ?? 0; }, onceWritten: () => undefined };
+    (local.relay as unknown as { sink: unknown }).sink = sink;
+    local.relay.checkpoint();
+    return n;
+  };
+  await commit(pieces(4, bytes.length, [], true));
+  const one = staged();
+  // Many more files (same bytes under new names: each one rotates to the next).
+  for (let k = 2; k <= 40; k++) await commit(pieces(4, bytes.length, [], true, `many.${String(k).padStart(6, '0')}`));
+  assert.equal(local.relay.allFiles().length, 40);
+  const many = staged();
+  assert.ok(many < one + 200, `checkpoint of ${many} bytes with 40 files vs ${one} with 1`);
+});
+
+test('a purge drops the files before the target from the state, and from disk once no reader holds them', async () => {
+  const names = [1, 2, 3].map((k) => `mysql_bin.${String(k).padStart(6, '0')}`);
+  for (const n of names) await commit(pieces(4, bytes.length, [], true, n));
+  const source = new RelaySource(local.relay);
+  const reading = await source.openFile(local.relay.fileByName(names[0]!)!);
+  await commit([{ kind: 'purge', to: names[2]! }]);
+  assert.deepEqual(local.relay.allFiles().map((f) => f.name), [names[2]]);
+  assert.equal(local.relay.purgedGtids, local.relay.fileByName(names[2]!)!.startGtids);
+  assert.deepEqual(local.relay.dir.heldBack(), [names[0]], 'the file a reader holds waits');
+  assert.ok(!local.relay.dir.exists(names[1]!), 'the other one is gone');
+  await reading.release();
+  assert.ok(!local.relay.dir.exists(names[0]!), 'deleted once the reader lets go');
+  await local.reopen();
+  assert.deepEqual(local.relay.allFiles().map((f) => f.name), [names[2]]);
+  source.close();
+});
+
+test('a snapshot install fetches what the node lacks and continues from there', async () => {
+  await commit(pieces(4, 2212, [], true));
+  await commit(pieces(2212, 2600, [], false));
+  const state = local.relay.snapshotState();
+  const other = await openLocalRelay();
+  try {
+    await other.commit(encodeRelayRecord(pieces(4, 1054, [], true)[0]!));
+    const fetched: [string, number, number][] = [];
+    await other.relay.installSnapshot(state, async (name, from, to, dest) => {
+      fetched.push([name, from, to]);
+      const src = readFileSync(join(local.dataDir, 'binlog', name)).subarray(from, to);
+      const fd = openSync(dest, 'a+');
+      closeSync(fd);
+      const w = openSync(dest, 'r+');
+      writeSync(w, src, 0, src.length, from);
+      closeSync(w);
+    });
+    assert.deepEqual(fetched, [[FILE, 1054, 2600]], 'only the missing range, pending bytes included');
+    for (const r of pieces(2600, bytes.length, [], true)) await other.commit(encodeRelayRecord(r));
+    assert.equal(other.relay.refused, 0);
+    assert.deepEqual(readFileSync(join(other.dataDir, 'binlog', FILE)), bytes);
+  } finally {
+    await other.close();
+  }
+});
+
+test('a relay checkpoint that disagrees with the applied index record is refused at open', async () => {
+  await commit(pieces(4, 1054, [], true));
+  const dir = new BinlogDir(local.dataDir);
+  await assert.rejects(RelayLog.open(local.db, dir, new TestCheckpointSink(local.db), silentLogger, { appliedIndex: 7, snapshotIndex: 0 }),
+    (err: unknown) => err instanceof RelayCorruptError && /applied index/.test(err.message));
+  dir.close();
+  assert.ok(onDisk().equals(bytes.subarray(0, 1054)), 'and it touched no file');
 });

@@ -59,7 +59,7 @@ before(async () => {
   smallStart = file.pos;
   for (let i = 0; i < 30; i++) file.transaction(1_000_000);
   await commitUpTo();
-  source = new RelaySource(local.relay, local.db);
+  source = new RelaySource(local.relay);
 });
 
 after(async () => {

@@ -29,7 +29,7 @@ before(async () => {
     const bytes = readFileSync(join(fixturesDir(), 'mysql57-binlog', name));
     await local.commit(encodeRelayRecord({ kind: 'binlog', file: name, pos: 4, endsAtBoundary: true, bytes: bytes.subarray(4) }));
   }
-  assert.equal(local.relay.view.flavor, 'mysql');
+  assert.equal(local.relay.flavor, 'mysql');
   server = await BinlogServer.start({
     settings: { addr: '127.0.0.1:0', user: 'repl', password: 'pw' },
     relay: local.relay, db: local.db, serverId: 4242, serverUuid: '5e5e5e5e-0000-4000-8000-000000000001', logger: silentLogger,

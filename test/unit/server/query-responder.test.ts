@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../../../src/mysql/column-types.js';
 import { answerQuery, type Answer, type ResponderContext } from '../../../src/server/query-responder.js';
 import { SessionVariables } from '../../../src/server/session-variables.js';
+import { SessionWarnings } from '../../../src/server/session-warnings.js';
+import { PurgeError, type PurgeRequest } from '../../../src/relaylog/purge.js';
 import type { ServerFacts } from '../../../src/server/system-variables.js';
 
 function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<ResponderContext> = {}): ResponderContext {
@@ -32,6 +34,9 @@ function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<Res
       return id === 5;
     },
     binlogGtidPos: async (file, pos) => (file === 'up-bin.000001' && pos === 2552 ? '0-11-10' : null),
+    purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }),
+    dumpsReading: () => 0,
+    warnings: new SessionWarnings(),
     now: () => new Date('2026-11-23T10:00:00Z'),
     ...overrides,
   };
@@ -207,5 +212,97 @@ describe('operator statements', () => {
     assert.deepEqual(cols.columns.map((c) => [c.name, c.type]), [['a', MYSQL_TYPE_VAR_STRING], ['b', MYSQL_TYPE_LONGLONG]]);
     assert.equal(errorOf(await answerQuery('SELECT nosuchcolumn', ctx)).code, 1054);
     assert.equal(errorOf(await answerQuery('SELECT nosuchfunction()', ctx)).code, 1305);
+  });
+});
+
+describe('PURGE BINARY LOGS', () => {
+  /** A context whose purge records its requests and answers `result` (or throws it). */
+  function purging(result: { purged: string[]; heldBack: string[] } | Error = { purged: ['up-bin.000001'], heldBack: [] }) {
+    const asked: PurgeRequest[] = [];
+    const ctx = context('mariadb', {
+      purgeBinaryLogs: async (request) => {
+        asked.push(request);
+        if (result instanceof Error) throw result;
+        return result;
+      },
+      dumpsReading: (file) => (file === 'up-bin.000002' ? 2 : 0),
+      now: () => new Date('2026-11-23T10:00:00.600Z'),
+    });
+    return { ctx, asked };
+  }
+
+  it('TO passes the file name as written and answers a plain OK', async () => {
+    const { ctx, asked } = purging();
+    assert.deepEqual(await answerQuery("PURGE BINARY LOGS TO 'up-bin.000002'", ctx), { kind: 'ok' });
+    assert.deepEqual(await answerQuery('PURGE MASTER LOGS TO "./up-bin.000002"', ctx), { kind: 'ok' });
+    assert.deepEqual(asked, [{ to: 'up-bin.000002' }, { to: './up-bin.000002' }]);
+  });
+
+  it('BEFORE evaluates literals, NOW() and intervals in UTC', async () => {
+    const { ctx, asked } = purging();
+    for (const sql of ["PURGE BINARY LOGS BEFORE '2026-12-04 10:00:00'", "PURGE BINARY LOGS BEFORE '2026-12-04 10:00:00.250'", "PURGE BINARY LOGS BEFORE '2026-12-04'",
+      'PURGE BINARY LOGS BEFORE NOW()', 'PURGE BINARY LOGS BEFORE CURRENT_TIMESTAMP - INTERVAL 7 DAY', 'PURGE BINARY LOGS BEFORE DATE_SUB(NOW(), INTERVAL 1 HOUR)']) {
+      assert.deepEqual(await answerQuery(sql, ctx), { kind: 'ok' }, sql);
+    }
+    assert.deepEqual(asked.map((r) => ('before' in r ? r.before.toISOString() : r.to)), [
+      '2026-12-04T10:00:00.000Z', '2026-12-04T10:00:00.250Z', '2026-12-04T00:00:00.000Z',
+      '2026-11-23T10:00:00.000Z', '2026-11-16T10:00:00.000Z', '2026-11-23T09:00:00.000Z',
+    ]);
+  });
+
+  it('a time the server cannot read purges nothing and answers OK with its warning, listed by SHOW WARNINGS', async () => {
+    const { ctx, asked } = purging();
+    assert.deepEqual(await answerQuery("PURGE BINARY LOGS BEFORE 'garbage'", ctx), {
+      kind: 'ok', warnings: [{ level: 'Warning', code: 1292, message: "Incorrect datetime value: 'garbage'" }],
+    });
+    assert.deepEqual(await answerQuery("PURGE BINARY LOGS BEFORE '0000-00-00 00:00:00'", ctx), { kind: 'ok' });
+    assert.deepEqual(asked, []);
+    assert.deepEqual(rows(await answerQuery('SHOW WARNINGS', ctx)), [['Warning', 1292, "Incorrect datetime value: 'garbage'"]]);
+    assert.deepEqual(rows(await answerQuery('SHOW ERRORS', ctx)), []);
+  });
+
+  it('a truncated literal still purges, with its warning', async () => {
+    const { ctx, asked } = purging();
+    const a = await answerQuery("PURGE BINARY LOGS BEFORE '2026-12-04 10:00:00 +01:00'", ctx);
+    assert.deepEqual(a, { kind: 'ok', warnings: [{ level: 'Warning', code: 1292, message: "Truncated incorrect datetime value: '2026-12-04 10:00:00 +01:00'" }] });
+    assert.deepEqual(asked, [{ before: new Date('2026-12-04T10:00:00Z') }]);
+  });
+
+  it('files kept on disk for a reader are warned about with 1867, one each', async () => {
+    const { ctx } = purging({ purged: ['up-bin.000001', 'up-bin.000002', 'up-bin.000003'], heldBack: ['up-bin.000002', 'up-bin.000003'] });
+    assert.deepEqual(await answerQuery("PURGE BINARY LOGS TO 'up-bin.000004'", ctx), {
+      kind: 'ok',
+      warnings: [
+        { level: 'Warning', code: 1867, message: 'file up-bin.000002 was not purged because it was being read by 2 thread(s), purged only 1 out of 3 files' },
+        { level: 'Warning', code: 1867, message: 'file up-bin.000003 was not purged because it was being read by 1 thread(s), purged only 1 out of 3 files' },
+      ],
+    });
+  });
+
+  it('maps every PurgeError to the master’s error', async () => {
+    const cases: [PurgeError, number, string, string][] = [
+      [new PurgeError('PURGE_TARGET_NOT_FOUND', 'no up-bin.000099'), 1373, 'HY000', 'Target log not found in binlog index'],
+      [new PurgeError('PURGE_UNAVAILABLE', 'no purge here'), 1375, 'HY000', 'Server configuration does not permit binlog purge'],
+      [new PurgeError('PURGE_NOT_LEADER', 'this node is not the leader; the leader is n2'), 1105, 'HY000', 'this node is not the leader; the leader is n2'],
+    ];
+    for (const [err, code, sqlState, message] of cases) {
+      const { ctx } = purging(err);
+      assert.deepEqual(errorOf(await answerQuery("PURGE BINARY LOGS TO 'up-bin.000099'", ctx)), { kind: 'error', code, sqlState, message }, err.code);
+      assert.deepEqual(rows(await answerQuery('SHOW ERRORS', ctx)), [['Error', code, message]]);
+    }
+  });
+
+  it('lets other failures through (the session answers ER_UNKNOWN_ERROR and logs them)', async () => {
+    const { ctx } = purging(new Error('disk on fire'));
+    await assert.rejects(answerQuery("PURGE BINARY LOGS TO 'up-bin.000002'", ctx), /disk on fire/);
+  });
+
+  it('keeps the warning list across statements that raise nothing, as a server without tables does', async () => {
+    const { ctx } = purging();
+    await answerQuery("PURGE BINARY LOGS BEFORE 'garbage'", ctx);
+    assert.deepEqual(await answerQuery('SELECT 1', ctx), { kind: 'rows', columns: [{ name: '1', type: MYSQL_TYPE_LONGLONG }], rows: [['1']] });
+    assert.equal(rows(await answerQuery('SHOW WARNINGS', ctx)).length, 1);
+    await answerQuery('SELECT nosuch()', ctx);
+    assert.deepEqual(rows(await answerQuery('SHOW WARNINGS', ctx)), [['Error', 1305, 'FUNCTION nosuch does not exist']]);
   });
 });

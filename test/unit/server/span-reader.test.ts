@@ -25,7 +25,7 @@ before(async () => {
     pos += e.length;
   }
   await local.commit(encodeRelayRecord({ kind: 'binlog', file: file.name, pos: start, endsAtBoundary: true, bytes: bytes.subarray(start - 4) }));
-  source = new RelaySource(local.relay, local.db);
+  source = new RelaySource(local.relay);
 });
 
 after(async () => {
@@ -33,18 +33,22 @@ after(async () => {
   await local?.close();
 });
 
-test('reading ahead returns every group in order, and a jump to another position starts over', async () => {
+test('spans are large reads of whole events in order, and a jump to another position starts over', async () => {
   const relayFile = local.relay.fileByName(file.name)!;
   const reader = new SpanReader(source, () => false);
   const out: Buffer[] = [];
   let pos = 4;
-  let groups = 0;
+  const starts = new Set<number>();
+  for (let p = 4, k = 0; k < file.events.length; p += file.events[k]!.length, k++) starts.add(p);
+  let spans = 0;
   for (let span = await reader.read(relayFile, pos); span; span = await reader.read(relayFile, pos)) {
     out.push(...span.chunks.map((c) => Buffer.from(c)));
+    assert.ok(starts.has(span.endPos) || span.endPos === relayFile.endPos, `span ends at an event start (${span.endPos})`);
+    assert.ok(span.endPos - pos <= 1024 * 1024, 'one read is at most 1 MiB');
     pos = span.endPos;
-    groups++;
+    spans++;
   }
-  assert.equal(groups, 41);
+  assert.equal(spans, 3, '2.4 MB in three reads');
   assert.ok(Buffer.concat(out).equals(file.bytes()));
   const again = await reader.read(relayFile, 4);
   assert.equal(again!.chunks[0]![4], 15, 'back at the FDE');

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { likeToRegExp, parseStatement, type Statement } from '../../../src/server/statement.js';
 import { tokenize } from '../../../src/server/sql-lexer.js';
+import type { TimeExpr } from '../../../src/server/sql-datetime.js';
 
 function parsed(sql: string): Statement {
   const s = parseStatement(sql);
@@ -119,6 +120,53 @@ describe('statement shapes', () => {
 
   it('refuses everything else, several statements at once, and broken quoting', () => {
     for (const sql of ['FLUSH TABLES', 'SELECT * FROM t', 'SET @a = 1 + 2', 'SELECT 1; SELECT 2', "SET @x = 'open", 'SHOW TABLES', 'SHOW GLOBAL MASTER STATUS', 'START SLAVE']) {
+      assert.equal(parseStatement(sql), null, sql);
+    }
+  });
+});
+
+describe('PURGE BINARY LOGS', () => {
+  const before = (sql: string): TimeExpr => {
+    const s = parsed(sql);
+    assert.ok(s.kind === 'purge-binary-logs' && 'before' in s.target, sql);
+    return s.target.before;
+  };
+
+  it('reads TO with a quoted file name under either spelling, any case', () => {
+    for (const sql of ["PURGE BINARY LOGS TO 'up-bin.000003'", 'purge master logs to "up-bin.000003"', "PURGE BINARY LOGS TO 'up-bin.000003';", "/* ops */ PURGE  MASTER\nLOGS TO 'up-bin.000003'"]) {
+      assert.deepEqual(parsed(sql), { kind: 'purge-binary-logs', target: { to: 'up-bin.000003' } }, sql);
+    }
+  });
+
+  it('reads BEFORE with a datetime literal, string or number, as written', () => {
+    assert.deepEqual(before("PURGE BINARY LOGS BEFORE '2026-12-04 10:00:00'"), { base: { kind: 'string', text: '2026-12-04 10:00:00' }, shifts: [] });
+    assert.deepEqual(before("PURGE MASTER LOGS BEFORE '2026-12-04 10:00:00.250'"), { base: { kind: 'string', text: '2026-12-04 10:00:00.250' }, shifts: [] });
+    assert.deepEqual(before("PURGE BINARY LOGS BEFORE '2026-12-04'"), { base: { kind: 'string', text: '2026-12-04' }, shifts: [] });
+    assert.deepEqual(before('PURGE BINARY LOGS BEFORE 20261204100000'), { base: { kind: 'number', text: '20261204100000' }, shifts: [] });
+  });
+
+  it('reads the clock functions, with or without parentheses where the server allows', () => {
+    for (const sql of ['PURGE BINARY LOGS BEFORE NOW()', 'PURGE BINARY LOGS BEFORE now(6)', 'PURGE BINARY LOGS BEFORE CURRENT_TIMESTAMP',
+      'PURGE BINARY LOGS BEFORE CURRENT_TIMESTAMP()', 'PURGE BINARY LOGS BEFORE SYSDATE()', 'PURGE BINARY LOGS BEFORE UTC_TIMESTAMP', 'PURGE BINARY LOGS BEFORE LOCALTIMESTAMP']) {
+      assert.deepEqual(before(sql), { base: { kind: 'now' }, shifts: [] }, sql);
+    }
+  });
+
+  it('reads ± INTERVAL n unit and DATE_SUB/DATE_ADD, applied left to right', () => {
+    assert.deepEqual(before('PURGE BINARY LOGS BEFORE NOW() - INTERVAL 7 DAY'), { base: { kind: 'now' }, shifts: [{ sign: -1, amount: 7, unit: 'DAY' }] });
+    assert.deepEqual(before('PURGE BINARY LOGS BEFORE NOW()-interval 90 minute + INTERVAL 1 week'), {
+      base: { kind: 'now' }, shifts: [{ sign: -1, amount: 90, unit: 'MINUTE' }, { sign: 1, amount: 1, unit: 'WEEK' }],
+    });
+    assert.deepEqual(before("PURGE BINARY LOGS BEFORE DATE_SUB(NOW(), INTERVAL '12' HOUR)"), { base: { kind: 'now' }, shifts: [{ sign: -1, amount: 12, unit: 'HOUR' }] });
+    assert.deepEqual(before('PURGE BINARY LOGS BEFORE date_add(NOW(), INTERVAL -30 SECOND)'), { base: { kind: 'now' }, shifts: [{ sign: -1, amount: 30, unit: 'SECOND' }] });
+    assert.deepEqual(before("PURGE BINARY LOGS BEFORE ('2026-12-04' - INTERVAL 1 MONTH)"), { base: { kind: 'string', text: '2026-12-04' }, shifts: [{ sign: -1, amount: 1, unit: 'MONTH' }] });
+  });
+
+  it('refuses what the grammar refuses and expressions it does not evaluate', () => {
+    for (const sql of ['PURGE BINARY LOGS', 'PURGE LOGS TO \'x\'', 'PURGE BINARY LOGS TO 123', 'PURGE BINARY LOGS TO x', 'PURGE BINARY LOGS BEFORE',
+      'PURGE BINARY LOGS BEFORE NOW', 'PURGE BINARY LOGS BEFORE SYSDATE', 'PURGE BINARY LOGS BEFORE foo', 'PURGE BINARY LOGS BEFORE NOW() - 1',
+      'PURGE BINARY LOGS BEFORE NOW() - INTERVAL 1.5 DAY', 'PURGE BINARY LOGS BEFORE NOW() - INTERVAL 1 FORTNIGHT', "PURGE BINARY LOGS TO 'a' BEFORE NOW()",
+      'PURGE BINARY LOGS BEFORE DATE_SUB(NOW(), 1)', 'PURGE BINARY LOGS BEFORE NULL']) {
       assert.equal(parseStatement(sql), null, sql);
     }
   });

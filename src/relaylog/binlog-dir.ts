@@ -1,0 +1,181 @@
+// The relay's binlog files on this node's disk: `<data-dir>/binlog/<upstream file name>`, under the
+// upstream's names and positions, so an operator can run mariadb-binlog or `binrelay inspect` on
+// them. The relay log appends to them as it applies committed records; readers (the binlog server,
+// snapshot transfers) read them with positional reads. Writes are synchronous positional writes
+// into the page cache (the relay applies in order, one record at a time); durability comes from
+// the raft log until syncAll() has run, which is why the raft log is compacted only after it.
+//
+// A file a reader still holds is never unlinked under it: removal waits for the last release.
+import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { RelayCorruptError } from './relay-errors.js';
+
+const fdatasyncAsync = promisify(fdatasync);
+
+/** A binlog file name as upstreams write them (base.NNNNNN); nothing with a path in it. */
+export function isPlainFileName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && !name.includes('/') && !name.includes('\0') && name !== '.' && name !== '..';
+}
+
+/** A read handle on one binlog file, holding it against deletion until released. */
+export type BinlogFileReader = FileHandle & { release(): Promise<void> };
+
+export class BinlogDir {
+  readonly path: string;
+  /** Write descriptors of files being appended, by name. */
+  readonly #writers = new Map<string, number>();
+  /** Files with writes not yet fsynced. */
+  readonly #dirty = new Set<string>();
+  /** Readers holding each file. */
+  readonly #readers = new Map<string, number>();
+  /** Files to unlink once no reader holds them. */
+  readonly #doomed = new Set<string>();
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'binlog');
+    mkdirSync(this.path, { recursive: true });
+  }
+
+  filePath(name: string): string {
+    if (!isPlainFileName(name)) throw new RelayCorruptError(`not a plain binlog file name: ${JSON.stringify(name)}`);
+    return join(this.path, name);
+  }
+
+  /** Names of the files on disk, in no particular order. */
+  list(): string[] {
+    return readdirSync(this.path).filter((n) => !n.endsWith('.tmp'));
+  }
+
+  exists(name: string): boolean {
+    return existsSync(this.filePath(name));
+  }
+
+  /** Size of the file on disk, -1 when it does not exist. */
+  size(name: string): number {
+    const fd = this.#writers.get(name);
+    if (fd !== undefined) return fstatSync(fd).size;
+    try {
+      return statSync(this.filePath(name)).size;
+    } catch {
+      return -1;
+    }
+  }
+
+  #writer(name: string): number {
+    let fd = this.#writers.get(name);
+    if (fd === undefined) {
+      fd = openSync(this.filePath(name), 'a+');
+      closeSync(fd);
+      fd = openSync(this.filePath(name), 'r+');
+      this.#writers.set(name, fd);
+      // One file is appended at a time (the newest); older ones are done.
+      for (const [other, ofd] of this.#writers) {
+        if (other !== name && !this.#dirty.has(other)) {
+          closeSync(ofd);
+          this.#writers.delete(other);
+        }
+      }
+    }
+    return fd;
+  }
+
+  /** Writes `bytes` at `pos` of `name` (creating the file). */
+  write(name: string, pos: number, bytes: Uint8Array): void {
+    const fd = this.#writer(name);
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, pos + done);
+    this.#dirty.add(name);
+  }
+
+  /** Cuts `name` back to `length` bytes (a torn or unconfirmed tail after a crash). */
+  truncate(name: string, length: number): void {
+    const fd = this.#writer(name);
+    ftruncateSync(fd, length);
+    this.#dirty.add(name);
+  }
+
+  /** Makes every write so far durable (off the event loop). */
+  async syncAll(): Promise<void> {
+    // A file stays dirty (its descriptor open) until its fsync is done.
+    for (const name of [...this.#dirty]) {
+      const fd = this.#writers.get(name);
+      if (fd !== undefined) await fdatasyncAsync(fd);
+      this.#dirty.delete(name);
+    }
+    const dir = await open(this.path, 'r');
+    try {
+      await dir.datasync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** Opens `name` for reading and holds it against removal until the handle's release(). */
+  async openReader(name: string): Promise<BinlogFileReader> {
+    const handle = await open(this.filePath(name), 'r');
+    this.#readers.set(name, (this.#readers.get(name) ?? 0) + 1);
+    let released = false;
+    return Object.assign(handle, {
+      release: async (): Promise<void> => {
+        if (released) return;
+        released = true;
+        await handle.close().catch(() => undefined);
+        const left = (this.#readers.get(name) ?? 1) - 1;
+        if (left > 0) this.#readers.set(name, left);
+        else {
+          this.#readers.delete(name);
+          if (this.#doomed.has(name)) this.#unlink(name);
+        }
+      },
+    });
+  }
+
+  /** Removes `name` now, or once its last reader lets go; returns whether it had to wait. */
+  remove(name: string): boolean {
+    const fd = this.#writers.get(name);
+    if (fd !== undefined) {
+      closeSync(fd);
+      this.#writers.delete(name);
+      this.#dirty.delete(name);
+    }
+    if ((this.#readers.get(name) ?? 0) > 0) {
+      this.#doomed.add(name);
+      return true;
+    }
+    this.#unlink(name);
+    return false;
+  }
+
+  /** A reader holds `name`. */
+  isRead(name: string): boolean {
+    return (this.#readers.get(name) ?? 0) > 0;
+  }
+
+  /** Files removed from the relay whose deletion waits for a reader. */
+  heldBack(): string[] {
+    return [...this.#doomed];
+  }
+
+  #unlink(name: string): void {
+    this.#doomed.delete(name);
+    try {
+      unlinkSync(this.filePath(name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  /** Total bytes of the files on disk. */
+  bytesOnDisk(): number {
+    let total = 0;
+    for (const name of this.list()) total += Math.max(0, this.size(name));
+    return total;
+  }
+
+  close(): void {
+    for (const fd of this.#writers.values()) closeSync(fd);
+    this.#writers.clear();
+  }
+}

@@ -1,0 +1,51 @@
+// When to compact the raft log: once the applied part of it exceeds `raft-log-retain` (bytes or
+// entries). The compaction runs in the raft driver between two Readys, at exactly the applied
+// index: the relay's state there becomes the snapshot data, and the binlog files are fsynced
+// first, so the entries dropped are never needed again by this node. Followers that need them
+// get a snapshot (the relay state plus the files, see snapshot-fetcher.ts).
+import type { Logger } from 'pino';
+import type { Entry } from '../../raft/core/types.js';
+import type { RaftNode } from '../../raft/node.js';
+import type { LevelRaftStore } from '../../storage/raft-store.js';
+import { encodeRelayState } from './relay-checkpoint.js';
+import type { RelayLog } from './relay-log.js';
+
+export interface RaftLogRetain {
+  bytes: number;
+  entries: number;
+}
+
+export class CompactionPolicy {
+  private appliedBytes = 0;
+  private running = false;
+
+  constructor(
+    private readonly retain: RaftLogRetain,
+    private readonly relay: RelayLog,
+    private readonly store: LevelRaftStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Counts what was applied; starts a compaction when the applied log is over its bounds. */
+  applied(raft: RaftNode, entries: readonly Entry[]): void {
+    for (const e of entries) this.appliedBytes += e.data.length;
+    const last = entries[entries.length - 1]!.index;
+    const held = last - this.store.firstIndex() + 1;
+    if (this.running || (held <= this.retain.entries && this.appliedBytes <= this.retain.bytes)) return;
+    this.running = true;
+    const started = performance.now();
+    raft.compact(async () => {
+      const data = encodeRelayState(this.relay.snapshotState());
+      await this.relay.dir.syncAll();
+      return data;
+    }).then(
+      (meta) => {
+        this.appliedBytes = 0;
+        this.logger.info({ event: 'relay.compacted', index: meta.index, ms: Math.round(performance.now() - started) }, 'raft log compacted behind the fsynced files');
+      },
+      (err: unknown) => this.logger.warn({ event: 'relay.compaction.failed', err }, 'raft log compaction failed'),
+    ).finally(() => {
+      this.running = false;
+    });
+  }
+}

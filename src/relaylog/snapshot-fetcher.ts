@@ -1,0 +1,83 @@
+// Where a snapshot install gets the binlog files it lacks: from the leader's admin API, else from
+// any other member (every node holds the same files), through the chunked, checksummed and
+// resumable transfer of snapshot-transfer.ts.
+import { statSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { NodeId } from '../../raft/core/types.js';
+import type { RelayLog } from './relay-log.js';
+import { fetchFileRange } from './snapshot-transfer.js';
+import { TransferAttemptError } from './snapshot-transfer-error.js';
+import { SnapshotFileGoneError } from './relay-errors.js';
+
+/** How long one file range may take, retries included, before the install fails. */
+const FETCH_DEADLINE_MS = 10 * 60_000;
+/** How long one source is tried before the next one gets its turn. */
+const PER_SOURCE_MS = 5000;
+
+export class SnapshotFetcher {
+  constructor(
+    private readonly relay: RelayLog,
+    private readonly self: NodeId,
+    private readonly leader: () => NodeId,
+    private readonly adminToken: string | null,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Admin addresses to fetch from: the leader first. */
+  private sources(): string[] {
+    const members = this.relay.members;
+    const leader = members[String(this.leader())]?.adminAddr;
+    const others = Object.values(members).filter((m) => m.id !== String(this.self) && m.adminAddr).map((m) => m.adminAddr);
+    return [...new Set([leader, ...others].filter((a): a is string => !!a))];
+  }
+
+  /**
+   * Fetches [from, to) of `name` into `destPath`. Sources are tried in turn, a short while each
+   * (a dead or slow member must not hold the install), round after round until the deadline; the
+   * bytes already verified stay in the file, so each try goes on from the file's size. When every
+   * source answers that it does not hold the file, it was purged: SnapshotFileGoneError.
+   */
+  readonly fetch = async (name: string, from: number, to: number, destPath: string): Promise<void> => {
+    const deadline = Date.now() + FETCH_DEADLINE_MS;
+    let last: unknown = null;
+    for (let round = 0; Date.now() < deadline; round++) {
+      const sources = this.sources();
+      if (sources.length === 0) throw new Error(`no member's admin address is known to fetch ${name} from`);
+      let missing = 0;
+      for (const addr of sources) {
+        const started = performance.now();
+        const at = Math.min(to, Math.max(from, localSize(destPath)));
+        try {
+          const stats = await fetchFileRange({
+            baseUrl: `http://${addr}`, name, from: at, to, destPath,
+            headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
+            deadlineMs: Math.min(PER_SOURCE_MS, Math.max(1, deadline - Date.now())),
+          });
+          this.logger.info({ event: 'relay.snapshot.file_fetched', file: name, from: at, to, source: addr, attempts: stats.attempts,
+            ms: Math.round(performance.now() - started) }, 'binlog file range fetched for a snapshot');
+          return;
+        } catch (err) {
+          last = err;
+          if (isNotHeld(err)) missing++;
+          this.logger.warn({ event: 'relay.snapshot.fetch_failed', file: name, source: addr, round, err }, 'snapshot file fetch failed; trying another member');
+        }
+      }
+      if (missing === sources.length) throw new SnapshotFileGoneError(name);
+    }
+    throw last instanceof Error ? last : new Error(String(last));
+  };
+}
+
+function localSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The source answered 404: it does not hold the file (any more). */
+function isNotHeld(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof TransferAttemptError && cause.httpStatus === 404;
+}

@@ -1,0 +1,168 @@
+// Storage v2 under SIGKILL: a seeded schedule of at least 20 kills of relay nodes at random moments
+// of ingest, apply, raft log compaction, purge and snapshot install, while the upstream keeps
+// writing. After every restart the node must come back (never refuse to start, never lose what
+// it acknowledged), and at the end every node's binlog files are byte-identical to the upstream's
+// dump of the same files. Replay a schedule with KILL_LOOP_SEED=<seed>.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mariadbBinlog, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
+import { RelayCluster } from '../../helpers/relay-cluster.js';
+import { waitFor } from '../../helpers/local-relay.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
+
+const SEED = Number(process.env.KILL_LOOP_SEED ?? 20261204);
+const KILLS = Number(process.env.KILL_LOOP_KILLS ?? 22);
+const random = seededRandom(SEED);
+const below = (n: number): number => Math.floor(random() * n);
+
+let up: MariaDb;
+let cluster: RelayCluster;
+let writing = true;
+let workload: Promise<void> = Promise.resolve();
+
+interface ServerStatus {
+  last_binlog_file: string | null;
+  last_file_position: number | null;
+  applied_index: number;
+  snapshot_index: number;
+  binlog_files: { name: string; size: number }[];
+}
+
+async function status(i: number): Promise<ServerStatus> {
+  return (await cluster.api(i, 'GET', '/binlog/server/status')).body.data as ServerStatus;
+}
+
+/** The status of node i, or null while it does not answer (restarting, or killed meanwhile). */
+async function statusIfUp(i: number): Promise<ServerStatus | null> {
+  return status(i).catch(() => null);
+}
+
+/** The upstream keeps writing: small transactions, now and then a large one and a rotation. */
+async function writeLoop(): Promise<void> {
+  const pad = (n: number): string => 'x'.repeat(n);
+  for (let k = 0; writing; k++) {
+    if (k % 200 === 199) await up.exec(`INSERT INTO app.t (v) VALUES (REPEAT('L', ${1_500_000}))`);
+    else await up.exec(`INSERT INTO app.t (v) VALUES ('${pad(200 + (k % 7) * 900)}')`);
+    if (k % 400 === 399) await up.exec('FLUSH BINARY LOGS');
+    await new Promise((r) => setTimeout(r, 4));
+  }
+}
+
+before(async () => {
+  up = await startMariaDb({ serverId: 51, args: ['--max-binlog-size=2M'] });
+  await up.exec(`CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'replpw';
+    GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'repl'@'127.0.0.1';
+    CREATE DATABASE app; CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v LONGTEXT)`);
+  // A small raft tail: compactions (and snapshot installs for lagging nodes) happen all the time.
+  cluster = await RelayCluster.start(3, ['--raft-log-retain.bytes', '1MiB', '--raft-log-retain.entries', '64']);
+  const res = await cluster.api(await cluster.waitForLeader(), 'PUT', '/binlog/syncer/start', { mysql_addr: `127.0.0.1:${up.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  workload = writeLoop();
+});
+
+after(async () => {
+  writing = false;
+  await workload.catch(() => undefined);
+  await cluster?.stop();
+  await up?.stop();
+});
+
+/** Kills node i now, restarts it after `downMs`, and waits until it answers again. */
+async function bounce(i: number, downMs: number): Promise<void> {
+  await cluster.kill(i);
+  await new Promise((r) => setTimeout(r, downMs));
+  cluster.launch(i);
+  await cluster.waitUp(i, 30_000);
+}
+
+async function anyLeader(): Promise<number> {
+  return cluster.waitForLeader(20_000);
+}
+
+test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snapshot install lose nothing (seed ${SEED})`, { timeout: 600_000 }, async () => {
+  const done: string[] = [];
+  for (let k = 0; k < KILLS; k++) {
+    const leader = await anyLeader();
+    const kind = ['ingest', 'leader', 'purge', 'snapshot', 'ingest'][k % 5]!;
+    const victim = kind === 'leader' ? leader : below(3);
+    if (kind === 'purge') {
+      // Purge all but the last two files through some node, and kill a node while it applies.
+      const files = (await statusIfUp(leader))?.binlog_files ?? [];
+      if (files.length > 3) void cluster.api(below(3), 'PUT', '/binlog/purge', { to: files[files.length - 2]!.name }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, below(60)));
+      await bounce(victim, below(300));
+    } else if (kind === 'snapshot') {
+      // A follower stays down while the others compact past it, so it needs a snapshot; it is
+      // killed again during the install now and then.
+      const follower = victim === leader ? (leader + 1) % 3 : victim;
+      await cluster.kill(follower);
+      const applied = Math.max(...(await Promise.all([0, 1, 2].filter((i) => i !== follower).map(async (i) => (await status(i)).applied_index))));
+      await waitFor('a compaction past the stopped follower', async () => {
+        const l = await anyLeader();
+        return ((await statusIfUp(l))?.snapshot_index ?? 0) > applied + 1;
+      }, 60_000);
+      cluster.launch(follower);
+      if (below(2) === 0) {
+        await new Promise((r) => setTimeout(r, 150 + below(400)));
+        await cluster.kill(follower);
+        cluster.launch(follower);
+      }
+      await cluster.waitUp(follower, 30_000);
+    } else {
+      await new Promise((r) => setTimeout(r, below(700)));
+      await bounce(victim, below(400));
+    }
+    done.push(`${kind}:n${victim + 1}`);
+  }
+
+  writing = false;
+  await workload;
+  // The upstream's end is read on every poll: after a rotation MariaDB still appends a
+  // BINLOG_CHECKPOINT once InnoDB has flushed.
+  let endFile = '';
+  for (let i = 0; i < 3; i++) {
+    await waitFor(`n${i + 1} at the upstream's end`, async () => {
+      const [master] = await up.query('SHOW MASTER STATUS');
+      endFile = String(master!.File);
+      const s = await statusIfUp(i);
+      return s?.last_binlog_file === endFile && s.last_file_position === Number(master!.Position);
+    }, 120_000);
+  }
+
+  // Every file each node holds is the upstream's file, byte for byte (as its dump sends it).
+  const dumpDir = mkdtempSync(join(tmpdir(), 'binrelay-killloop-dump-'));
+  try {
+    await mariadbBinlog(['-R', '--raw', '--host=127.0.0.1', `--port=${up.port}`, '--user=repl', '--password=replpw',
+      `--result-file=${dumpDir}/`, '--to-last-log', 'up-bin.000001']);
+    const reference = new Set(readdirSync(dumpDir));
+    const held: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await status(i);
+      const dir = join(cluster.nodes[i]!.dataDir, 'binlog');
+      assert.deepEqual(readdirSync(dir).sort(), s.binlog_files.map((f) => f.name).sort(), `n${i + 1} holds on disk exactly the files of its state`);
+      for (const f of s.binlog_files) {
+        assert.ok(reference.has(f.name), `${f.name} is an upstream file`);
+        const ours = readFileSync(join(dir, f.name));
+        const theirs = readFileSync(join(dumpDir, f.name));
+        assert.equal(ours.length, f.size);
+        assert.ok(ours.equals(theirs.subarray(0, ours.length)) && (f.name !== endFile || ours.length === theirs.length),
+          `n${i + 1} ${f.name} is byte-identical to the upstream's`);
+        if (f.name !== endFile) assert.equal(ours.length, theirs.length, `n${i + 1} ${f.name} is whole`);
+      }
+      held.push(s.binlog_files.map((f) => f.name));
+    }
+    assert.deepEqual(held[1], held[0], 'every node holds the same files');
+    assert.deepEqual(held[2], held[0], 'every node holds the same files');
+  } finally {
+    rmSync(dumpDir, { recursive: true, force: true });
+  }
+
+  const count = (event: string): number => [0, 1, 2].reduce((n, i) => n + cluster.logEvents(i, event).length, 0);
+  assert.ok(count('relay.compacted') > 0, 'compactions happened');
+  assert.ok(count('relay.snapshot.installed') > 0, `a snapshot was installed (schedule ${done.join(' ')})`);
+  assert.ok(count('relay.purged') > 0, 'a purge was applied');
+  assert.equal(count('relay.refused'), 0, 'no relay record was refused');
+});
