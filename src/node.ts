@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { RaftNode } from '../raft/node.js';
 import { systemClock } from '../raft/clock.js';
 import { seededRng } from '../raft/core/rng.js';
-import type { Entry, NodeId } from '../raft/core/types.js';
+import type { NodeId } from '../raft/core/types.js';
 import { TcpTransport } from '../raft/transport.js';
 import { openStorage, type Storage } from '../storage/storage.js';
 import type { FastifyInstance } from 'fastify';
@@ -18,9 +18,7 @@ import { NodeBackend } from './node-backend.js';
 import { BinlogServerControl } from './server-control.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { SnapshotMeta } from '../raft/core/types.js';
-import { BinlogDir } from './relaylog/binlog-dir.js';
-import { decodeRelayState } from './relaylog/relay-checkpoint.js';
+import { openRelay, relayStateMachine } from './relaylog/relay-state-machine.js';
 import { CompactionPolicy } from './relaylog/compaction-policy.js';
 import { PurgeCoordinator } from './relaylog/purge-coordinator.js';
 import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
@@ -54,9 +52,7 @@ export class RelayNode {
   static async start(config: Config, logger: Logger, onFatal: (err: Error) => void = () => undefined): Promise<RelayNode> {
     const id = memberIdOf(config.name);
     const storage = await openStorage(join(config.dataDir, 'leveldb'), { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES });
-    const dir = new BinlogDir(config.dataDir);
-    const sink = { stage: (key: Buffer, value: Buffer | null) => storage.raft.stage(key, value), onceWritten: (fn: () => void) => storage.raft.onceWritten(fn) };
-    const relay = await RelayLog.open(storage.db, dir, sink, logger, { appliedIndex: storage.raft.appliedIndex(), snapshotIndex: storage.raft.snapshotMeta().index });
+    const relay = await openRelay(config.dataDir, storage, logger);
     const peers = new Map<NodeId, string>([...config.initialCluster].map(([name, addr]) => [memberIdOf(name), addr]));
     const transport = await TcpTransport.start({
       nodeId: id, listen: config.peerAddr, clusterId: 'binrelay', clusterToken: config.clusterToken ?? null,
@@ -65,19 +61,11 @@ export class RelayNode {
     let control: SyncerControl | null = null;
     let raft: RaftNode | null = null;
     const compaction = new CompactionPolicy(config.raftLogRetain, relay, storage.raft, logger);
-    const apply = (entries: readonly Entry[]): void => {
-      relay.apply(entries);
-      relay.checkpoint();
-      storage.raft.stageAppliedIndex(relay.checkpointIndex);
+    const fetcher = new SnapshotFetcher(relay, id, () => raft?.status().leader ?? 0, config.adminToken ?? null, logger);
+    const machine = relayStateMachine(relay, storage, fetcher.fetch, (entries) => {
       control?.reconcile();
       if (raft) compaction.applied(raft, entries);
-    };
-    const fetcher = new SnapshotFetcher(relay, id, () => raft?.status().leader ?? 0, config.adminToken ?? null, logger);
-    const applySnapshot = async (snap: SnapshotMeta): Promise<void> => {
-      await relay.installSnapshot(decodeRelayState(snap.data), fetcher.fetch);
-      relay.checkpoint();
-      storage.raft.stageAppliedIndex(snap.index);
-    };
+    });
     raft = await RaftNode.start({
       id, peers,
       join: config.initialClusterState === 'existing',
@@ -86,7 +74,7 @@ export class RelayNode {
       store: storage.raft, transport, clock: systemClock, rng: seededRng(randomBytes(4).readUInt32LE(0)),
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       logger: logger.child({ component: 'raft' }),
-      apply, applySnapshot, appliedIndex: storage.raft.appliedIndex(),
+      apply: machine.apply, applySnapshot: machine.applySnapshot, appliedIndex: machine.appliedIndex,
     });
     control = new SyncerControl(raft, relay, logger);
     const backendRef: { leaderAdminAddr(): string | null } = { leaderAdminAddr: () => null };

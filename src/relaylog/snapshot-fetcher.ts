@@ -35,7 +35,7 @@ export class SnapshotFetcher {
    * Fetches [from, to) of `name` into `destPath`. Sources are tried in turn, a short while each
    * (a dead or slow member must not hold the install), round after round until the deadline; the
    * bytes already verified stay in the file, so each try goes on from the file's size. When every
-   * source answers that it does not hold the file, it was purged: SnapshotFileGoneError.
+   * source that answers says it does not hold the file, it was purged: SnapshotFileGoneError.
    */
   readonly fetch = async (name: string, from: number, to: number, destPath: string): Promise<void> => {
     const deadline = Date.now() + FETCH_DEADLINE_MS;
@@ -44,6 +44,7 @@ export class SnapshotFetcher {
       const sources = this.sources();
       if (sources.length === 0) throw new Error(`no member's admin address is known to fetch ${name} from`);
       let missing = 0;
+      let unreachable = 0;
       for (const addr of sources) {
         const started = performance.now();
         const at = Math.min(to, Math.max(from, localSize(destPath)));
@@ -59,10 +60,13 @@ export class SnapshotFetcher {
         } catch (err) {
           last = err;
           if (isNotHeld(err)) missing++;
+          else if (isUnreachable(err)) unreachable++;
           this.logger.warn({ event: 'relay.snapshot.fetch_failed', file: name, source: addr, round, err }, 'snapshot file fetch failed; trying another member');
         }
       }
-      if (missing === sources.length) throw new SnapshotFileGoneError(name);
+      // Purges are replicated: a member that answers and no longer holds the file purged it.
+      // Members that do not answer at all cannot hold the install up.
+      if (missing > 0 && missing + unreachable === sources.length) throw new SnapshotFileGoneError(name);
     }
     throw last instanceof Error ? last : new Error(String(last));
   };
@@ -74,6 +78,12 @@ function localSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** The source could not be reached at all (down, or not answering). */
+function isUnreachable(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof TransferAttemptError && (cause.reason === 'DISCONNECTED' || cause.reason === 'STALLED');
 }
 
 /** The source answered 404: it does not hold the file (any more). */

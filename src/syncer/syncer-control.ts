@@ -50,16 +50,28 @@ export class SyncerControl {
     await this.reconciling;
   }
 
+  /**
+   * Marks `term` ready once this leader has applied everything committed before it. The read
+   * barrier is retried while this node still leads in `term` (a new leader may not hear from a
+   * quorum at once), and waiting for apply is a separate wait with no deadline: a long apply
+   * backlog must delay the syncer, never keep it from starting in this term.
+   */
   private async catchUp(term: number): Promise<void> {
-    try {
-      const index = await this.raft.readIndex();
-      while (this.raft.status().appliedIndex < index) await new Promise((r) => setTimeout(r, 5));
-      if (this.raft.status().term === term && this.raft.status().role === 'leader') {
-        this.readyTerm = term;
-        this.reconcile();
+    const leading = (): boolean => !this.closed && this.raft.status().term === term && this.raft.status().role === 'leader';
+    let index: number | null = null;
+    for (let attempt = 1; index === null && leading(); attempt++) {
+      try {
+        index = await this.raft.readIndex();
+      } catch (err) {
+        this.logger.info({ event: 'syncer.catchup.retry', term, attempt, err: (err as Error).message }, 'leader read barrier failed; retrying');
+        await new Promise((r) => setTimeout(r, 50));
       }
-    } catch (err) {
-      this.logger.debug({ event: 'syncer.catchup.failed', err: (err as Error).message }, 'leader catch-up read failed');
+    }
+    if (index === null) return;
+    while (this.raft.status().appliedIndex < index && leading()) await new Promise((r) => setTimeout(r, 5));
+    if (leading()) {
+      this.readyTerm = term;
+      this.reconcile();
     }
   }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mariadbBinlog, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
+import type { ServerStatusView } from '../../../api/backend.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 
@@ -23,20 +24,13 @@ let cluster: RelayCluster;
 let writing = true;
 let workload: Promise<void> = Promise.resolve();
 
-interface ServerStatus {
-  last_binlog_file: string | null;
-  last_file_position: number | null;
-  applied_index: number;
-  snapshot_index: number;
-  binlog_files: { name: string; size: number }[];
-}
 
-async function status(i: number): Promise<ServerStatus> {
-  return (await cluster.api(i, 'GET', '/binlog/server/status')).body.data as ServerStatus;
+async function status(i: number): Promise<ServerStatusView> {
+  return (await cluster.api(i, 'GET', '/binlog/server/status')).body.data as ServerStatusView;
 }
 
 /** The status of node i, or null while it does not answer (restarting, or killed meanwhile). */
-async function statusIfUp(i: number): Promise<ServerStatus | null> {
+async function statusIfUp(i: number): Promise<ServerStatusView | null> {
   return status(i).catch(() => null);
 }
 

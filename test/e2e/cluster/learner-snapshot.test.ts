@@ -9,23 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, mariadbBinlog, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
+import type { ServerStatusView } from '../../../api/backend.js';
 import { waitFor } from '../../helpers/local-relay.js';
 
 let up: MariaDb;
 let replica: MariaDb;
 let cluster: RelayCluster;
 
-interface ServerStatus {
-  last_binlog_file: string | null;
-  last_file_position: number | null;
-  applied_index: number;
-  snapshot_index: number;
-  binlog_files: { name: string; size: number }[];
-}
 
-async function status(i: number): Promise<ServerStatus | null> {
+async function status(i: number): Promise<ServerStatusView | null> {
   try {
-    return (await cluster.api(i, 'GET', '/binlog/server/status')).body.data as ServerStatus;
+    return (await cluster.api(i, 'GET', '/binlog/server/status')).body.data as ServerStatusView;
   } catch {
     return null;
   }

@@ -1,0 +1,46 @@
+// The relay log as raft's state machine: how a node opens it over its storage and what the raft
+// driver calls. After every apply the relay stages its checkpoint and the applied index into the
+// raft store's next batch, which the driver writes with the conf state right away (one atomic
+// batch). src/node.ts wires a node with it; the crash tests drive the very same functions.
+import type { Logger } from 'pino';
+import type { Entry, SnapshotMeta } from '../../raft/core/types.js';
+import type { Storage } from '../../storage/storage.js';
+import { BinlogDir } from './binlog-dir.js';
+import { decodeRelayState } from './relay-checkpoint.js';
+import { RelayLog, type FileRangeFetcher } from './relay-log.js';
+
+/** Opens the relay of `dataDir` (files in `binlog/`) at the checkpoint `storage` holds. */
+export function openRelay(dataDir: string, storage: Storage, logger: Logger): Promise<RelayLog> {
+  const sink = {
+    stage: (key: Buffer, value: Buffer | null): void => storage.raft.stage(key, value),
+    onceWritten: (fn: () => void): void => storage.raft.onceWritten(fn),
+  };
+  return RelayLog.open(storage.db, new BinlogDir(dataDir), sink, logger, {
+    appliedIndex: storage.raft.appliedIndex(),
+    snapshotIndex: storage.raft.snapshotMeta().index,
+  });
+}
+
+export interface RelayStateMachine {
+  /** The applied index to start raft from (written with the relay's checkpoint). */
+  readonly appliedIndex: number;
+  apply(entries: readonly Entry[]): void;
+  applySnapshot(snapshot: SnapshotMeta): Promise<void>;
+}
+
+export function relayStateMachine(relay: RelayLog, storage: Storage, fetch: FileRangeFetcher, afterApply: (entries: readonly Entry[]) => void = () => undefined): RelayStateMachine {
+  return {
+    appliedIndex: storage.raft.appliedIndex(),
+    apply(entries) {
+      relay.apply(entries);
+      relay.checkpoint();
+      storage.raft.stageAppliedIndex(relay.checkpointIndex);
+      afterApply(entries);
+    },
+    async applySnapshot(snapshot) {
+      await relay.installSnapshot(decodeRelayState(snapshot.data), fetch);
+      relay.checkpoint();
+      storage.raft.stageAppliedIndex(snapshot.index);
+    },
+  };
+}
