@@ -51,7 +51,9 @@ export class RelayNode {
 
   static async start(config: Config, logger: Logger, onFatal: (err: Error) => void = () => undefined): Promise<RelayNode> {
     const id = memberIdOf(config.name);
-    const storage = await openStorage(join(config.dataDir, 'leveldb'), { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES });
+    // The raft tail is bounded (raft-log-retain), so every entry is checked at open (CRC,
+    // contiguity, terms): LevelDB, without paranoid checks, may drop a damaged log record quietly.
+    const storage = await openStorage(join(config.dataDir, 'leveldb'), { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES, verifyOnOpen: true });
     const relay = await openRelay(config.dataDir, storage, logger);
     const peers = new Map<NodeId, string>([...config.initialCluster].map(([name, addr]) => [memberIdOf(name), addr]));
     const transport = await TcpTransport.start({

@@ -36,7 +36,7 @@ export class BinlogServerControl {
   async start(settings: BinlogServerSettings): Promise<void> {
     await this.stop();
     this.server = await BinlogServer.start({
-      settings, relay: this.relay, db: this.storage.db,
+      settings, relay: this.relay,
       // Distinct per node and away from typical replica ids; fake events carry the upstream's id.
       serverId: 0x6272_0000 + (this.nodeId & 0xffff),
       serverUuid: uuidOf(`binrelay-node-${this.nodeId}`),

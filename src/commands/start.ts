@@ -55,7 +55,7 @@ export async function runStart(args: string[]): Promise<number> {
   try {
     node = await RelayNode.start(config, logger, exitFailed);
   } catch (err) {
-    logger.fatal({ event: 'node.start_failed', err }, 'node failed to start');
+    logger.fatal({ event: 'node.start_failed', err }, `node failed to start: ${(err as Error).message}`);
     exitFailed(err instanceof Error ? err : new Error(String(err)));
     return 1;
   }

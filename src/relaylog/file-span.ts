@@ -30,19 +30,20 @@ async function readFully(handle: FileHandle, name: string, buf: Buffer, pos: num
 }
 
 /**
- * Whole events of `name` from `pos` (an event start) up to `endPos`: about `maxBytes`, at least
- * one event. Null when `pos` is the served end.
+ * Whole events of `name` from `pos` (an event start) up to `endPos`: about a read's worth (the
+ * size of `into` when given, which then holds the bytes), at least one event. Null when `pos` is
+ * the served end.
  */
-export async function readFileSpan(handle: FileHandle, name: string, pos: number, endPos: number, maxBytes = SPAN_READ_BYTES): Promise<RelaySpan | null> {
+export async function readFileSpan(handle: FileHandle, name: string, pos: number, endPos: number, into?: Buffer): Promise<RelaySpan | null> {
   if (pos >= endPos) return null;
-  const want = Math.min(endPos - pos, maxBytes);
-  const buf = Buffer.allocUnsafe(Math.max(want, Math.min(LOG_EVENT_HEADER_LEN, endPos - pos)));
+  const want = Math.max(Math.min(endPos - pos, into?.length ?? SPAN_READ_BYTES), Math.min(LOG_EVENT_HEADER_LEN, endPos - pos));
+  const buf = into && into.length >= want ? into.subarray(0, want) : Buffer.allocUnsafe(want);
   await readFully(handle, name, buf, pos);
   let at = 0;
   while (at + LOG_EVENT_HEADER_LEN <= buf.length) {
     const length = u32le(buf, at + EVENT_LEN_OFFSET);
     if (length < LOG_EVENT_HEADER_LEN || pos + at + length > endPos) {
-      throw new RelayCorruptError(`binlog file ${name}: event at ${pos + at} claims ${length} bytes (served end ${endPos})`);
+      throw new RelayCorruptError(`binlog file ${name}: event at ${pos + at} claims ${length} bytes (served end ${endPos}): a damaged event length`);
     }
     if (at + length > buf.length) break;
     at += length;

@@ -24,7 +24,11 @@ export class PurgeCoordinator {
   ) {}
 
   async purge(request: PurgeRequest): Promise<PurgeResult> {
-    if (this.raft.status().role !== 'leader') return this.forward(request);
+    if (this.raft.status().role !== 'leader') {
+      // What is held back is this node's business: its own replicas' reads.
+      const result = await this.forward(request);
+      return { purged: result.purged, heldBack: this.heldBack(result.purged) };
+    }
     const files = this.relay.allFiles();
     let to: string | null;
     if ('to' in request) {
@@ -37,9 +41,14 @@ export class PurgeCoordinator {
     if (index <= 0) return { purged: [], heldBack: [] };
     const purged = files.slice(0, index).map((f) => f.name);
     await this.raft.propose(encodeRelayRecord({ kind: 'purge', to: to! }));
-    const heldBack = purged.filter((name) => this.relay.dir.isRead(name));
-    if (heldBack.length > 0) this.logger.info({ event: 'relay.purge.held_back', files: heldBack }, 'purged files still read by replicas of this node');
-    return { purged, heldBack };
+    return { purged, heldBack: this.heldBack(purged) };
+  }
+
+  /** The purged files a replica of this node still reads (deleted once it moves on). */
+  private heldBack(purged: readonly string[]): string[] {
+    const held = purged.filter((name) => this.relay.dir.isRead(name));
+    if (held.length > 0) this.logger.info({ event: 'relay.purge.held_back', files: held }, 'purged files still read by replicas of this node');
+    return held;
   }
 
   /** Sends the purge to the leader's admin API (PUT /binlog/purge). */

@@ -6,7 +6,6 @@
 import { hostname } from 'node:os';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Db } from '../../storage/db.js';
 import { flavorDefaults, type ServerFlavor } from '../mysql/flavor.js';
 import { ServerConnection } from '../mysql/server-connection.js';
 import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
@@ -29,7 +28,6 @@ export interface BinlogServerSettings {
 export interface BinlogServerOptions {
   settings: BinlogServerSettings;
   relay: RelayLog;
-  db: Db;
   /** The relay's own server_id (@@server_id); must differ from every replica's. */
   serverId: number;
   serverUuid: string;

@@ -31,7 +31,7 @@ import type { DumpParameters } from './session-variables.js';
 /** Frames are written early once this much is buffered and the socket has nothing queued. */
 const EARLY_FLUSH_BYTES = 64 * 1024;
 /** Bytes the socket may hold before the stream waits for it to drain (memory per session). */
-const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+const MAX_BACKLOG_BYTES = 1024 * 1024;
 /** How long a request past the relay's end waits for this node to catch up. */
 const AHEAD_GRACE_MS = 2000;
 /** A client that takes nothing for this long is gone (net_write_timeout). */
@@ -189,7 +189,9 @@ export class DumpStream {
         if (!span) continue;
         const stopNow = this.#checkStop();
         if (stopNow) return stopNow;
+        const direct = out.directWrites;
         pos = this.#sendSpan(out, span.chunks, pos, heartbeats);
+        if (out.directWrites === direct) this.#reader.recycle(span);
         if (out.buffered >= EARLY_FLUSH_BYTES && out.backlog === 0) out.flush();
         if (out.backlog + out.buffered > MAX_BACKLOG_BYTES) {
           out.flush();

@@ -35,6 +35,8 @@ export class RelaySource {
   readonly relay: RelayLog;
   /** Byte ranges of each file whose CRCs were checked since start, by file seq. */
   readonly #verified = new Map<number, VerifiedRanges>();
+  /** Corruption already reported (an error passes through several catch sites). */
+  readonly #reported = new WeakSet<Error>();
   #waiters: (() => void)[] = [];
   #formats = new Map<number, FileFormat | null>();
   #gtidLists = new Map<number, MariaDbGtid[]>();
@@ -113,6 +115,16 @@ export class RelaySource {
     return !f || f.format.checksumAlg === BINLOG_CHECKSUM_ALG_CRC32 ? 'CRC32' : 'NONE';
   }
 
+  /** A read found bytes the relay cannot vouch for: the node must stop (fail-stop), and the
+   *  reader gets the error. Other errors pass through untouched. */
+  failOn(err: unknown): unknown {
+    if (err instanceof RelayCorruptError && !this.#reported.has(err)) {
+      this.#reported.add(err);
+      this.relay.emit('corrupt', err);
+    }
+    return err;
+  }
+
   /** Opens `file` for reading (held against deletion until released). */
   openFile(file: RelayFile): Promise<BinlogFileReader> {
     return this.relay.dir.openReader(file.name);
@@ -126,6 +138,8 @@ export class RelaySource {
       const span = await readFileSpan(handle, file.name, pos, file.endPos);
       if (span) this.verify(file, span);
       return span;
+    } catch (err) {
+      throw this.failOn(err);
     } finally {
       await handle.release();
     }
@@ -148,9 +162,7 @@ export class RelaySource {
         const length = u32le(chunk, o + EVENT_LEN_OFFSET);
         const event = chunk.subarray(o, o + length);
         if (fmt?.checksum && at + o >= 4 + fmt.bytes.length && !hasValidChecksum(event)) {
-          const err = new RelayCorruptError(`binlog file ${this.relay.dir.filePath(file.name)}: event at ${at + o} fails its CRC32`);
-          this.relay.emit('corrupt', err);
-          throw err;
+          throw this.failOn(new RelayCorruptError(`binlog file ${this.relay.dir.filePath(file.name)}: event at ${at + o} fails its CRC32`));
         }
         o += length;
       }
@@ -167,7 +179,9 @@ export class RelaySource {
     if (pos === file.firstPos || pos === file.endPos || ranges?.isBoundary(pos)) return;
     let at = Math.max(file.firstPos, ranges?.boundaryBefore(pos) ?? file.firstPos);
     while (at < pos) {
-      const span = await readFileSpan(handle, file.name, at, file.endPos);
+      const span = await readFileSpan(handle, file.name, at, file.endPos).catch((err: unknown) => {
+        throw this.failOn(err);
+      });
       if (!span) break;
       const chunk = span.chunks[0]!;
       let o = 0;

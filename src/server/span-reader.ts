@@ -2,9 +2,10 @@
 // events), with the next read started while this one is framed and written, through one handle
 // held for the file being streamed (a purge never deletes a file under a reader). The first
 // read at a position the dump did not reach by reading checks that the position is an event
-// start. Memory: the span being sent plus one read ahead.
+// start. Memory: the span being sent plus one read ahead, in read buffers the dump hands back
+// (recycle) once their bytes are framed, so serving allocates nothing per read.
 import type { RelayFile } from '../relaylog/relay-files.js';
-import { readFileSpan, type RelaySpan } from '../relaylog/file-span.js';
+import { readFileSpan, SPAN_READ_BYTES, type RelaySpan } from '../relaylog/file-span.js';
 import type { RelaySource } from './relay-source.js';
 import type { BinlogFileReader } from '../relaylog/binlog-dir.js';
 
@@ -13,6 +14,9 @@ export interface Span {
   chunks: Uint8Array[];
   endPos: number;
 }
+
+/** Read buffers a reader keeps for reuse: the span being sent, the one read ahead, a spare. */
+const POOLED_BUFFERS = 3;
 
 type Outcome = { span: RelaySpan | null } | { error: unknown };
 
@@ -31,6 +35,7 @@ export class SpanReader {
   #ahead: { seq: number; pos: number; outcome: Promise<Outcome> } | null = null;
   /** Where the previous span ended: reading on from there needs no position check. */
   #continues: { seq: number; pos: number } | null = null;
+  readonly #pool: Buffer[] = [];
 
   constructor(source: RelaySource, cancelled: () => boolean) {
     this.#source = source;
@@ -44,16 +49,28 @@ export class SpanReader {
     if (this.#continues?.seq !== file.seq || this.#continues.pos !== pos) await this.#source.checkEventStart(file, pos, handle);
     const ahead = this.#ahead;
     this.#ahead = null;
-    const outcome = ahead && ahead.seq === file.seq && ahead.pos === pos ? await ahead.outcome : await settle(readFileSpan(handle, file.name, pos, file.endPos));
-    if ('error' in outcome) throw outcome.error;
+    const outcome = ahead && ahead.seq === file.seq && ahead.pos === pos ? await ahead.outcome : await settle(this.#read(handle, file, pos));
+    if ('error' in outcome) throw this.#source.failOn(outcome.error);
     const span = outcome.span;
     if (!span) return null;
     this.#source.verify(file, span);
     this.#continues = { seq: file.seq, pos: span.endPos };
     if (span.endPos < file.endPos && !this.#cancelled()) {
-      this.#ahead = { seq: file.seq, pos: span.endPos, outcome: settle(readFileSpan(handle, file.name, span.endPos, file.endPos)) };
+      this.#ahead = { seq: file.seq, pos: span.endPos, outcome: settle(this.#read(handle, file, span.endPos)) };
     }
     return { chunks: span.chunks, endPos: span.endPos };
+  }
+
+  #read(handle: BinlogFileReader, file: RelayFile, pos: number): Promise<RelaySpan | null> {
+    return readFileSpan(handle, file.name, pos, file.endPos, this.#pool.pop() ?? Buffer.allocUnsafe(SPAN_READ_BYTES));
+  }
+
+  /** The bytes of `span` are framed and no socket write holds a view of them: its buffer may
+   *  take the next read. */
+  recycle(span: Span): void {
+    const chunk = span.chunks[0];
+    if (!chunk || this.#pool.length >= POOLED_BUFFERS || chunk.buffer.byteLength !== SPAN_READ_BYTES || chunk.byteOffset !== 0) return;
+    this.#pool.push(Buffer.from(chunk.buffer, 0, SPAN_READ_BYTES));
   }
 
   async #handle(file: RelayFile): Promise<BinlogFileReader> {

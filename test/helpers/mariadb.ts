@@ -118,12 +118,14 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const name = options.name ?? 'up';
   const baseDir = await mkdtemp(join(tmpdir(), `binrelay-mariadb-${name}-`));
   const dataDir = join(baseDir, 'data');
+  await run('mkdir', ['-p', join(baseDir, 'tmp')]);
+  // Its own tmpdir: bootstraps running at once in the shared /tmp fail now and then ("Could not
+  // remove temporary table '/tmp/#sql-temptable-…'", then 1051 Unknown table 'mysql.tmp_user_sys').
   const install = await run('mariadb-install-db', [
-    '--no-defaults', `--datadir=${dataDir}`, '--user=root',
+    '--no-defaults', `--datadir=${dataDir}`, '--user=root', `--tmpdir=${join(baseDir, 'tmp')}`,
     '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve',
   ]);
   if (install.code !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr}${install.stdout}`);
-  await run('mkdir', ['-p', join(baseDir, 'tmp')]);
 
   const port = await freePort();
   const errorLog = join(baseDir, 'error.log');
@@ -190,4 +192,16 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
 export async function listBinlogFiles(dataDir: string, name = 'up'): Promise<string[]> {
   const files = await readdir(dataDir);
   return files.filter((f) => new RegExp(`^${name}-bin\\.\\d{6}$`).test(f)).sort().map((f) => join(dataDir, f));
+}
+
+/** Points `replica` at a binlog server on loopback `port` (user repl / relaypw) and starts it:
+ *  GTID (slave_pos) or file/position (no). */
+export async function pointReplica(replica: MariaDb, port: number, mode: 'slave_pos' | 'no'): Promise<void> {
+  await replica.exec(`STOP SLAVE; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${port}, MASTER_USER='repl',
+    MASTER_PASSWORD='relaypw', MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=${mode}; START SLAVE`);
+}
+
+/** SHOW SLAVE STATUS as one row ({} when the server is no replica). */
+export async function slaveStatus(replica: MariaDb): Promise<Row> {
+  return (await replica.query('SHOW SLAVE STATUS'))[0] ?? {};
 }

@@ -71,7 +71,9 @@ export class RelayCluster {
   launch(i: number, args: string[] = []): void {
     const node = this.nodes[i]!;
     const log = openSync(node.logFile, 'a');
-    const child = spawn(process.execPath, [...loaderArgs(), CLI, 'start',
+    // TEST_NODE_FLAGS: extra node flags for the nodes only (e.g. --cpu-prof when profiling).
+    const nodeFlags = (process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialCluster, '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
       '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log] });

@@ -141,7 +141,7 @@ test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snaps
         assert.ok(reference.has(f.name), `${f.name} is an upstream file`);
         const ours = readFileSync(join(dir, f.name));
         const theirs = readFileSync(join(dumpDir, f.name));
-        assert.equal(ours.length, f.size);
+        assert.ok(ours.length >= f.size, `n${i + 1} ${f.name} holds its served end`);
         assert.ok(ours.equals(theirs.subarray(0, ours.length)) && (f.name !== endFile || ours.length === theirs.length),
           `n${i + 1} ${f.name} is byte-identical to the upstream's`);
         if (f.name !== endFile) assert.equal(ours.length, theirs.length, `n${i + 1} ${f.name} is whole`);

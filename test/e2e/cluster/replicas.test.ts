@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, mariadbBinlog, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
+import { freePort, mariadbBinlog, pointReplica, slaveStatus, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
 
@@ -20,15 +20,6 @@ const serverPorts: number[] = [];
 async function pos(db: MariaDb, variable: string): Promise<string> {
   const [row] = await db.query(`SELECT @@${variable} AS p`);
   return String(row!.p);
-}
-
-async function pointReplica(replica: MariaDb, node: number, mode: 'slave_pos' | 'no'): Promise<void> {
-  await replica.exec(`STOP SLAVE; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${serverPorts[node]}, MASTER_USER='repl',
-    MASTER_PASSWORD='relaypw', MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=${mode}; START SLAVE`);
-}
-
-async function slaveStatus(replica: MariaDb): Promise<Record<string, unknown>> {
-  return (await replica.query('SHOW SLAVE STATUS'))[0] ?? {};
 }
 
 async function tableChecksums(db: MariaDb): Promise<string> {
@@ -62,8 +53,8 @@ test('replicas on followers stay identical to the upstream through large transac
     CREATE TABLE app.u (id INT PRIMARY KEY AUTO_INCREMENT, n INT)`);
   const leader = await cluster.waitForLeader();
   const followers = [0, 1, 2].filter((i) => i !== leader);
-  await pointReplica(gtidReplica, followers[0]!, 'slave_pos');
-  await pointReplica(fileReplica, followers[1]!, 'no');
+  await pointReplica(gtidReplica, serverPorts[followers[0]!]!, 'slave_pos');
+  await pointReplica(fileReplica, serverPorts[followers[1]!]!, 'no');
 
   await up.exec(`INSERT INTO app.t (id, v) VALUES (1, 'a'), (2, 'b'); UPDATE app.t SET v = 'c' WHERE id = 1; DELETE FROM app.t WHERE id = 2;
     BEGIN; INSERT INTO app.u (n) VALUES (1); INSERT INTO app.u (n) VALUES (2); UPDATE app.u SET n = n + 10; COMMIT;`);
@@ -107,7 +98,7 @@ test('replicas on followers stay identical to the upstream through large transac
   }, 30_000);
 
   // The GTID replica moves to the restarted node and keeps replicating.
-  await pointReplica(gtidReplica, leader, 'slave_pos');
+  await pointReplica(gtidReplica, serverPorts[leader]!, 'slave_pos');
   await up.exec('INSERT INTO app.u (n) VALUES (-2); UPDATE app.t SET v = \'moved\' WHERE id = 1');
   const moved = await pos(up, 'gtid_binlog_pos');
   await waitFor(`the moved replica at ${moved}`, async () => (await pos(gtidReplica, 'gtid_slave_pos')) === moved, 30_000);

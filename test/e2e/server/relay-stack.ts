@@ -37,7 +37,7 @@ export async function startRelayStack(upstream: MariaDbOptions = {}): Promise<Re
   syncer.start();
   const server = await BinlogServer.start({
     settings: { addr: '127.0.0.1:0', user: RELAY_USER, password: RELAY_PASSWORD },
-    relay: local.relay, db: local.db, serverId: RELAY_SERVER_ID,
+    relay: local.relay, serverId: RELAY_SERVER_ID,
     serverUuid: '00000000-0000-4000-8000-00000000b1a7', logger,
   });
   return {

@@ -25,7 +25,7 @@ before(async () => {
   }
   server = await BinlogServer.start({
     settings: { addr: '127.0.0.1:0', user: 'repl', password: 'pw' },
-    relay: source.relay, db: source.db, serverId: 4242, serverUuid: '5e5e5e5e-0000-4000-8000-000000000001', logger: silentLogger,
+    relay: source.relay, serverId: 4242, serverUuid: '5e5e5e5e-0000-4000-8000-000000000001', logger: silentLogger,
   });
 });
 

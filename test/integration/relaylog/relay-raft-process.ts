@@ -46,7 +46,13 @@ raft = await RaftNode.start({
   apply: machine.apply, applySnapshot: machine.applySnapshot, appliedIndex: machine.appliedIndex,
 });
 print({ event: 'start', ...recovered });
+// Leading, with everything committed before the restart applied (a conf change acknowledged
+// to nobody may have been committed and is applied now): the membership the plan starts from.
+// (A read barrier: entries of an earlier term are committed only with one of this term.)
 while (raft.status().role !== 'leader') await new Promise((r) => setTimeout(r, 5));
+const barrier = await raft.readIndex();
+while (raft.status().appliedIndex < barrier) await new Promise((r) => setTimeout(r, 5));
+print({ event: 'ready', conf: raft.status().confState, endPos: relay.lastFile()?.endPos ?? 0, index: barrier });
 
 const { file, starts } = planFile();
 const bytes = file.bytes();

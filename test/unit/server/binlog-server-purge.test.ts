@@ -21,7 +21,7 @@ async function purge(request: PurgeRequest): Promise<PurgeResult> {
 async function serve(withPurge: boolean): Promise<{ server: BinlogServer; client: mysql.Connection }> {
   const server = await BinlogServer.start({
     settings: { addr: '127.0.0.1:0', user: 'repl', password: 'pw' },
-    relay: local.relay, db: local.db, serverId: 4242, serverUuid: '5e5e5e5e-0000-4000-8000-000000000002', logger: silentLogger,
+    relay: local.relay, serverId: 4242, serverUuid: '5e5e5e5e-0000-4000-8000-000000000002', logger: silentLogger,
     ...(withPurge ? { purge } : {}),
   });
   const client = await mysql.createConnection({ host: '127.0.0.1', port: server.address.port, user: 'repl', password: 'pw' });

@@ -32,7 +32,7 @@ before(async () => {
   assert.equal(local.relay.flavor, 'mysql');
   server = await BinlogServer.start({
     settings: { addr: '127.0.0.1:0', user: 'repl', password: 'pw' },
-    relay: local.relay, db: local.db, serverId: 4242, serverUuid: '5e5e5e5e-0000-4000-8000-000000000001', logger: silentLogger,
+    relay: local.relay, serverId: 4242, serverUuid: '5e5e5e5e-0000-4000-8000-000000000001', logger: silentLogger,
   });
 });
 
