@@ -19,7 +19,8 @@
 //   node --import tsx test/bench/relay-serving.bench.ts     (or dist/test/bench/relay-serving.bench.js)
 // Env: BENCH_MB (backlog size, default 200), BENCH_ROUNDS (interleaved rounds, default 3),
 // BENCH_LAT_TXNS (transactions for the latency probe, default 400), BENCH_SKIP (comma list of
-// serving,latency,catchup,failover to leave out; the ingest always runs: it builds the cluster).
+// serving,latency,catchup,failover to leave out; the ingest always runs: it builds the cluster),
+// BENCH_NODE_ARGS (extra `binrelay start` flags for the nodes, e.g. --raft-log-retain.bytes=32MiB).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
 const LAT_TXNS = Number(process.env.BENCH_LAT_TXNS ?? '400');
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const COPIES = 16;
-const NODE_ARGS = ['--log-level', 'info', '--heartbeat-interval', '100ms', '--election-timeout', '1000ms'];
+const NODE_ARGS = ['--log-level', 'info', '--heartbeat-interval', '100ms', '--election-timeout', '1000ms', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 const UP_ARGS = ['--max-binlog-size=64M', '--innodb-buffer-pool-size=256M', '--innodb-log-file-size=256M'];
 const REPL = { user: 'repl', upPassword: 'replpw', relayPassword: 'relaypw' };
 /** The product's default raft-log-retain bytes: the bound on the LevelDB raft tail. */

@@ -36,6 +36,10 @@ function loaderArgs(): string[] {
   return out;
 }
 
+/** What the CLI's shebang (and the Dockerfile) set for a node; spawning node directly skips the
+ *  shebang, so the same is set here. */
+const NODE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -76,7 +80,7 @@ export class RelayCluster {
     const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialCluster, '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
-      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log] });
+      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...NODE_MALLOC_ENV } });
     closeSync(log);
     running.add(child);
     child.once('exit', () => running.delete(child));
