@@ -309,9 +309,9 @@ try {
     target('ingest vs the upstream writing binlog', `${(generateSeconds / o).toFixed(2)}×`, generateSeconds >= o, '≥ 1.0×');
     const disk = cluster!.nodes.map((n) => ({ binlog: diskUsage(join(n.dataDir, 'binlog')), leveldb: diskUsage(join(n.dataDir, 'leveldb')) }));
     const worst = disk.reduce((a, b) => (a.binlog + a.leveldb >= b.binlog + b.leveldb ? a : b));
-    console.log(`   disk per node after ingest: ${disk.map((d) => `${((d.binlog + d.leveldb) / 1e6).toFixed(0)} MB (binlog ${(d.binlog / 1e6).toFixed(0)} + LevelDB ${(d.leveldb / 1e6).toFixed(0)})`).join(', ')} for ${mb.toFixed(0)} MB of binlog; raft tail bound ${RAFT_RETAIN_BYTES / 1e6} MB`);
+    console.log(`   disk per node after ingest: ${disk.map((d) => `${((d.binlog + d.leveldb) / 1e6).toFixed(0)} MB (binlog ${(d.binlog / 1e6).toFixed(0)} + LevelDB ${(d.leveldb / 1e6).toFixed(0)})`).join(', ')} for ${mb.toFixed(0)} MB of binlog; raft tail bound ${RAFT_RETAIN_BYTES / 2 ** 20} MiB`);
     target('disk per node', `${(worst.binlog / bytes).toFixed(3)}× binlog + ${(worst.leveldb / 1e6).toFixed(0)} MB LevelDB`,
-      worst.binlog <= 1.1 * bytes && worst.leveldb <= RAFT_RETAIN_BYTES * 1.1, `≤ 1.1× binlog + the raft tail (≤ ${RAFT_RETAIN_BYTES / 1e6} MB)`);
+      worst.binlog <= 1.1 * bytes && worst.leveldb <= RAFT_RETAIN_BYTES * 1.1, `≤ 1.1× binlog + the raft tail (≤ ${RAFT_RETAIN_BYTES / 2 ** 20} MiB)`);
     target('memory while ingesting', `${(Math.max(...ingestRss) / 1e6).toFixed(0)} MB peak RSS`, Math.max(...ingestRss) <= 200e6, '≤ 200 MB per node');
   }
 
