@@ -12,12 +12,12 @@ RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# As the CLI's shebang: large buffers go back to the system when freed (60–90 MB less RSS).
+# As the CLI's shebang: large buffers go back to the system when freed, a small young generation.
 ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 VOLUME /data
 EXPOSE 9595 9696 3306
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/src/cli.js"]
 CMD ["start", "--data-dir", "/data", "--admin-addr", "0.0.0.0:9595", "--peer-addr", "0.0.0.0:9696"]

@@ -13,8 +13,9 @@ export interface RelaySpan {
   endPos: number;
 }
 
-/** Default size of one read. */
-export const SPAN_READ_BYTES = 1024 * 1024;
+/** Default size of one read: 512 KiB measured as fast as 1 MiB and keeps 16 copies' memory
+ *  (three pooled read buffers per dump) smaller. */
+export const SPAN_READ_BYTES = 512 * 1024;
 
 function u32le(buf: Uint8Array, at: number): number {
   return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;

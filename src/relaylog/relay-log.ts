@@ -441,6 +441,7 @@ export class RelayLog extends EventEmitter {
     const sizes = this.expectedSizes();
     /** Files up to this index of the state were purged by the cluster since the snapshot. */
     let goneUpTo = -1;
+    const goneNames: string[] = [];
     for (const [name, expected] of sizes) {
       const size = this.dir.size(name);
       if (size < expected) {
@@ -455,7 +456,9 @@ export class RelayLog extends EventEmitter {
           // A file the cluster purged since the snapshot was taken: it and every older one go
           // now (the purge record follows in the log, or is in a later snapshot).
           if (!(err instanceof SnapshotFileGoneError)) throw err;
-          goneUpTo = this.files.findIndex((f) => f.name === name);
+          if (this.head.pending?.file === name) this.head.pending = null;
+          goneUpTo = Math.max(goneUpTo, this.files.findIndex((f) => f.name === name));
+          goneNames.push(name);
           continue;
         }
         const got = this.dir.size(name);
@@ -466,12 +469,16 @@ export class RelayLog extends EventEmitter {
       }
     }
     if (goneUpTo >= 0) {
-      if (goneUpTo === this.files.length - 1) throw new RelayCorruptError('snapshot install: the cluster purged every file of the snapshot since it was taken; a newer snapshot is needed');
       const gone = this.files.splice(0, goneUpTo + 1).map((f) => f.name);
-      this.head.purged = this.files[0]!.startGtids;
+      // With every file gone, nothing before the log that follows can be served: what was
+      // executed counts as purged, and the purge record ahead in the log (or a newer snapshot)
+      // brings the node back to the cluster's files.
+      this.head.purged = this.files[0]?.startGtids ?? this.executed.toString();
+      this.head.lastEnd = this.lastFile()?.endPos ?? 0;
       for (const name of gone) sizes.delete(name);
-      this.logger.info({ event: 'relay.snapshot.purged_early', files: gone }, 'files of the snapshot purged by the cluster since: dropped');
+      this.logger.warn({ event: 'relay.snapshot.purged_early', files: gone, kept: this.files.length }, 'files of the snapshot purged by the cluster since: dropped');
     }
+    for (const name of goneNames) sizes.delete(name);
     for (const name of this.dir.list()) {
       if (sizes.has(name)) continue;
       this.logger.info({ event: 'relay.file.removed', file: name }, 'binlog file not in the relay state removed');

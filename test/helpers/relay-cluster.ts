@@ -39,6 +39,7 @@ function loaderArgs(): string[] {
 /** What the CLI's shebang (and the Dockerfile) set for a node; spawning node directly skips the
  *  shebang, so the same is set here. */
 const NODE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+const NODE_SHEBANG_FLAGS = ['--max-semi-space-size=4'];
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -76,7 +77,7 @@ export class RelayCluster {
     const node = this.nodes[i]!;
     const log = openSync(node.logFile, 'a');
     // TEST_NODE_FLAGS: extra node flags for the nodes only (e.g. --cpu-prof when profiling).
-    const nodeFlags = (process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const nodeFlags = [...NODE_SHEBANG_FLAGS, ...(process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialCluster, '--heartbeat-interval', '50ms', '--election-timeout', '500ms',

@@ -83,11 +83,14 @@ test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snaps
     const kind = ['ingest', 'leader', 'purge', 'snapshot', 'ingest'][k % 5]!;
     const victim = kind === 'leader' ? leader : below(3);
     if (kind === 'purge') {
-      // Purge all but the last two files through some node, and kill a node while it applies.
+      // Purge every file but the newest through another node, and kill this one while it
+      // applies the purge (or just before).
       const files = (await statusIfUp(leader))?.binlog_files ?? [];
-      if (files.length > 3) void cluster.api(below(3), 'PUT', '/binlog/purge', { to: files[files.length - 2]!.name }).catch(() => undefined);
+      const via = [0, 1, 2].find((i) => i !== victim && !cluster.isDown(i))!;
+      const purge = files.length > 1 ? cluster.api(via, 'PUT', '/binlog/purge', { to: files[files.length - 1]!.name }).catch(() => null) : null;
       await new Promise((r) => setTimeout(r, below(60)));
       await bounce(victim, below(300));
+      await purge;
     } else if (kind === 'snapshot') {
       // A follower stays down while the others compact past it, so it needs a snapshot; it is
       // killed again during the install now and then.
@@ -142,8 +145,10 @@ test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snaps
         const ours = readFileSync(join(dir, f.name));
         const theirs = readFileSync(join(dumpDir, f.name));
         assert.ok(ours.length >= f.size, `n${i + 1} ${f.name} holds its served end`);
-        assert.ok(ours.equals(theirs.subarray(0, ours.length)) && (f.name !== endFile || ours.length === theirs.length),
-          `n${i + 1} ${f.name} is byte-identical to the upstream's`);
+        // The newest file may still get a BINLOG_CHECKPOINT event between the dump and this read
+        // (on either side): compare the bytes both hold there.
+        const both = f.name === endFile ? Math.min(ours.length, theirs.length) : theirs.length;
+        assert.ok(ours.subarray(0, both).equals(theirs.subarray(0, both)), `n${i + 1} ${f.name} is byte-identical to the upstream's`);
         if (f.name !== endFile) assert.equal(ours.length, theirs.length, `n${i + 1} ${f.name} is whole`);
       }
       held.push(s.binlog_files.map((f) => f.name));

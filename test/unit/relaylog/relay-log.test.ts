@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { encodeRelayRecord, type RelayRecord } from '../../../src/relaylog/relay-entry.js';
-import { RelayCorruptError, RelayReadError } from '../../../src/relaylog/relay-errors.js';
+import { RelayCorruptError, RelayReadError, SnapshotFileGoneError } from '../../../src/relaylog/relay-errors.js';
 import { RelaySource } from '../../../src/server/relay-source.js';
 import { RelayLog } from '../../../src/relaylog/relay-log.js';
 import { BinlogDir } from '../../../src/relaylog/binlog-dir.js';
@@ -205,4 +205,21 @@ test('a relay checkpoint that disagrees with the applied index record is refused
     (err: unknown) => err instanceof RelayCorruptError && /applied index/.test(err.message));
   dir.close();
   assert.ok(onDisk().equals(bytes.subarray(0, 1054)), 'and it touched no file');
+});
+
+test('a snapshot whose files the cluster purged since is installed without them, and the log goes on', async () => {
+  await commit(pieces(4, bytes.length, [], true));
+  const state = local.relay.snapshotState();
+  const other = await openLocalRelay();
+  try {
+    await other.relay.installSnapshot(state, (name) => Promise.reject(new SnapshotFileGoneError(name)));
+    assert.equal(other.relay.allFiles().length, 0, 'no file of the snapshot is held');
+    assert.equal(other.relay.purgedGtids, other.relay.executedGtids.toString(), 'everything executed counts as purged');
+    // The next file of the log starts at 4 and is held whole.
+    for (const r of pieces(4, bytes.length, [], true, 'mysql_bin.000012')) await other.commit(encodeRelayRecord(r));
+    assert.deepEqual(other.relay.allFiles().map((f) => f.name), ['mysql_bin.000012']);
+    assert.equal(other.relay.refused, 0);
+  } finally {
+    await other.close();
+  }
 });
