@@ -130,7 +130,7 @@ export class RelaySource {
     return this.relay.dir.openReader(file.name);
   }
 
-  /** Committed bytes of `file` from `pos` (an event start) up to about 1 MiB, null at the
+  /** Committed bytes of `file` from `pos` (an event start), one read's worth, null at the
    *  served end. For the scans of this class; dumps stream through SpanReader. */
   async readSpan(file: RelayFile, pos: number): Promise<RelaySpan | null> {
     const handle = await this.openFile(file);

@@ -1,4 +1,4 @@
-// Reads a dump's spans from the relay's binlog files: large positional reads (about 1 MiB, whole
+// Reads a dump's spans from the relay's binlog files: large positional reads (512 KiB, whole
 // events), with the next read started while this one is framed and written, through one handle
 // held for the file being streamed (a purge never deletes a file under a reader). The first
 // read at a position the dump did not reach by reading checks that the position is an event
