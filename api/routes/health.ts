@@ -5,7 +5,13 @@ import { ApiError } from '../errors.js';
 import { success } from '../server.js';
 
 export function registerHealthRoutes(app: FastifyInstance, backend: AdminBackend): void {
-  app.get('/healthz', async () => success(backend.health()));
+  // 503 while the node is not ok (raft, storage or apply failed: it is about to exit), with the
+  // same view, so a supervisor or load balancer sees it without parsing the body.
+  app.get('/healthz', async (_request, reply) => {
+    const health = backend.health();
+    if (health.ok) return success(health);
+    return reply.status(503).send({ message: 'node not healthy', data: health, error: { code: 'UNAVAILABLE' } });
+  });
   app.get('/readyz', async () => {
     const r = backend.readiness();
     if (!r.ready) throw new ApiError('UNAVAILABLE', `not ready: ${r.reason ?? 'unknown'}`);

@@ -99,7 +99,8 @@ test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snaps
       const applied = Math.max(...(await Promise.all([0, 1, 2].filter((i) => i !== follower).map(async (i) => (await status(i)).applied_index))));
       await waitFor('a compaction past the stopped follower', async () => {
         const l = await anyLeader();
-        return ((await statusIfUp(l))?.snapshot_index ?? 0) > applied + 1;
+        // Well past it: the stopped node's log may hold entries beyond what was applied.
+        return ((await statusIfUp(l))?.snapshot_index ?? 0) > applied + 100;
       }, 60_000);
       cluster.launch(follower);
       if (below(2) === 0) {

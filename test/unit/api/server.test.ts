@@ -95,3 +95,12 @@ test('readyz answers 503 with the reason while the node is not ready; unknown ro
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.json().error.code, 'NOT_FOUND');
 });
+
+test('/healthz answers 503 with the node\'s view while the node is not ok', async () => {
+  const backend = memoryBackend();
+  const app = createAdminServer({ backend: { ...backend, health: () => ({ ...backend.health(), ok: false }) }, logger: silentLogger });
+  const res = await app.inject({ method: 'GET', url: '/healthz' });
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.json().error.code, 'UNAVAILABLE');
+  assert.equal(res.json().data.name, 'n1');
+});
