@@ -41,6 +41,7 @@ export class RelayNode {
     readonly syncer: SyncerControl,
     readonly binlogServer: BinlogServerControl,
     readonly purges: PurgeCoordinator,
+    private readonly snapshots: SnapshotFetcher,
     private readonly logger: Logger,
   ) {}
 
@@ -82,7 +83,7 @@ export class RelayNode {
     const backendRef: { leaderAdminAddr(): string | null } = { leaderAdminAddr: () => null };
     const purges = new PurgeCoordinator(raft, relay, () => backendRef.leaderAdminAddr(), config.adminToken ?? null, logger.child({ component: 'purge' }));
     const serverControl = new BinlogServerControl(storage, relay, id, logger, (request) => purges.purge(request));
-    const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, purges, logger);
+    const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, purges, fetcher, logger);
     backendRef.leaderAdminAddr = () => node.backend?.leaderAdminAddr() ?? null;
     purges.startRetention(config.binlogRetention);
     node.watchForFailure(onFatal);
@@ -168,6 +169,7 @@ export class RelayNode {
       const other = status.confState.voters.find((v) => v !== this.id);
       if (other !== undefined) await this.raft.transferLeadership(other).catch(() => undefined);
     }
+    this.snapshots.close();
     await this.raft.stop();
     await this.transport.close();
     await this.storage.close();

@@ -15,6 +15,9 @@ const FETCH_DEADLINE_MS = 10 * 60_000;
 const PER_SOURCE_MS = 5000;
 
 export class SnapshotFetcher {
+  /** Aborted when the node stops: an install waiting for files must not hold the shutdown. */
+  readonly #stopping = new AbortController();
+
   constructor(
     private readonly relay: RelayLog,
     private readonly self: NodeId,
@@ -22,6 +25,11 @@ export class SnapshotFetcher {
     private readonly adminToken: string | null,
     private readonly logger: Logger,
   ) {}
+
+  /** Ends every fetch in progress (it fails, and so does the install waiting for it). */
+  close(): void {
+    this.#stopping.abort();
+  }
 
   /** Admin addresses to fetch from: the leader first. */
   private sources(): string[] {
@@ -40,7 +48,7 @@ export class SnapshotFetcher {
   readonly fetch = async (name: string, from: number, to: number, destPath: string): Promise<void> => {
     const deadline = Date.now() + FETCH_DEADLINE_MS;
     let last: unknown = null;
-    for (let round = 0; Date.now() < deadline; round++) {
+    for (let round = 0; Date.now() < deadline && !this.#stopping.signal.aborted; round++) {
       const sources = this.sources();
       if (sources.length === 0) throw new Error(`no member's admin address is known to fetch ${name} from`);
       let missing = 0;
@@ -53,6 +61,7 @@ export class SnapshotFetcher {
             baseUrl: `http://${addr}`, name, from: at, to, destPath,
             headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
             deadlineMs: Math.min(PER_SOURCE_MS, Math.max(1, deadline - Date.now())),
+            signal: this.#stopping.signal,
           });
           this.logger.info({ event: 'relay.snapshot.file_fetched', file: name, from: at, to, source: addr, attempts: stats.attempts,
             ms: Math.round(performance.now() - started) }, 'binlog file range fetched for a snapshot');

@@ -150,7 +150,12 @@ export class RelayCluster {
     const child = this.nodes[i]!.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
-      child.once('exit', () => resolve());
+      // A node that does not stop on SIGTERM within 15 s is killed (and the test goes on).
+      const timer = signal === 'SIGKILL' ? null : setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      });
       child.kill(signal);
     });
   }
