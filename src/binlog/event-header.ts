@@ -82,3 +82,9 @@ function putU32(buf: Uint8Array, o: number, v: number): void {
   buf[o + 2] = (v >>> 16) & 0xff;
   buf[o + 3] = (v >>> 24) & 0xff;
 }
+
+/** The event_length field of the event starting at `eventStart` of `buf` (u32 little-endian). */
+export function eventLengthAt(buf: Uint8Array, eventStart: number): number {
+  const at = eventStart + EVENT_LEN_OFFSET;
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
+}

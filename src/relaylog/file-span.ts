@@ -3,7 +3,7 @@
 // An event larger than the read is read whole on its own. The bytes are handed out as one view
 // (no copy, no per-event allocation).
 import type { FileHandle } from 'node:fs/promises';
-import { EVENT_LEN_OFFSET, LOG_EVENT_HEADER_LEN } from '../binlog/event-header.js';
+import { eventLengthAt, LOG_EVENT_HEADER_LEN } from '../binlog/event-header.js';
 import { RelayCorruptError } from './relay-errors.js';
 
 export interface RelaySpan {
@@ -17,9 +17,6 @@ export interface RelaySpan {
  *  (three pooled read buffers per dump) smaller. */
 export const SPAN_READ_BYTES = 512 * 1024;
 
-function u32le(buf: Uint8Array, at: number): number {
-  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
-}
 
 async function readFully(handle: FileHandle, name: string, buf: Buffer, pos: number): Promise<void> {
   let filled = 0;
@@ -42,7 +39,7 @@ export async function readFileSpan(handle: FileHandle, name: string, pos: number
   await readFully(handle, name, buf, pos);
   let at = 0;
   while (at + LOG_EVENT_HEADER_LEN <= buf.length) {
-    const length = u32le(buf, at + EVENT_LEN_OFFSET);
+    const length = eventLengthAt(buf, at);
     if (length < LOG_EVENT_HEADER_LEN || pos + at + length > endPos) {
       throw new RelayCorruptError(`binlog file ${name}: event at ${pos + at} claims ${length} bytes (served end ${endPos}): a damaged event length`);
     }
@@ -52,7 +49,7 @@ export async function readFileSpan(handle: FileHandle, name: string, pos: number
   if (at > 0) return { chunks: [buf.subarray(0, at)], startPos: pos, endPos: pos + at };
   if (buf.length < LOG_EVENT_HEADER_LEN) throw new RelayCorruptError(`binlog file ${name}: ${buf.length} bytes at ${pos} before the served end ${endPos} are no event`);
   // One event larger than a read: read it whole.
-  const whole = Buffer.allocUnsafe(u32le(buf, EVENT_LEN_OFFSET));
+  const whole = Buffer.allocUnsafe(eventLengthAt(buf, 0));
   await readFully(handle, name, whole, pos);
   return { chunks: [whole], startPos: pos, endPos: pos + whole.length };
 }

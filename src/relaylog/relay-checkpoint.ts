@@ -13,6 +13,11 @@ export interface CheckpointWriter {
   stage(key: Buffer, value: Buffer | null): void;
 }
 
+/** Where the checkpoint goes: the raft store's staged writes, and a hook run once they are on disk. */
+export interface RelayCheckpointSink extends CheckpointWriter {
+  onceWritten(fn: () => void): void;
+}
+
 function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }

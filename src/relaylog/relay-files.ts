@@ -67,3 +67,6 @@ export interface RelayState {
 export function emptyRelayHead(): RelayHead {
   return { version: 2, flavor: null, executed: '', purged: '', checkpointIndex: 0, syncer: null, members: {}, nextFormat: null, refused: 0, lastEnd: 0, pending: null };
 }
+
+/** Reads [from, to) of `name` from another node into the local file (snapshot install). */
+export type FileRangeFetcher = (name: string, from: number, to: number, destPath: string) => Promise<void>;

@@ -16,17 +16,16 @@ import type { Entry } from '../../raft/core/types.js';
 import type { Db } from '../../storage/db.js';
 import { BinlogEventReader } from '../binlog/event-reader.js';
 import type { BinlogEvent } from '../binlog/binlog-event.js';
-import { buildEvent } from '../binlog/event-builder.js';
-import { BINLOG_MAGIC, LOG_EVENT_ARTIFICIAL_F, LOG_EVENT_HEADER_LEN, LOG_EVENT_IGNORABLE_F, readEventHeader } from '../binlog/event-header.js';
-import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, IGNORABLE_LOG_EVENT, PREVIOUS_GTIDS_LOG_EVENT, ROTATE_EVENT } from '../binlog/event-type.js';
-import { eventsHaveChecksum, parseFormatDescription } from '../binlog/format-description.js';
-import { BINLOG_CHECKSUM_LEN } from '../binlog/event-checksum.js';
+import { LOG_EVENT_ARTIFICIAL_F, readEventHeader } from '../binlog/event-header.js';
+import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, PREVIOUS_GTIDS_LOG_EVENT, ROTATE_EVENT } from '../binlog/event-type.js';
+import { parseFormatDescription } from '../binlog/format-description.js';
 import type { BinlogDir } from './binlog-dir.js';
+import { readFormatRecord, writeFileHead } from './file-head.js';
 import { ExecutedGtids, fileStartGtids } from './executed-gtids.js';
 import { decodeRelayRecord, type BinlogRecord } from './relay-entry.js';
-import { loadRelayState, stageFile, stageFileRemoval, stageHead, type CheckpointWriter } from './relay-checkpoint.js';
+import { loadRelayState, stageFile, stageFileRemoval, stageHead, type RelayCheckpointSink } from './relay-checkpoint.js';
 import { RelayCorruptError, SnapshotFileGoneError } from './relay-errors.js';
-import type { PendingGroup, RelayFile, RelayHead, RelayState } from './relay-files.js';
+import type { FileRangeFetcher, PendingGroup, RelayFile, RelayHead, RelayState } from './relay-files.js';
 
 /** A group whose pieces are applied but whose end is not yet. */
 interface Pending extends PendingGroup {
@@ -41,14 +40,6 @@ export interface RelayAdvance {
   endPos: number;
   index: number;
 }
-
-/** Where the checkpoint goes: the raft store's staged writes, and a hook run once they are on disk. */
-export interface RelayCheckpointSink extends CheckpointWriter {
-  onceWritten(fn: () => void): void;
-}
-
-/** Reads [from, to) of `name` from another node into the local file (snapshot install). */
-export type FileRangeFetcher = (name: string, from: number, to: number, destPath: string) => Promise<void>;
 
 const READ_BACK_CHUNK = 1024 * 1024;
 
@@ -222,13 +213,7 @@ export class RelayLog extends EventEmitter {
   /** The FDE of a file held from its middle, optionally followed by the dump's GTID_LIST at the
    *  resume point (the GTID state there): kept for the file, now or when it appears. */
   private applyFormat(name: string, bytes: Uint8Array): void {
-    const fdeSize = readEventHeader(bytes).eventSize;
-    const fde = Buffer.from(bytes.subarray(0, fdeSize)).toString('base64');
-    let gtids: string | null = null;
-    if (bytes.length > fdeSize) {
-      const [list] = new BinlogEventReader({ expectMagic: false, format: parseFormatDescription(bytes.subarray(0, fdeSize)) }).feed(bytes.subarray(fdeSize));
-      if (list) gtids = fileStartGtids(list);
-    }
+    const { fde, gtids } = readFormatRecord(bytes);
     const file = this.fileByName(name);
     if (file) {
       if (file.fde === null) {
@@ -278,7 +263,10 @@ export class RelayLog extends EventEmitter {
         this.refuse(record, index, why);
         return;
       }
-      if (!this.fileByName(record.file)) this.createFile(record.file, record.pos);
+      if (!this.fileByName(record.file)) {
+        const next = this.head.nextFormat?.file === record.file ? this.head.nextFormat : null;
+        writeFileHead(this.dir, record.file, record.pos, next ? Buffer.from(next.fde, 'base64') : null);
+      }
       this.pending = this.startPending(record.file, record.pos, index);
     }
     const p = this.pending;
@@ -300,25 +288,6 @@ export class RelayLog extends EventEmitter {
     }
     this.pending = null;
     this.publish(p, index);
-  }
-
-  /** A new file on disk: the magic, and for a file held from its middle the FDE, then one
-   *  ignorable event over the bytes the relay never had, so tools can read the file. */
-  private createFile(name: string, firstPos: number): void {
-    this.dir.truncate(name, 0);
-    this.dir.write(name, 0, BINLOG_MAGIC);
-    if (firstPos <= 4) return;
-    const next = this.head.nextFormat?.file === name ? this.head.nextFormat : null;
-    if (!next) return;
-    const fde = Buffer.from(next.fde, 'base64');
-    this.dir.write(name, 4, fde);
-    const gap = firstPos - 4 - fde.length;
-    const checksum = eventsHaveChecksum(parseFormatDescription(fde));
-    const overhead = LOG_EVENT_HEADER_LEN + (checksum ? BINLOG_CHECKSUM_LEN : 0);
-    if (gap >= overhead) {
-      const filler = buildEvent({ type: IGNORABLE_LOG_EVENT, serverId: readEventHeader(fde).serverId, body: Buffer.alloc(gap - overhead), checksum, logPos: firstPos, flags: LOG_EVENT_IGNORABLE_F });
-      this.dir.write(name, 4 + fde.length, filler);
-    }
   }
 
   /** Why a record cannot start a new group here, or null when it continues the relay. */

@@ -7,7 +7,8 @@ import type { Entry, SnapshotMeta } from '../../raft/core/types.js';
 import type { Storage } from '../../storage/storage.js';
 import { BinlogDir } from './binlog-dir.js';
 import { decodeRelayState } from './relay-checkpoint.js';
-import { RelayLog, type FileRangeFetcher } from './relay-log.js';
+import { RelayLog } from './relay-log.js';
+import type { FileRangeFetcher } from './relay-files.js';
 
 /** Opens the relay of `dataDir` (files in `binlog/`) at the checkpoint `storage` holds. */
 export function openRelay(dataDir: string, storage: Storage, logger: Logger): Promise<RelayLog> {

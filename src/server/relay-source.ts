@@ -3,7 +3,7 @@
 // serves every session: it keeps one 'advance' listener and caches what never changes once
 // published (a file's FDE, its GTID_LIST).
 import { BINLOG_CHECKSUM_ALG_CRC32 } from '../binlog/event-checksum.js';
-import { EVENT_LEN_OFFSET, LOG_EVENT_HEADER_LEN, readEventHeader } from '../binlog/event-header.js';
+import { EVENT_LEN_OFFSET, eventLengthAt, LOG_EVENT_HEADER_LEN, readEventHeader } from '../binlog/event-header.js';
 import { FORMAT_DESCRIPTION_EVENT, GTID_EVENT, GTID_LIST_EVENT } from '../binlog/event-type.js';
 import { eventsHaveChecksum, parseFormatDescription, type FormatDescription } from '../binlog/format-description.js';
 import { MariaDbGtidSet, type MariaDbGtid } from '../binlog/gtid-set-mariadb.js';
@@ -27,9 +27,6 @@ export interface FileFormat {
   checksum: boolean;
 }
 
-function u32le(buf: Uint8Array, at: number): number {
-  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) + buf[at + 3]! * 0x1000000;
-}
 
 export class RelaySource {
   readonly relay: RelayLog;
@@ -159,7 +156,7 @@ export class RelaySource {
     for (const chunk of span.chunks) {
       let o = 0;
       while (o < chunk.length) {
-        const length = u32le(chunk, o + EVENT_LEN_OFFSET);
+        const length = eventLengthAt(chunk, o);
         const event = chunk.subarray(o, o + length);
         if (fmt?.checksum && at + o >= 4 + fmt.bytes.length && !hasValidChecksum(event)) {
           throw this.failOn(new RelayCorruptError(`binlog file ${this.relay.dir.filePath(file.name)}: event at ${at + o} fails its CRC32`));
@@ -185,7 +182,7 @@ export class RelaySource {
       if (!span) break;
       const chunk = span.chunks[0]!;
       let o = 0;
-      while (o < chunk.length && at + o < pos) o += u32le(chunk, o + EVENT_LEN_OFFSET);
+      while (o < chunk.length && at + o < pos) o += eventLengthAt(chunk, o);
       at += o;
     }
     if (at !== pos) throw new RelayReadError('RELAY_POSITION_MID_EVENT', `${file.name}:${pos} is in the middle of an event`);

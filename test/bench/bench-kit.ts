@@ -1,6 +1,6 @@
 // Small utilities of the end-to-end benches: statistics, the PASS/MISS summary, clean-up of
 // everything a bench starts (also on SIGINT), and RSS sampling.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -79,4 +79,14 @@ export function rssSampler(pids: () => number[]): { stop(): number[] } {
       return [...peaks.values()];
     },
   };
+}
+
+/** Bytes a directory tree takes on disk (allocated blocks). */
+export function diskUsage(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? diskUsage(path) : statSync(path).blocks * 512;
+  }
+  return total;
 }

@@ -29,7 +29,7 @@ import { freePort, mariadbBinlog, startMariaDb, type MariaDb } from '../helpers/
 import { RelayCluster } from '../helpers/relay-cluster.js';
 import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
-import { cleanupAll, cleanups, median, now, pct, rssSampler, secs, seqOf, sleep, summary, target, tempDir, track } from './bench-kit.js';
+import { cleanupAll, cleanups, diskUsage, median, now, pct, rssSampler, secs, seqOf, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
 const TARGET_MB = Number(process.env.BENCH_MB ?? '200');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -41,16 +41,6 @@ const UP_ARGS = ['--max-binlog-size=64M', '--innodb-buffer-pool-size=256M', '--i
 const REPL = { user: 'repl', upPassword: 'replpw', relayPassword: 'relaypw' };
 /** The product's default raft-log-retain bytes: the bound on the LevelDB raft tail. */
 const RAFT_RETAIN_BYTES = 256 * 1024 * 1024;
-
-/** Bytes a directory tree takes on disk (allocated blocks). */
-function diskUsage(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? diskUsage(path) : statSync(path).blocks * 512;
-  }
-  return total;
-}
 
 const SHM = statSync('/dev/shm', { throwIfNoEntry: false })?.isDirectory() ? '/dev/shm' : tmpdir();
 

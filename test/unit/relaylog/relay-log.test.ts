@@ -10,7 +10,8 @@ import { BinlogDir } from '../../../src/relaylog/binlog-dir.js';
 import { openLocalRelay, TestCheckpointSink, type LocalRelay } from '../../helpers/local-relay.js';
 import { silentLogger } from '../../../src/logger.js';
 
-const FIXTURES = process.env.BINRELAY_FIXTURES ?? resolve(process.cwd(), '../shared/fixtures');
+// A real MySQL 5.7 binlog file, kept in the repo (test/fixtures/).
+const FIXTURES = resolve(process.cwd(), 'test/fixtures');
 const FILE = 'mysql_bin.000011';
 const bytes = readFileSync(join(FIXTURES, 'mysql57-binlog', FILE));
 
