@@ -15,8 +15,9 @@
 //               flags u8 (1 = reject, 2 = has snapshot) · rejectHint u64 · context bytes ·
 //               entry count u32 · entries (index u64 · term u64 · type u8 · data bytes)… ·
 //               [snapshot]
-//   Entry record (disk only)   crc32 u32 over everything after it · index u64 · term u64 ·
-//               type u8 · data (rest of the value, no length prefix)
+//   Entry record (disk only: storage/segment-log.ts, no version byte: the segment file has one)
+//               length u32 (bytes after the crc) · crc32 u32 over those bytes · index u64 ·
+//               term u64 · type u8 · data
 //   HardState   term u64 · vote u64 · commit u64
 //   ConfState   voter count u32 · voters u64… · learner count u32 · learners u64…
 //   SnapshotMeta  index u64 · term u64 · ConfState · data bytes
@@ -60,8 +61,10 @@ const FLAG_SNAPSHOT = 2;
 const U64 = 8;
 /** Fixed bytes of an entry inside a message: index, term, type, data length. */
 const WIRE_ENTRY_FIXED = U64 + U64 + 1 + 4;
-/** Fixed bytes of an entry record: version, crc, index, term, type. */
-export const ENTRY_RECORD_HEADER_BYTES = 1 + 4 + U64 + U64 + 1;
+/** Fixed bytes of an entry record: length, crc, index, term, type. */
+export const ENTRY_RECORD_HEADER_BYTES = 4 + 4 + U64 + U64 + 1;
+/** The part of a record before the bytes its length counts and its crc covers. */
+const ENTRY_RECORD_PREFIX = 4 + 4;
 const MESSAGE_FIXED = 1 + 1 + 6 * U64 + 1 + U64 + 4 + 4;
 
 function tagOf<T>(tags: ReadonlyMap<T, number>, value: T, what: string): number {
@@ -133,13 +136,6 @@ function readSnapshot(r: ByteReader): SnapshotMeta {
   return { index, term, confState, data };
 }
 
-function writeWireEntry(w: ByteWriter, e: Entry): void {
-  w.u64(e.index);
-  w.u64(e.term);
-  w.u8(tagOf(ENTRY_TAG, e.type, 'entry type'));
-  w.bytes(e.data);
-}
-
 function readWireEntry(r: ByteReader): Entry {
   const index = r.u64('entry index');
   const term = r.u64('entry term');
@@ -150,8 +146,17 @@ function readWireEntry(r: ByteReader): Entry {
 
 // ---- Message ----
 
-export function encodeMessage(m: Message): Buffer {
-  const w = new ByteWriter(messageSize(m));
+/** Entry data larger than this goes out as a part of its own rather than being copied. */
+const INLINE_DATA_MAX = 4096;
+
+/**
+ * `m` encoded as parts whose concatenation is the message: large entry data are the entries'
+ * own buffers, not copies, so the transport hands them to the socket as they are.
+ */
+export function encodeMessageParts(m: Message): Uint8Array[] {
+  let outOfLine = 0;
+  for (const e of m.entries) if (e.data.length > INLINE_DATA_MAX) outOfLine += e.data.length;
+  const w = new ByteWriter(messageSize(m) - outOfLine);
   w.u8(CODEC_VERSION);
   w.u8(tagOf(MESSAGE_TAG, m.type, 'message type'));
   w.u64(m.from);
@@ -164,9 +169,29 @@ export function encodeMessage(m: Message): Buffer {
   w.u64(m.rejectHint);
   w.bytes(m.context);
   w.u32(m.entries.length);
-  for (const e of m.entries) writeWireEntry(w, e);
+  const parts: Uint8Array[] = [];
+  let cut = 0;
+  for (const e of m.entries) {
+    w.u64(e.index);
+    w.u64(e.term);
+    w.u8(tagOf(ENTRY_TAG, e.type, 'entry type'));
+    if (e.data.length > INLINE_DATA_MAX) {
+      w.u32(e.data.length);
+      parts.push(w.buffer.subarray(cut, w.offset), e.data);
+      cut = w.offset;
+    } else {
+      w.bytes(e.data);
+    }
+  }
   if (m.snapshot !== null) writeSnapshot(w, m.snapshot);
-  return w.finish();
+  const inline = w.finish();
+  if (cut < inline.length || parts.length === 0) parts.push(inline.subarray(cut));
+  return parts;
+}
+
+export function encodeMessage(m: Message): Buffer {
+  const parts = encodeMessageParts(m);
+  return parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts);
 }
 
 export function decodeMessage(input: Uint8Array): Message {
@@ -198,30 +223,41 @@ export function decodeMessage(input: Uint8Array): Message {
 
 // ---- Entry records (disk) ----
 
-/** The on-disk form of one log entry, with a CRC32 over everything after the checksum field. */
-export function encodeEntryRecord(e: Entry): Buffer {
-  const w = new ByteWriter(ENTRY_RECORD_HEADER_BYTES + e.data.length);
-  w.u8(CODEC_VERSION);
+/** The header of the on-disk form of `e` (the data follows it unchanged, so a writer hands both
+ *  to writev without copying the payload). The CRC32 covers the header after it and the data. */
+export function encodeEntryRecordHeader(e: Entry): Buffer {
+  const w = new ByteWriter(ENTRY_RECORD_HEADER_BYTES);
+  w.u32(ENTRY_RECORD_HEADER_BYTES - ENTRY_RECORD_PREFIX + e.data.length);
   w.u32(0);
   w.u64(e.index);
   w.u64(e.term);
   w.u8(tagOf(ENTRY_TAG, e.type, 'entry type'));
-  w.raw(e.data);
-  const buf = w.finish();
-  buf.writeUInt32BE(crc32(buf.subarray(5)), 1);
-  return buf;
+  const header = w.finish();
+  header.writeUInt32BE(crc32(e.data, crc32(header.subarray(ENTRY_RECORD_PREFIX))), 4);
+  return header;
 }
 
-/** Decodes and verifies a stored entry. With `expectedIndex`, also checks the record belongs at
- *  that key (a pair assertion against misplaced writes). `data` aliases `input`. */
+/** Total bytes of the record starting at `input[0]`, read from its length field (which a torn
+ *  or corrupt record may get wrong: the CRC decides). Needs ENTRY_RECORD_PREFIX bytes. */
+export function entryRecordLength(input: Uint8Array, offset = 0): number {
+  const view = new DataView(input.buffer, input.byteOffset + offset, ENTRY_RECORD_PREFIX);
+  return ENTRY_RECORD_PREFIX + view.getUint32(0);
+}
+
+/** Decodes and verifies one whole stored entry record. With `expectedIndex`, also checks the
+ *  record is the one expected there (a pair assertion against misplaced writes). `data` aliases
+ *  `input`. */
 export function decodeEntryRecord(input: Uint8Array, expectedIndex?: number): Entry {
-  const r = new ByteReader(input);
-  readVersion(r, 'entry record');
-  const stored = r.u32('entry checksum');
   if (input.length < ENTRY_RECORD_HEADER_BYTES) {
     throw new CodecError('ERR_RAFT_CODEC_TRUNCATED', `entry record of ${input.length} bytes is shorter than its header`);
   }
-  const actual = crc32(input.subarray(5));
+  const r = new ByteReader(input);
+  const length = r.u32('entry length');
+  if (length !== input.length - ENTRY_RECORD_PREFIX) {
+    throw new CodecError('ERR_RAFT_CODEC_TRUNCATED', `entry record says ${length} bytes, holds ${input.length - ENTRY_RECORD_PREFIX}`);
+  }
+  const stored = r.u32('entry checksum');
+  const actual = crc32(input.subarray(ENTRY_RECORD_PREFIX));
   if (stored !== actual) {
     throw new CodecError('ERR_RAFT_CODEC_CHECKSUM', `entry record checksum ${stored} != computed ${actual}`);
   }
@@ -230,7 +266,7 @@ export function decodeEntryRecord(input: Uint8Array, expectedIndex?: number): En
   const type = valueOf(ENTRY_TYPES, r.u8('entry type'), 'entry type');
   const data = r.raw(r.remaining, 'entry data');
   if (expectedIndex !== undefined && index !== expectedIndex) {
-    throw new CodecError('ERR_RAFT_CODEC_CORRUPT', `entry record holds index ${index}, stored under ${expectedIndex}`);
+    throw new CodecError('ERR_RAFT_CODEC_CORRUPT', `entry record holds index ${index}, expected ${expectedIndex}`);
   }
   return { index, term, type, data };
 }

@@ -39,13 +39,21 @@ export class FrameError extends Error {
   }
 }
 
-/** The 8-byte header for a body of `kind` + `payload`, with the CRC32 over both. Writing the
- *  header, then the kind byte, then the payload avoids copying a large payload. */
-export function frameHeader(kind: FrameKind, payload: Uint8Array): Buffer {
+/** The 8-byte header and the kind byte for a body of `kind` + `payload` (one buffer or parts
+ *  that follow each other), with the CRC32 over both. Writing the header, then the payload's
+ *  buffers, avoids copying a large payload. */
+export function frameHeader(kind: FrameKind, payload: Uint8Array | readonly Uint8Array[]): Buffer {
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
   const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 1);
-  head.writeUInt32BE(1 + payload.length, 0);
   head[8] = kind;
-  head.writeUInt32BE(crc32(payload, crc32(head.subarray(8, 9))), 4);
+  let length = 1;
+  let crc = crc32(head.subarray(8, 9));
+  for (const part of parts) {
+    length += part.length;
+    crc = crc32(part, crc);
+  }
+  head.writeUInt32BE(length, 0);
+  head.writeUInt32BE(crc, 4);
   return head;
 }
 

@@ -12,7 +12,7 @@
 //   waits for 'drain'; a drain that does not come within stallTimeoutMs kills the connection.
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { encodeMessage } from './codec.js';
+import { encodeMessageParts } from './codec.js';
 import type { Message, NodeId } from './core/types.js';
 import { FrameDecoder, FrameKind, encodeFrame, frameHeader, type Frame } from './transport-frame.js';
 import {
@@ -211,16 +211,16 @@ export class OutboundLane {
   }
 
   private writeOne(socket: Socket, q: Queued): void {
-    let body: Buffer;
+    let body: Uint8Array[];
     try {
-      body = encodeMessage(q.message);
+      body = encodeMessageParts(q.message);
     } catch (err) {
       this.o.log.error({ event: 'transport.message.unencodable', ...this.logFields(), type: q.message.type, err }, 'message cannot be encoded: dropped');
       this.dropped++;
       return;
     }
     socket.write(frameHeader(FrameKind.message, body));
-    socket.write(body);
+    for (const part of body) socket.write(part);
     this.sent++;
   }
 

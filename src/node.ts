@@ -17,7 +17,6 @@ import { SyncerControl } from './syncer/syncer-control.js';
 import { NodeBackend } from './node-backend.js';
 import { BinlogServerControl } from './server-control.js';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { openRelay, relayStateMachine } from './relaylog/relay-state-machine.js';
 import { CompactionPolicy } from './relaylog/compaction-policy.js';
 import { PurgeCoordinator } from './relaylog/purge-coordinator.js';
@@ -54,7 +53,7 @@ export class RelayNode {
     const id = memberIdOf(config.name);
     // The raft tail is bounded (raft-log-retain), so every entry is checked at open (CRC,
     // contiguity, terms): LevelDB, without paranoid checks, may drop a damaged log record quietly.
-    const storage = await openStorage(join(config.dataDir, 'leveldb'), { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES, verifyOnOpen: true });
+    const storage = await openStorage(config.dataDir, { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES });
     const relay = await openRelay(config.dataDir, storage, logger);
     const peers = new Map<NodeId, string>([...config.initialCluster].map(([name, addr]) => [memberIdOf(name), addr]));
     const transport = await TcpTransport.start({

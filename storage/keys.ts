@@ -2,8 +2,8 @@
 // integers inside keys are fixed-width big-endian so LevelDB's bytewise order is numeric order.
 // The full layout is documented in storage/README.md; keep the two in step.
 //
-//   0x01 ‖ index u64be           raft log entry record (raft/codec.ts encodeEntryRecord)
-//   0x02 ‖ field u8              raft state: hard state, conf state, snapshot meta, term runs
+//   0x01 ‖ index u64be           raft log entries of an older format (now in segment files): refused
+//   0x02 ‖ field u8              raft state: hard state, conf state, snapshot meta, log epoch
 //   0x03 ‖ seq u32be             relay: one record per binlog file (src/relaylog/relay-checkpoint.ts)
 //   0x05 ‖ 0x01                  applied index (staged by the application with its checkpoint)
 //   0x05 ‖ 0x03                  relay: head record (GTID state, last file end, pending group…)
@@ -25,42 +25,12 @@ export const RaftStateField = {
   hardState: 0x01,
   confState: 0x02,
   snapshotMeta: 0x03,
+  /** Retired: term runs, when the log was in LevelDB (segment files carry each entry's term). */
   termRuns: 0x04,
+  /** Epoch of the raft log's segment files (storage/segment-log.ts). */
+  logEpoch: 0x05,
 } as const;
 export type RaftStateField = (typeof RaftStateField)[keyof typeof RaftStateField];
-
-const TWO_POW_32 = 0x1_0000_0000;
-
-function assertIndex(index: number): void {
-  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`log key index ${index} is not a safe u64`);
-}
-
-/** `0x01 ‖ index:u64be` — the key of log entry `index`. */
-export function raftLogKey(index: number): Buffer {
-  assertIndex(index);
-  const key = Buffer.allocUnsafe(9);
-  key[0] = Table.raftLog;
-  key.writeUInt32BE(Math.floor(index / TWO_POW_32), 1);
-  key.writeUInt32BE(index % TWO_POW_32, 5);
-  return key;
-}
-
-/** Inverse of raftLogKey; throws on a key of another table or length. */
-export function raftLogIndexOf(key: Uint8Array): number {
-  if (key.length !== 9 || key[0] !== Table.raftLog) throw new RangeError('not a raft log key');
-  const buf = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-  return buf.readUInt32BE(1) * TWO_POW_32 + buf.readUInt32BE(5);
-}
-
-/** Range bounds `{gte, lt}` covering log entries `[lo, hi)`. */
-export function raftLogRange(lo: number, hi: number): { gte: Buffer; lt: Buffer } {
-  return { gte: raftLogKey(lo), lt: raftLogKey(hi) };
-}
-
-/** Range bounds covering the whole raft log table. */
-export function raftLogTable(): { gte: Buffer; lt: Buffer } {
-  return tableRange(Table.raftLog);
-}
 
 export function raftStateKey(field: RaftStateField): Buffer {
   return Buffer.from([Table.raftState, field]);

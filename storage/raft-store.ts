@@ -1,32 +1,35 @@
-// RaftStore on LevelDB: the raft log, hard state, conf state and snapshot metadata of one node.
+// RaftStore: the raft log's entries in segment files (segment-log.ts), its hard state, conf state,
+// snapshot meta and segment epoch in LevelDB, beside the relay's records staged into the same
+// LevelDB batch.
 //
 // Reads are synchronous (LogStorage): `term(i)` comes from the in-memory term runs, `entries()`
 // from the bounded entry cache; a miss throws LogTemporarilyUnavailableError and the driver calls
 // fetchEntries() then retries. Nothing here reads the disk synchronously.
 //
-// Writes: every persist() is ONE chained LevelDB batch (entries, deletes of a replaced suffix,
-// hard state, conf state, snapshot meta, term runs when they change, staged relay records),
-// written with {sync} as asked. Memory is updated only after the batch is durable, so the
-// synchronous view is always "what is on disk". Writes are serialised in call order.
+// Writes: persist() appends the entries to the segment files with one fdatasync, then writes ONE
+// LevelDB batch (hard state, conf state, snapshot meta and epoch, staged relay records): atomic,
+// so the conf state and the relay's applied index always agree. That batch is synced when it
+// must survive a power loss on its own (a new term or vote, a snapshot); otherwise it rides the
+// OS cache, and a lost commit index is re-learned from the leader. Memory moves only after both
+// writes resolved, so the synchronous view is always "what is on disk". Writes run one at a time
+// in call order.
 //
 // Invariants (checked at open, kept by every write):
-//   - the log holds exactly the keys [firstIndex, lastIndex], firstIndex = snapshot.index + 1;
-//     keys below firstIndex are garbage a background clear removes (idempotent, redone at open)
+//   - the log holds exactly [firstIndex, lastIndex], firstIndex = snapshot.index + 1
 //   - term runs give the term of every index in [firstIndex, lastIndex]
-//   - hardState.commit <= lastIndex
+//   - hardState.commit <= lastIndex (entries are written before the batch that commits them)
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import {
-  encodeConfState, encodeEntryRecord, encodeHardState, encodeSnapshotMeta,
-} from '../raft/codec.js';
+import { encodeConfState, encodeHardState, encodeSnapshotMeta } from '../raft/codec.js';
 import type { InitialState } from '../raft/core/log-storage.js';
 import { CompactedError, LogTemporarilyUnavailableError, UnavailableError } from '../raft/core/errors.js';
 import type { ConfState, Entry, HardState, SnapshotMeta } from '../raft/core/types.js';
 import type { PersistBatch, RaftStore } from '../raft/ports.js';
 import type { BatchWriter, Db } from './db.js';
 import { EntryCache, type EntryCacheStats } from './entry-cache.js';
-import { appliedIndexKey, raftLogKey, RaftStateField, raftStateKey } from './keys.js';
-import { readRange, readTail, recoverRaftState } from './raft-log-reader.js';
+import { appliedIndexKey, RaftStateField, raftStateKey } from './keys.js';
+import { readRaftStateRecords } from './raft-state-records.js';
+import { SegmentLog } from './segment-log.js';
 import { guardedWriter, StagedWrites } from './staged-writes.js';
 import { StorageError } from './storage-error.js';
 import { TermRuns } from './term-runs.js';
@@ -41,8 +44,8 @@ export interface RaftStoreOptions {
   readonly fetchBytesMax?: number;
   /** Payload bytes of the log tail loaded into the cache at open. Default 8 MiB. */
   readonly warmBytesMax?: number;
-  /** Re-read every entry at open, checking CRCs and terms (reads the whole log: slow). */
-  readonly verifyOnOpen?: boolean;
+  /** A segment file is closed once it holds this many bytes. Default 64 MiB. */
+  readonly segmentBytes?: number;
   readonly logger?: Logger;
 }
 
@@ -50,61 +53,72 @@ const MiB = 1024 * 1024;
 const HARD_STATE_KEY = raftStateKey(RaftStateField.hardState);
 const CONF_STATE_KEY = raftStateKey(RaftStateField.confState);
 const SNAPSHOT_KEY = raftStateKey(RaftStateField.snapshotMeta);
-const TERM_RUNS_KEY = raftStateKey(RaftStateField.termRuns);
+const EPOCH_KEY = raftStateKey(RaftStateField.logEpoch);
 
 /** A fetch in flight: truncations that happen meanwhile make part of its result stale. */
 interface FetchToken {
   staleFrom: number;
 }
 
-export class LevelRaftStore implements RaftStore {
-  private hard: HardState;
-  private conf: ConfState;
-  private snap: SnapshotMeta;
-  private runs: TermRuns;
-  private first: number;
-  private last: number;
-  private applied: number;
-  private readonly cache: EntryCache;
+export class SegmentRaftStore implements RaftStore {
   private readonly fetches = new Set<FetchToken>();
   private readonly staged = new StagedWrites();
   private writeChain: Promise<void> = Promise.resolve();
-  private clearChain: Promise<void> = Promise.resolve();
   private failure: StorageError | null = null;
   private closed = false;
 
   private constructor(
     private readonly db: Db,
+    private readonly segments: SegmentLog,
+    private readonly cache: EntryCache,
     private readonly log: Logger,
     private readonly fetchBytesMax: number,
-    state: Awaited<ReturnType<typeof recoverRaftState>>,
-    cache: EntryCache,
-  ) {
-    this.hard = state.hardState;
-    this.conf = state.confState;
-    this.snap = state.snapshot;
-    this.runs = state.runs;
-    this.first = state.firstIndex;
-    this.last = state.lastIndex;
-    this.applied = state.appliedIndex;
-    this.cache = cache;
-  }
+    private hard: HardState,
+    private conf: ConfState,
+    private snap: SnapshotMeta,
+    private epoch: number,
+    private runs: TermRuns,
+    private first: number,
+    private last: number,
+    private applied: number,
+  ) {}
 
-  /** Recovers the raft state from `db` (which the caller opened and will close). */
-  static async open(db: Db, options: RaftStoreOptions = {}): Promise<LevelRaftStore> {
+  /**
+   * Recovers the raft state: the records from `db` (which the caller opened and will close), the
+   * entries from the segment files in `logDir` — every record is read and its CRC, index and
+   * term checked, and a torn tail past the commit index is cut.
+   */
+  static async open(db: Db, logDir: string, options: RaftStoreOptions = {}): Promise<SegmentRaftStore> {
     const started = performance.now();
     const log = options.logger ?? pino({ level: 'silent' });
-    const state = await recoverRaftState(db, log, options.verifyOnOpen ?? false);
+    const rec = await readRaftStateRecords(db);
+    const firstIndex = rec.snapshot.index + 1;
+    const { log: segments, runs, lastIndex } = await SegmentLog.open(logDir, {
+      epoch: rec.epoch, firstIndex, commit: rec.hardState.commit, logger: log,
+      ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+    });
+    if (rec.hardState.commit > lastIndex) {
+      await segments.close();
+      throw new StorageError('ERR_STORAGE_CORRUPT', `commit ${rec.hardState.commit} is beyond the last index ${lastIndex} in ${logDir}`);
+    }
+    // Entries reach their segment before the batch with their term's hard state: after a crash
+    // between the two, the log holds a term the hard state lacks. No vote was sent in that term
+    // (a vote is sent only after its record is durable), so the term is raised with none.
+    let hardState = rec.hardState;
+    const lastTerm = runs.lastTerm();
+    if (lastTerm > hardState.term) {
+      log.warn({ event: 'storage.raft.term_raised', from: hardState.term, to: lastTerm }, 'the log holds a newer term than the hard state: raising it');
+      hardState = { term: lastTerm, vote: 0, commit: hardState.commit };
+    }
     const cache = new EntryCache(options.tailCacheBytesMax ?? 64 * MiB, options.fetchCacheBytesMax ?? 16 * MiB);
     const warm = Math.min(options.warmBytesMax ?? 8 * MiB, options.tailCacheBytesMax ?? 64 * MiB);
-    cache.appendTail(await readTail(db, state.firstIndex, state.lastIndex, warm));
-    const store = new LevelRaftStore(db, log, options.fetchBytesMax ?? 8 * MiB, state, cache);
-    if (state.runsRebuilt) await db.put(TERM_RUNS_KEY, state.runs.encode(), { sync: true });
-    if (state.staleFrom !== null) store.clearPrefix(state.staleFrom, state.firstIndex);
+    if (warm > 0 && lastIndex >= firstIndex) cache.appendTail(await readAll(segments, segments.tailStart(warm, firstIndex), lastIndex + 1));
+    const store = new SegmentRaftStore(db, segments, cache, log, options.fetchBytesMax ?? 8 * MiB,
+      hardState, rec.confState, rec.snapshot, rec.epoch, runs, firstIndex, lastIndex, rec.appliedIndex);
     log.info({
-      event: 'storage.raft.opened', firstIndex: state.firstIndex, lastIndex: state.lastIndex,
-      term: state.hardState.term, commit: state.hardState.commit, termRuns: state.runs.length,
-      cachedEntries: cache.stats().tailEntries, openMs: Math.round(performance.now() - started),
+      event: 'storage.raft.opened', firstIndex, lastIndex, term: rec.hardState.term, commit: rec.hardState.commit,
+      termRuns: runs.length, segments: segments.files().length, cachedEntries: cache.stats().tailEntries,
+      openMs: Math.round(performance.now() - started),
     }, 'raft store opened');
     return store;
   }
@@ -157,7 +171,6 @@ export class LevelRaftStore implements RaftStore {
   }
 
   private async doPersist(batch: PersistBatch, extra?: (w: BatchWriter) => void): Promise<void> {
-    const oldFirst = this.first;
     const oldLast = this.last;
     let first = this.first;
     let last = this.last;
@@ -203,47 +216,57 @@ export class LevelRaftStore implements RaftStore {
     const extraOps: Array<[Buffer, Buffer | null]> = [];
     extra?.(guardedWriter({ put: (k, v) => extraOps.push([k, v]), del: (k) => extraOps.push([k, null]) }));
 
-    const w = this.db.batch();
-    if (s !== null) w.put(SNAPSHOT_KEY, encodeSnapshotMeta(s));
-    const cs = batch.confState ?? (s !== null ? s.confState : null);
-    if (cs !== null) w.put(CONF_STATE_KEY, encodeConfState(cs));
-    for (const e of entries) w.put(raftLogKey(e.index), encodeEntryRecord(e));
-    for (let i = Math.max(last + 1, first); i <= oldLast; i++) w.del(raftLogKey(i));
-    if (runsChanged) w.put(TERM_RUNS_KEY, runs.encode());
-    if (hs !== null) w.put(HARD_STATE_KEY, encodeHardState(hs));
-    const written = this.staged.drainInto(w);
-    for (const [key, value] of extraOps) {
-      if (value === null) w.del(key);
-      else w.put(key, value);
-    }
-    await this.write(w, batch.sync);
-    runAll(written);
+    await this.guarded(async () => {
+      // Entries first: the batch below may commit them.
+      const epoch = s === null ? this.epoch : this.epoch + 1;
+      const replaced = s === null ? [] : await this.segments.startEpoch(epoch);
+      if (s === null && entries.length > 0 && start <= oldLast) await this.segments.truncateFrom(start);
+      await this.segments.append(entries, batch.sync);
 
-    // Durable: now the synchronous view moves.
-    this.snap = snap;
-    this.first = first;
-    this.last = last;
-    this.runs = runs;
-    if (hs !== null) this.hard = hs;
-    if (cs !== null) this.conf = cs;
-    if (s !== null) {
-      this.cache.clear();
-      this.markStale(0);
-      if (oldFirst < first) this.clearPrefix(oldFirst, Math.min(first, oldLast + 1));
-    }
-    if (entries.length > 0) {
-      this.cache.truncateFrom(start);
-      this.markStale(start);
-      this.cache.appendTail(entries);
-    } else if (last < oldLast) {
-      this.markStale(last + 1);
-    }
+      const w = this.db.batch();
+      if (s !== null) {
+        w.put(SNAPSHOT_KEY, encodeSnapshotMeta(s));
+        w.put(EPOCH_KEY, u64Bytes(epoch));
+      }
+      const cs = batch.confState ?? (s !== null ? s.confState : null);
+      if (cs !== null) w.put(CONF_STATE_KEY, encodeConfState(cs));
+      if (hs !== null) w.put(HARD_STATE_KEY, encodeHardState(hs));
+      const written = this.staged.drainInto(w);
+      for (const [key, value] of extraOps) {
+        if (value === null) w.del(key);
+        else w.put(key, value);
+      }
+      const voteChanged = hs !== null && (hs.term !== this.hard.term || hs.vote !== this.hard.vote);
+      await w.write({ sync: batch.sync && (entries.length === 0 || s !== null || voteChanged) });
+      runAll(written);
+
+      // Durable: now the synchronous view moves.
+      this.epoch = epoch;
+      this.snap = snap;
+      this.first = first;
+      this.last = last;
+      this.runs = runs;
+      if (hs !== null) this.hard = hs;
+      if (cs !== null) this.conf = cs;
+      if (s !== null) {
+        this.cache.clear();
+        this.markStale(0);
+      }
+      if (entries.length > 0) {
+        this.cache.truncateFrom(start);
+        this.markStale(start);
+        this.cache.appendTail(entries);
+      } else if (last < oldLast) {
+        this.markStale(last + 1);
+      }
+      await this.removeQuietly(replaced);
+    });
   }
 
   /**
-   * Compacts the log up to `snapshot.index`: records the snapshot meta (and trimmed term runs)
-   * durably, then deletes the old prefix in the background. Idempotent: a snapshot not newer
-   * than the stored one is a no-op. The conf state record is left alone (it is newer).
+   * Compacts the log up to `snapshot.index`: records the snapshot meta durably, then deletes the
+   * segment files that hold only older entries. Idempotent: a snapshot not newer than the
+   * stored one is a no-op. The conf state record is left alone (it is newer).
    */
   compact(snapshot: SnapshotMeta): Promise<void> {
     return this.serialized(async () => {
@@ -253,17 +276,17 @@ export class LevelRaftStore implements RaftStore {
       if (term !== snapshot.term) invalid(`snapshot term ${snapshot.term} != log term ${term} at ${snapshot.index}`);
       const runs = this.runs.clone();
       runs.trimBefore(snapshot.index + 1);
-      const w = this.db.batch();
-      w.put(SNAPSHOT_KEY, encodeSnapshotMeta(snapshot));
-      w.put(TERM_RUNS_KEY, runs.encode());
-      await this.write(w, true);
-      const oldFirst = this.first;
+      await this.guarded(() => this.db.put(SNAPSHOT_KEY, encodeSnapshotMeta(snapshot), { sync: true }));
       this.snap = snapshot;
       this.first = snapshot.index + 1;
       this.runs = runs;
       this.cache.dropBefore(this.first);
-      this.clearPrefix(oldFirst, this.first);
-      this.log.info({ event: 'storage.raft.compacted', firstIndex: this.first }, 'raft log compacted');
+      try {
+        await this.segments.dropBefore(this.first);
+      } catch (err) {
+        this.log.warn({ event: 'storage.raft.segment_delete_failed', err }, 'deleting compacted raft log segments failed; retried at the next compaction or open');
+      }
+      this.log.info({ event: 'storage.raft.compacted', firstIndex: this.first, segments: this.segments.files().length }, 'raft log compacted');
     });
   }
 
@@ -277,7 +300,7 @@ export class LevelRaftStore implements RaftStore {
     this.fetches.add(token);
     let loaded: Entry[];
     try {
-      loaded = await readRange(this.db, from, to, this.fetchBytesMax);
+      loaded = await this.segments.read(from, to, this.fetchBytesMax);
     } finally {
       this.fetches.delete(token);
     }
@@ -321,28 +344,40 @@ export class LevelRaftStore implements RaftStore {
       if (this.staged.size === 0) return;
       const w = this.db.batch();
       const written = this.staged.drainInto(w);
-      await this.write(w, sync);
+      await this.guarded(() => w.write({ sync }));
       runAll(written);
     });
   }
 
   // ---- lifecycle ----
 
-  /** Resolves when every background prefix clear scheduled so far has finished. */
+  /** Resolves when the writes and segment deletions asked for so far have finished. */
   whenCompacted(): Promise<void> {
-    return this.clearChain;
+    return this.writeChain;
   }
 
-  /** Waits for pending writes and background clears. Does not close the database. */
+  /** Waits for pending writes and closes the segment files. Does not close the database. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writeChain.catch(() => undefined);
-    await this.clearChain;
+    await this.writeChain;
+    await this.segments.close();
   }
 
-  stats(): EntryCacheStats & { readonly termRuns: number } {
-    return { ...this.cache.stats(), termRuns: this.runs.length };
+  stats(): EntryCacheStats & { readonly termRuns: number; readonly segments: number } {
+    return { ...this.cache.stats(), termRuns: this.runs.length, segments: this.segments.files().length };
+  }
+
+  /** Reads [lo, hi) from the segment files, past the cache (every record's CRC is checked). */
+  readLog(lo: number, hi: number): Promise<Entry[]> {
+    this.checkUsable();
+    if (lo < this.first || hi > this.last + 1) invalid(`[${lo}, ${hi}) is outside the log [${this.first}, ${this.last}]`);
+    return readAll(this.segments, lo, hi);
+  }
+
+  /** The segment files of the log, oldest first. */
+  segmentFiles(): { path: string; first: number; entries: number; bytes: number }[] {
+    return this.segments.files();
   }
 
   // ---- internals ----
@@ -366,9 +401,11 @@ export class LevelRaftStore implements RaftStore {
     if (this.closed && !ignoreClosed) throw new StorageError('ERR_STORAGE_CLOSED', 'raft store is closed');
   }
 
-  private async write(w: ReturnType<Db['batch']>, sync: boolean): Promise<void> {
+  /** Runs a write; if it fails, the store refuses every later write (what is on disk is no
+   *  longer known: the node must restart and recover). */
+  private async guarded<T>(write: () => Promise<T>): Promise<T> {
     try {
-      await w.write({ sync });
+      return await write();
     } catch (err) {
       this.failure = new StorageError('ERR_STORAGE_WRITE_FAILED', 'raft store write failed', { cause: err });
       this.log.error({ event: 'storage.raft.write_failed', err }, 'raft store write failed');
@@ -381,19 +418,26 @@ export class LevelRaftStore implements RaftStore {
     for (const t of this.fetches) t.staleFrom = Math.min(t.staleFrom, index);
   }
 
-  /** Deletes log keys [from, to) in the background; safe to repeat, redone at open if cut short. */
-  private clearPrefix(from: number, to: number): void {
-    if (from >= to) return;
-    this.clearChain = this.clearChain.then(async () => {
-      const started = performance.now();
-      try {
-        await this.db.clear({ gte: raftLogKey(from), lt: raftLogKey(to) });
-        this.log.debug({ event: 'storage.raft.prefix_cleared', from, to, ms: Math.round(performance.now() - started) }, 'log prefix cleared');
-      } catch (err) {
-        this.log.warn({ event: 'storage.raft.prefix_clear_failed', from, to, err }, 'log prefix clear failed; retried at next open');
-      }
-    });
+  /** Deletes replaced segments; a failure only leaves files that open() deletes. */
+  private async removeQuietly(replaced: Parameters<SegmentLog['remove']>[0]): Promise<void> {
+    if (replaced.length === 0) return;
+    try {
+      await this.segments.remove(replaced);
+    } catch (err) {
+      this.log.warn({ event: 'storage.raft.segment_delete_failed', err }, 'deleting replaced raft log segments failed; open() deletes them');
+    }
   }
+}
+
+async function readAll(segments: SegmentLog, lo: number, hi: number): Promise<Entry[]> {
+  const out: Entry[] = [];
+  while (lo < hi) {
+    const got = await segments.read(lo, hi, Number.POSITIVE_INFINITY);
+    if (got.length === 0) throw new StorageError('ERR_STORAGE_CORRUPT', `raft log entry ${lo} changed while it was read`);
+    out.push(...got);
+    lo += got.length;
+  }
+  return out;
 }
 
 function runAll(callbacks: readonly (() => void)[]): void {

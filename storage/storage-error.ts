@@ -1,10 +1,12 @@
-// Typed errors of the LevelDB storage layer. Callers branch on `code`, never on the message text.
+// Typed errors of the storage layer. Callers branch on `code`, never on the message text.
 // Any of these from RaftStore.persist() or compact() means the node must stop: the on-disk state is
 // no longer known to match memory (the driver crashes the node and recovery reopens from disk).
 
 export type StorageErrorCode =
   /** Stored bytes do not decode, fail their checksum, or contradict each other at open. */
   | 'ERR_STORAGE_CORRUPT'
+  /** The data dir was written in a format this version does not read. */
+  | 'ERR_STORAGE_FORMAT'
   /** The caller broke the store's contract (a gap in entries, a write below the snapshot…). */
   | 'ERR_STORAGE_INVALID_ARGUMENT'
   /** A write failed; the store refuses further writes until it is reopened. */

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Entry } from '../../raft/core/types.js';
 import type { RaftNode } from '../../raft/node.js';
-import type { LevelRaftStore } from '../../storage/raft-store.js';
+import type { SegmentRaftStore } from '../../storage/raft-store.js';
 import { encodeRelayState } from './relay-checkpoint.js';
 import type { RelayLog } from './relay-log.js';
 
@@ -22,7 +22,7 @@ export class CompactionPolicy {
   constructor(
     private readonly retain: RaftLogRetain,
     private readonly relay: RelayLog,
-    private readonly store: LevelRaftStore,
+    private readonly store: SegmentRaftStore,
     private readonly logger: Logger,
   ) {}
 

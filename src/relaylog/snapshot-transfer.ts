@@ -11,6 +11,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { syncDirectory } from '../../storage/sync-directory.js';
 import { SnapshotTransferError, TransferAttemptError } from './snapshot-transfer-error.js';
 import { TransferFrameDecoder, foldEndDigest, isByteRange } from './transfer-frame.js';
 
@@ -310,14 +311,4 @@ async function openDestination(path: string, from: number, name: string): Promis
     throw new SnapshotTransferError('SNAPSHOT_BAD_RANGE', `${path} has ${stats.size} bytes: fetching ${name} from ${from} would leave a hole`, { file: name, offset: stats.size });
   }
   return { handle, created };
-}
-
-/** Makes a newly created file's directory entry durable. */
-async function syncDirectory(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }

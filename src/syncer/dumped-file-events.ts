@@ -23,7 +23,8 @@ export interface DumpedEventsOptions {
   tailMayBeCut?: boolean;
 }
 
-/** Yields the events of each read, in order. They are views into that read: copy what is kept. */
+/** Yields the events of each read, in order. They are views into that read (a fresh buffer per
+ *  read, never reused). */
 export async function* dumpedFileEvents(file: BinlogImportFile, options: DumpedEventsOptions = {}): AsyncGenerator<BinlogEvent[], void, undefined> {
   const reader = new BinlogEventReader({ expectMagic: true, verifyChecksums: true });
   const stream = createReadStream(file.path, {

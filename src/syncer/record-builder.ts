@@ -39,7 +39,7 @@ export class RecordBuilder {
   private nextPos: number;
   /** File position of buffered[0]'s first byte. */
   private bufferPos = 0;
-  private buffered: Buffer[] = [];
+  private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
   /** Bytes of the buffer up to the last transaction boundary. */
   private boundaryBytes = 0;
@@ -108,7 +108,7 @@ export class RecordBuilder {
       throw new SyncerStreamError('SYNCER_GAP', `expected ${this.file}:${this.nextPos}, got an event at ${start}`);
     }
     if (this.bufferedBytes === 0) this.bufferPos = start;
-    this.buffered.push(Buffer.from(event.bytes));
+    this.buffered.push(event.bytes); // a view: the callers' event buffers are never reused
     this.bufferedBytes += event.bytes.length;
     this.nextPos = logPos;
     if (event.header.timestamp !== 0) this.lastEventTimestamp = event.header.timestamp;

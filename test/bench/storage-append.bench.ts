@@ -1,23 +1,19 @@
 // Synced append rate: the disk's own (append + fdatasync/fsync on a plain file) beside our
 // RaftStore.persist({sync: true}) for the same record sizes, one run, printed side by side.
-// Then open() time on a large log against a full scan (why open() never scans).
+// Then open() time on a large log (open() reads every record of the segment files: CRC, index, term).
 //
 //   node --import tsx test/bench/storage-append.bench.ts        (or dist/test/bench/*.bench.js)
 // Env: BENCH_SECONDS (per measurement, default 3), BENCH_OPEN_MB (log size for the open test,
-// default 256; 0 skips it), BENCH_WRITE_BUFFER_MB (LevelDB memtable for our side, default 4),
-// BENCH_DIR (where temp files go, default the OS temp dir: put it on the disk you care about).
+// default 256; 0 skips it), BENCH_DIR (where temp files go, default the OS temp dir: put it on the disk you care about).
 import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry } from '../../raft/core/types.js';
-import { openDb } from '../../storage/db.js';
-import { LevelRaftStore } from '../../storage/raft-store.js';
+import type { SegmentRaftStore } from '../../storage/raft-store.js';
+import { openStorage } from '../../storage/storage.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '3');
 const OPEN_MB = Number(process.env.BENCH_OPEN_MB ?? '256');
-/** LevelDB memtable size for our side (default: LevelDB's 4 MiB). */
-const WRITE_BUFFER_MB = process.env.BENCH_WRITE_BUFFER_MB === undefined ? undefined : Number(process.env.BENCH_WRITE_BUFFER_MB);
-const dbOptions = WRITE_BUFFER_MB === undefined ? {} : { writeBufferSize: WRITE_BUFFER_MB * 1024 * 1024 };
 const root = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'binrelay-bench-'));
 
 interface Result {
@@ -78,7 +74,7 @@ function payloadOf(size: number): Buffer {
 }
 
 /** Ours: one synced persist (entries + hard state, as a Ready) after another, for `ms`. */
-async function storeSlice(store: LevelRaftStore, payload: Buffer, perBatch: number, ms: number, m: Meter): Promise<void> {
+async function storeSlice(store: SegmentRaftStore, payload: Buffer, perBatch: number, ms: number, m: Meter): Promise<void> {
   const start = performance.now();
   const end = start + ms;
   let t = start;
@@ -103,8 +99,8 @@ async function compare(size: number, perBatch: number, sync: (fd: number) => voi
   const path = join(root, `raw-${size}`);
   const fd = openSync(path, 'w');
   const dir = join(root, `store-${size}-${perBatch}`);
-  const db = await openDb(dir, dbOptions);
-  const store = await LevelRaftStore.open(db);
+  const storage = await openStorage(dir);
+  const store = storage.raft;
   const payload = payloadOf(size);
   const disk = new Meter();
   const ours = new Meter();
@@ -115,8 +111,7 @@ async function compare(size: number, perBatch: number, sync: (fd: number) => voi
   }
   closeSync(fd);
   rmSync(path);
-  await store.close();
-  await db.close();
+  await storage.close();
   rmSync(dir, { recursive: true, force: true });
   return { disk: disk.result(), ours: ours.result() };
 }
@@ -125,8 +120,7 @@ async function openTime(totalMb: number): Promise<void> {
   const dir = join(root, 'open');
   const size = 64 * 1024;
   const count = Math.ceil((totalMb * 1024 * 1024) / size);
-  let db = await openDb(dir);
-  let store = await LevelRaftStore.open(db);
+  let storage = await openStorage(dir);
   const payload = payloadOf(size);
   let term = 1;
   const fillStart = performance.now();
@@ -134,30 +128,21 @@ async function openTime(totalMb: number): Promise<void> {
     if (next % 4096 === 1) term++; // some term runs, as after leader changes
     const n = Math.min(64, count - next + 1);
     const entries: Entry[] = entriesOf(next, n, size, payload).map((e) => ({ ...e, term }));
-    await store.persist({ entries, hardState: null, snapshot: null, sync: false });
+    await storage.raft.persist({ entries, hardState: null, snapshot: null, sync: false });
   }
   const fillS = (performance.now() - fillStart) / 1000;
-  await store.close();
-  await db.close();
-  const measure = async (verifyOnOpen: boolean): Promise<number> => {
-    db = await openDb(dir);
-    const t0 = performance.now();
-    store = await LevelRaftStore.open(db, { verifyOnOpen });
-    const ms = performance.now() - t0;
-    await store.close();
-    await db.close();
-    return ms;
-  };
-  const plain = await measure(false);
-  const verify = await measure(true);
+  await storage.close();
+  const t0 = performance.now();
+  storage = await openStorage(dir);
+  const ms = performance.now() - t0;
+  await storage.close();
   console.log(`\nopen() of a ${totalMb} MiB log (${fmt(count)} × 64 KiB entries, filled unsynced at ${(totalMb / fillS).toFixed(0)} MiB/s):`);
-  console.log(`  open (reads records + both log ends + warms 8 MiB of tail)  ${fmt(plain)} ms`);
-  console.log(`  open with verifyOnOpen (full scan, CRC of every entry)      ${fmt(verify)} ms  → ~${fmt((verify / totalMb) * 1024)} ms per GiB`);
+  console.log(`  open (reads and checks every record, warms 8 MiB of tail)  ${fmt(ms)} ms  → ~${fmt((ms / totalMb) * 1024)} ms per GiB`);
   rmSync(dir, { recursive: true, force: true });
 }
 
 try {
-  console.log(`synced append, ${SECONDS} s per cell in alternating 500 ms slices, dir ${root}, LevelDB write buffer ${WRITE_BUFFER_MB ?? 4} MiB`);
+  console.log(`synced append, ${SECONDS} s per cell in alternating 500 ms slices, dir ${root}`);
   console.log(`${'record'.padEnd(8)} | ${'disk: append + fdatasync (the peer)'.padEnd(52)} | ${'ours: RaftStore.persist({sync}), 1 entry/batch'.padEnd(58)} | ratio`);
   for (const size of [1024, 64 * 1024]) {
     const { disk, ours } = await compare(size, 1, fdatasyncSync);

@@ -10,13 +10,14 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Level } from 'level';
 import { freePort, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
 
-/** Bytes of an entry record before its data: version u8 · crc32 u32 · index u64 · term u64 · type u8. */
-const ENTRY_RECORD_HEADER = 1 + 4 + 8 + 8 + 1;
+/** A raft log segment file: a 24-byte header, then records of length u32 (bytes after the crc) ·
+ *  crc32 u32 · index u64 · term u64 · type u8 · data. */
+const SEGMENT_HEADER = 24;
+const ENTRY_RECORD_HEADER = 4 + 4 + 8 + 8 + 1;
 
 let up: MariaDb;
 let cluster: RelayCluster;
@@ -265,29 +266,28 @@ test('a binlog file shorter than the checkpoint: the node exits at start naming 
 });
 
 test('a corrupted raft entry: the node exits at start with ERR_STORAGE_CORRUPT; the other two keep a leader and keep relaying', async () => {
-  // The newest write is the last entry of every log, and carries data.
   await up.exec(`INSERT INTO app.t (id, v) VALUES (500, 'last before the damage')`);
   await waitSynced([0, 1, 2]);
+  await new Promise((r) => setTimeout(r, 500)); // heartbeats carry the commit index to followers
   const f = await someFollower();
   const others = [0, 1, 2].filter((i) => i !== f);
   await cluster.kill(f, 'SIGTERM');
 
-  const db = new Level<Buffer, Buffer>(join(cluster.nodes[f]!.dataDir, 'leveldb'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-  await db.open();
-  let damagedIndex: number;
-  try {
-    const [[key, value]] = await db.iterator({ gte: Buffer.from([0x01]), lt: Buffer.from([0x02]), reverse: true, limit: 1 }).all() as [Buffer, Buffer][];
-    assert.equal(key!.length, 9);
-    damagedIndex = Number(key!.readBigUInt64BE(1));
-    assert.equal(Number(value!.readBigUInt64BE(5)), damagedIndex, 'the record carries its own index');
-    assert.ok(value!.length > ENTRY_RECORD_HEADER + 8, `entry ${damagedIndex} has data to damage (${value!.length} bytes)`);
-    const damaged = Buffer.from(value!);
-    const at = ENTRY_RECORD_HEADER + Math.floor((damaged.length - ENTRY_RECORD_HEADER) / 2);
-    damaged[at] = damaged[at]! ^ 0xff;
-    await db.put(key!, damaged);
-  } finally {
-    await db.close();
-  }
+  // Damage the data of a record a few before the end of the newest segment: committed, so it
+  // is corruption (a bad record past the commit index would be a torn tail, cut at open).
+  const logDir = join(cluster.nodes[f]!.dataDir, 'raft-log');
+  const segment = join(logDir, (await readdir(logDir)).filter((n) => n.endsWith('.seg')).sort().at(-1)!);
+  const bytes = await readFile(segment);
+  const records: number[] = [];
+  for (let at = SEGMENT_HEADER; at < bytes.length; at += 8 + bytes.readUInt32BE(at)) records.push(at);
+  const dataBytes = (record: number): number => 8 + bytes.readUInt32BE(record) - ENTRY_RECORD_HEADER;
+  const withData = records.filter((record) => dataBytes(record) > 8);
+  const target = withData.at(-Math.min(3, withData.length));
+  assert.ok(target !== undefined, `the newest segment ${segment} has a record with data`);
+  const damagedIndex = Number(bytes.readBigUInt64BE(target + 8));
+  const at = target + ENTRY_RECORD_HEADER + Math.floor(dataBytes(target) / 2);
+  bytes[at] = bytes[at]! ^ 0xff;
+  await writeFile(segment, bytes);
 
   const mark = await logMark(f);
   cluster.launch(f);

@@ -1,4 +1,4 @@
-// Three RaftNodes on loopback with the real pieces: TcpTransport, LevelDB (LevelRaftStore),
+// Three RaftNodes on loopback with the real pieces: TcpTransport, LevelDB (SegmentRaftStore),
 // the system clock. Bootstrap, replication, a leader stopping, re-election, and a restart from
 // disk that resumes after the persisted applied index.
 import { test } from 'node:test';

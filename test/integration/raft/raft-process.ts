@@ -18,7 +18,7 @@
 //   pushed                → {"event":"leader","leader":2,"term":3,"role":"follower"}, {"event":"removed"},
 //                            {"event":"stopped","error":null|"…"}
 //
-// `dump` reads the committed log back from LevelDB (readRange verifies every entry's CRC):
+// `dump` reads the committed log back from its segment files (readLog verifies every CRC):
 // kind "n" a payload entry with its sequence number, "e" an empty entry (a new leader's), "c" a
 // conf change, "x" a payload whose bytes are not what `payload(seq, size)` makes. The apply
 // callback checks every payload the same way (a bad one stops the node) and stages the applied
@@ -33,7 +33,6 @@ import { Sfc32, seededRng } from '../../../raft/core/rng.js';
 import type { Entry, NodeId } from '../../../raft/core/types.js';
 import { RaftNode } from '../../../raft/node.js';
 import { TcpTransport } from '../../../raft/transport.js';
-import { readRange } from '../../../storage/raft-log-reader.js';
 import { openStorage, type Storage } from '../../../storage/storage.js';
 
 /** Bytes every payload draws from: deterministic, so any process can check any entry, and
@@ -154,14 +153,14 @@ class ProcessNode {
     return {};
   }
 
-  /** The committed log as it is in LevelDB. */
+  /** The committed log as it is on disk. */
   private async dump(): Promise<Record<string, unknown>> {
     const st = this.node.status();
     const store = this.storage!.raft;
     const first = store.firstIndex();
     const hi = Math.min(st.commitIndex, store.lastIndex()) + 1;
     const entries: DumpedEntry[] = [];
-    for (const e of first < hi ? await readRange(this.storage!.db, first, hi, Number.MAX_SAFE_INTEGER) : []) {
+    for (const e of first < hi ? await store.readLog(first, hi) : []) {
       if (e.type === 'confChange') entries.push([e.index, e.term, 'c', 0]);
       else if (e.data.length === 0) entries.push([e.index, e.term, 'e', 0]);
       else {

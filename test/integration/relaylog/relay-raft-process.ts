@@ -4,7 +4,6 @@
 // synthetic binlog file and membership changes (learner 2 added and removed in turn), one
 // operation per `next` line on stdin, printing one JSON line per acknowledged operation.
 //   node relay-raft-process.js DATA_DIR
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { RaftNode } from '../../../raft/node.js';
@@ -23,7 +22,7 @@ const print = (line: object): void => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
 
-const storage = await openStorage(join(dataDir, 'leveldb'), { logger });
+const storage = await openStorage(dataDir, { logger });
 const relay = await openRelay(dataDir, storage, logger);
 const noNetwork: PeerTransport = {
   send: () => undefined, onMessage: () => undefined, onUnreachable: () => undefined,

@@ -3,7 +3,7 @@
 // lands (`intent`), after the write resolves (synced) it prints `acked`. Lines go out with
 // writeSync so none is lost in a buffer when the kill comes.
 //
-//   intent <seq> <firstIndex> <lastIndex> <termOfLast> <hsTerm> <commit>
+//   intent <seq> <firstIndex> <lastIndex> <termOfLast> <hsTerm> <commit> <first new entry>
 //   acked <seq>
 import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -59,7 +59,7 @@ async function main(dir: string, seed: number): Promise<void> {
     const newLast = start + n - 1;
     hs = { term, vote: 1, commit: Math.min(newLast, hs.commit + r(25)) };
     const first = raft.firstIndex();
-    say(`intent ${seq} ${first} ${newLast} ${term} ${hs.term} ${hs.commit}`);
+    say(`intent ${seq} ${first} ${newLast} ${term} ${hs.term} ${hs.commit} ${start}`);
     raft.stage(metaKey(SEQ_RECORD), u64Bytes(seq));
     await raft.persist({ entries, hardState: hs, snapshot: null, sync: true });
     say(`acked ${seq}`);

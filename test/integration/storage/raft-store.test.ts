@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeEntryRecord } from '../../../raft/codec.js';
 import type { Entry, HardState, SnapshotMeta } from '../../../raft/core/types.js';
 import type { PersistBatch } from '../../../raft/ports.js';
 import { openDb, type Db } from '../../../storage/db.js';
-import { appliedIndexKey, metaKey, raftLogIndexOf, raftLogKey, raftLogTable, RaftStateField, raftStateKey } from '../../../storage/keys.js';
+import { appliedIndexKey, metaKey, RaftStateField, raftStateKey } from '../../../storage/keys.js';
 import { MetaStore } from '../../../storage/meta-store.js';
-import { LevelRaftStore, type RaftStoreOptions } from '../../../storage/raft-store.js';
+import { SegmentRaftStore, type RaftStoreOptions } from '../../../storage/raft-store.js';
 import { StorageError } from '../../../storage/storage-error.js';
 
 function ents(lo: number, hi: number, term: number, size = 32): Entry[] {
@@ -26,23 +25,28 @@ function snapshot(index: number, term: number, voters: number[] = [1, 2, 3]): Sn
   return { index, term, confState: { voters, learners: [] }, data: Buffer.from(`snap@${index}`) };
 }
 
-/** A database in a fresh temp dir; `reopen` closes and opens it again (a clean restart). */
-async function withDb(fn: (ctx: { db: Db; open: (o?: RaftStoreOptions) => Promise<LevelRaftStore>; reopen: () => Promise<Db> }) => Promise<void>): Promise<void> {
+/** A database and a segment directory in a fresh temp dir; `reopen` closes both and opens the
+ *  database again (a clean restart). */
+async function withDb(fn: (ctx: {
+  db: Db; logDir: string; open: (o?: RaftStoreOptions) => Promise<SegmentRaftStore>; reopen: () => Promise<Db>;
+}) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'binrelay-raft-store-'));
-  let db = await openDb(dir);
-  const stores: LevelRaftStore[] = [];
+  const logDir = join(dir, 'raft-log');
+  let db = await openDb(join(dir, 'leveldb'));
+  const stores: SegmentRaftStore[] = [];
   try {
     await fn({
       get db() { return db; },
+      logDir,
       open: async (o) => {
-        const s = await LevelRaftStore.open(db, o);
+        const s = await SegmentRaftStore.open(db, logDir, o);
         stores.push(s);
         return s;
       },
       reopen: async () => {
         for (const s of stores.splice(0)) await s.close();
         await db.close();
-        db = await openDb(dir);
+        db = await openDb(join(dir, 'leveldb'));
         return db;
       },
     });
@@ -53,8 +57,18 @@ async function withDb(fn: (ctx: { db: Db; open: (o?: RaftStoreOptions) => Promis
   }
 }
 
-async function logIndexes(db: Db): Promise<number[]> {
-  return (await db.keys(raftLogTable()).all()).map(raftLogIndexOf);
+/** The segment files of `logDir` as `epoch-first` names, oldest first. */
+function segmentNames(logDir: string): string[] {
+  return readdirSync(logDir).filter((f) => f.endsWith('.seg')).sort()
+    .map((f) => f.replace(/^0*(\d+)-0*(\d+)\.seg$/, '$1-$2'));
+}
+
+/** Flips one bit of the byte `fromEnd` bytes before the end of the newest segment file. */
+function damageNewestSegment(logDir: string, fromEnd: number): void {
+  const name = readdirSync(logDir).filter((f) => f.endsWith('.seg')).sort().at(-1)!;
+  const bytes = readFileSync(join(logDir, name));
+  bytes[bytes.length - fromEnd]! ^= 1;
+  writeFileSync(join(logDir, name), bytes);
 }
 
 const isCode = (code: string) => (err: unknown): boolean => (err as { code?: string }).code === code;
@@ -102,8 +116,8 @@ test('term and entries outside the log throw the core errors', async () => {
   });
 });
 
-test('a conflicting suffix is replaced in the same batch: old keys past the new last index are gone', async () => {
-  await withDb(async ({ db, open, reopen }) => {
+test('a conflicting suffix is cut from the segment files before the new entries are appended', async () => {
+  await withDb(async ({ open, reopen }) => {
     const s = await open();
     await s.persist(batch(ents(1, 11, 1)));
     await s.persist(batch(ents(6, 8, 2), { term: 2, vote: 0, commit: 5 }));
@@ -111,11 +125,27 @@ test('a conflicting suffix is replaced in the same batch: old keys past the new 
     assert.equal(s.term(5), 1);
     assert.equal(s.term(6), 2);
     assert.deepEqual(s.entries(4, 8, Infinity).map((e) => e.term), [1, 1, 2, 2]);
-    assert.deepEqual(await logIndexes(db), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual((await s.readLog(1, 8)).map((e) => [e.index, e.term]), [[1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [6, 2], [7, 2]]);
     await reopen();
-    const r = await open({ verifyOnOpen: true });
+    const r = await open();
     assert.equal(r.lastIndex(), 7);
     assert.equal(r.term(7), 2);
+  });
+});
+
+test('a suffix cut across segments deletes the newer segments and continues in the one it cuts', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
+    const s = await open({ segmentBytes: 4096 });
+    for (let i = 1; i <= 100; i += 10) await s.persist(batch(ents(i, i + 10, 1, 500)));
+    assert.ok(s.segmentFiles().length >= 5, `${s.segmentFiles().length} segments`);
+    await s.persist(batch(ents(25, 27, 2, 500), { term: 2, vote: 0, commit: 20 }));
+    assert.equal(s.lastIndex(), 26);
+    assert.deepEqual(segmentNames(logDir), s.segmentFiles().map((f) => `0-${f.first}`));
+    assert.ok(s.segmentFiles().at(-1)!.first <= 25);
+    await reopen();
+    const r = await open({ segmentBytes: 4096 });
+    assert.equal(r.lastIndex(), 26);
+    assert.deepEqual((await r.readLog(20, 27)).map((e) => e.term), [1, 1, 1, 1, 1, 2, 2]);
   });
 });
 
@@ -129,7 +159,7 @@ test('invalid batches are refused with ERR_STORAGE_INVALID_ARGUMENT and the stor
     await assert.rejects(s.persist(batch(ents(6, 7, 1))), invalid); // term goes down
     await assert.rejects(s.persist(batch([], { term: 2, vote: 0, commit: 9 })), invalid); // commit past last
     s.stage(metaKey('x'), Buffer.from('1'));
-    await assert.rejects(s.persist(batch([]), (w) => w.put(raftLogKey(3), Buffer.alloc(1))), invalid);
+    await assert.rejects(s.persist(batch([]), (w) => w.put(raftStateKey(RaftStateField.snapshotMeta), Buffer.alloc(1))), invalid);
     assert.throws(() => s.stage(raftStateKey(RaftStateField.hardState), null), invalid);
     await s.persist(batch(ents(6, 8, 2)));
     assert.equal(s.lastIndex(), 7);
@@ -176,45 +206,33 @@ test('a fetch racing a suffix truncation does not cache the replaced entries', a
   });
 });
 
-test('compaction moves the first index at once and clears the old prefix in the background, idempotently', async () => {
-  await withDb(async ({ db, open, reopen }) => {
-    const s = await open();
-    await s.persist(batch(ents(1, 51, 1), { term: 1, vote: 1, commit: 50 }));
+test('compaction moves the first index at once and deletes the segments it emptied, idempotently', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
+    const s = await open({ segmentBytes: 2048 });
+    for (let i = 1; i <= 50; i += 5) await s.persist(batch(ents(i, i + 5, 1, 400), { term: 1, vote: 1, commit: i + 4 }));
+    const before = s.segmentFiles().length;
     await s.compact(snapshot(30, 1));
     assert.equal(s.firstIndex(), 31);
     assert.equal(s.term(30), 1);
     await s.compact(snapshot(20, 1)); // older: no-op
     await s.compact(snapshot(30, 1)); // same: no-op
-    await s.whenCompacted();
-    assert.deepEqual((await logIndexes(db))[0], 31);
+    const kept = s.segmentFiles();
+    assert.ok(kept.length < before, `${before} segments before, ${kept.length} after`);
+    assert.ok(kept[0]!.first <= 31 && (kept[1]?.first ?? Infinity) > 31, `the first kept segment holds 31: ${JSON.stringify(kept)}`);
+    assert.deepEqual(segmentNames(logDir), kept.map((f) => `0-${f.first}`));
     await assert.rejects(s.compact(snapshot(60, 1)), isCode('ERR_STORAGE_INVALID_ARGUMENT'));
     await assert.rejects(s.compact(snapshot(40, 7)), isCode('ERR_STORAGE_INVALID_ARGUMENT'));
     await reopen();
-    const r = await open({ verifyOnOpen: true });
+    const r = await open();
     assert.equal(r.firstIndex(), 31);
     assert.equal(r.lastIndex(), 50);
     assert.deepEqual(r.snapshotMeta().data, Buffer.from('snap@30'));
+    assert.deepEqual((await r.readLog(31, 33)).map((e) => e.index), [31, 32]);
   });
 });
 
-test('a prefix clear cut short by a crash is redone at open', async () => {
-  await withDb(async ({ db, open, reopen }) => {
-    const s = await open();
-    await s.persist(batch(ents(1, 21, 1)));
-    await s.compact(snapshot(10, 1));
-    await s.whenCompacted();
-    // Put back stale keys below the first index, as if the clear had not run.
-    for (const e of ents(3, 8, 1)) await db.put(raftLogKey(e.index), encodeEntryRecord(e));
-    const db2 = await reopen();
-    const r = await open();
-    await r.whenCompacted();
-    assert.equal(r.firstIndex(), 11);
-    assert.deepEqual((await logIndexes(db2))[0], 11);
-  });
-});
-
-test('installing a snapshot resets the log, records its membership and clears older entries', async () => {
-  await withDb(async ({ db, open, reopen }) => {
+test('installing a snapshot starts a new epoch of segments, records its membership and deletes the old files', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
     const s = await open();
     await s.persist(batch(ents(1, 21, 1)));
     await s.persist({ entries: ents(101, 103, 5), hardState: { term: 5, vote: 0, commit: 100 }, snapshot: snapshot(100, 4, [1, 2]), sync: true });
@@ -222,23 +240,36 @@ test('installing a snapshot resets the log, records its membership and clears ol
     assert.equal(s.lastIndex(), 102);
     assert.equal(s.term(100), 4);
     assert.deepEqual(s.initialState().confState, { voters: [1, 2], learners: [] });
-    await s.whenCompacted();
-    assert.deepEqual(await logIndexes(db), [101, 102]);
+    assert.deepEqual(segmentNames(logDir), ['1-101']);
     await reopen();
-    const r = await open({ verifyOnOpen: true });
+    const r = await open();
     assert.equal(r.term(101), 5);
     assert.deepEqual(r.initialState().confState, { voters: [1, 2], learners: [] });
   });
 });
 
+test('a crash between a snapshot\'s new segment and its records keeps the old log; open deletes the new file', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
+    const s = await open();
+    await s.persist(batch(ents(1, 21, 1), { term: 1, vote: 1, commit: 20 }));
+    await reopen();
+    // What a node killed between the two writes leaves: a segment of epoch 1 nobody recorded.
+    writeFileSync(join(logDir, '0000000001-00000000000000000101.seg'), Buffer.alloc(64, 9));
+    const r = await open();
+    assert.equal(r.lastIndex(), 20);
+    assert.deepEqual(segmentNames(logDir), ['0-1']);
+  });
+});
+
 test('a snapshot below the log end drops the entries after it in the same batch', async () => {
-  await withDb(async ({ db, open }) => {
+  await withDb(async ({ open, logDir }) => {
     const s = await open();
     await s.persist(batch(ents(1, 21, 1)));
     await s.persist({ entries: [], hardState: { term: 2, vote: 0, commit: 10 }, snapshot: snapshot(10, 2), sync: true });
     assert.equal(s.lastIndex(), 10);
-    await s.whenCompacted();
-    assert.deepEqual(await logIndexes(db), []);
+    assert.deepEqual(segmentNames(logDir), []);
+    await s.persist(batch(ents(11, 13, 2)));
+    assert.deepEqual(segmentNames(logDir), ['1-11']);
   });
 });
 
@@ -272,36 +303,54 @@ test('staged relay records and the applied index commit atomically with the next
   });
 });
 
-test('open reads no log values beyond its two ends: a missing term-runs record is rebuilt by a scan', async () => {
-  await withDb(async ({ db, open, reopen }) => {
+test('a torn record past the commit index is cut at open; the log continues after it', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
     const s = await open();
-    await s.persist(batch(ents(1, 6, 1)));
-    await s.persist(batch(ents(6, 11, 2)));
-    await db.del(raftStateKey(RaftStateField.termRuns));
+    await s.persist(batch(ents(1, 11, 1, 100), { term: 1, vote: 1, commit: 8 }));
     await reopen();
+    damageNewestSegment(logDir, 10); // inside entry 10's payload
     const r = await open();
-    assert.equal(r.term(5), 1);
-    assert.equal(r.term(6), 2);
-    assert.equal(r.stats().termRuns, 2);
+    assert.equal(r.lastIndex(), 9);
+    await r.persist(batch(ents(10, 12, 1, 100)));
+    await reopen();
+    const again = await open();
+    assert.equal(again.lastIndex(), 11);
+    assert.equal((await again.readLog(10, 12)).length, 2);
   });
 });
 
-test('a corrupt entry at the log end is detected at open; verifyOnOpen finds one in the middle', async () => {
+test('a damaged committed entry is corruption at open, wherever it is', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
+    const s = await open();
+    await s.persist(batch(ents(1, 11, 1, 100), { term: 1, vote: 1, commit: 10 }));
+    await reopen();
+    damageNewestSegment(logDir, 10 * 125 - 30); // entry 1's payload (records of 125 bytes)
+    await assert.rejects(open(), (err: unknown) => err instanceof StorageError && err.code === 'ERR_STORAGE_CORRUPT' && /entry 1\b/.test(err.message));
+    await reopen();
+    damageNewestSegment(logDir, 10 * 125 - 30); // undo
+    damageNewestSegment(logDir, 10);
+    await assert.rejects(open(), (err: unknown) => err instanceof StorageError && err.code === 'ERR_STORAGE_CORRUPT' && /entry 10\b/.test(err.message));
+  });
+});
+
+test('a log holding a newer term than the hard state raises the term with no vote', async () => {
   await withDb(async ({ db, open, reopen }) => {
     const s = await open();
-    await s.persist(batch(ents(1, 11, 1)));
-    const mid = Buffer.from((await db.get(raftLogKey(5)))!);
-    mid[mid.length - 1] ^= 1;
-    await db.put(raftLogKey(5), mid);
+    await s.persist(batch(ents(1, 6, 1), { term: 1, vote: 1, commit: 3 }));
+    const hs = db.getSync(raftStateKey(RaftStateField.hardState))!;
+    await s.persist(batch(ents(6, 8, 3), { term: 3, vote: 0, commit: 5 }));
+    await db.put(raftStateKey(RaftStateField.hardState), hs); // the records of the last batch never landed
     await reopen();
-    await open({ warmBytesMax: 0 }); // a plain open checks only the two ends (and what it warms)
-    const db2 = await reopen();
-    await assert.rejects(open({ verifyOnOpen: true }), (err: unknown) => err instanceof StorageError && err.code === 'ERR_STORAGE_CORRUPT');
-    const end = Buffer.from((await db2.get(raftLogKey(10)))!);
-    end[30] ^= 1;
-    await db2.put(raftLogKey(10), end);
-    await reopen();
-    await assert.rejects(open(), (err: unknown) => err instanceof StorageError && err.code === 'ERR_STORAGE_CORRUPT');
+    const r = await open();
+    assert.deepEqual(r.initialState().hardState, { term: 3, vote: 0, commit: 3 });
+    assert.equal(r.lastIndex(), 7);
+  });
+});
+
+test('a data dir whose raft log is in LevelDB (an older format) is refused with ERR_STORAGE_FORMAT', async () => {
+  await withDb(async ({ db, open }) => {
+    await db.put(Buffer.from([0x01, 0, 0, 0, 0, 0, 0, 0, 1]), Buffer.alloc(30));
+    await assert.rejects(open(), isCode('ERR_STORAGE_FORMAT'));
   });
 });
 
