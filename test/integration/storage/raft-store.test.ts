@@ -133,6 +133,18 @@ test('a conflicting suffix is cut from the segment files before the new entries 
   });
 });
 
+test('a batch of more buffers than one writev takes (IOV_MAX 1024) is written whole', async () => {
+  await withDb(async ({ open, reopen }) => {
+    const s = await open();
+    await s.persist(batch(ents(1, 3001, 1, 7)));
+    await reopen();
+    const r = await open({ warmBytesMax: 0 });
+    assert.equal(r.lastIndex(), 3000);
+    const back = await r.readLog(1, 3001);
+    assert.ok(back.every((e, k) => e.index === k + 1 && Buffer.from(e.data).equals(ents(k + 1, k + 2, 1, 7)[0]!.data)));
+  });
+});
+
 test('a suffix cut across segments deletes the newer segments and continues in the one it cuts', async () => {
   await withDb(async ({ open, reopen, logDir }) => {
     const s = await open({ segmentBytes: 4096 });
