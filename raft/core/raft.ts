@@ -232,8 +232,11 @@ export class Raft {
     this.electionElapsed++;
     if (this.electionElapsed >= this.electionTimeout) {
       this.electionElapsed = 0;
-      // A leader handing over after its removal keeps going until the new voters know it.
-      if (this.checkQuorum && this.stepDownIndex === 0) this.checkQuorumActive();
+      // Check-quorum over the current configuration. A leader handing over after its removal
+      // runs it too, whatever the setting: it keeps going while a quorum of the new voters
+      // answers (they are learning that the change is committed) and steps down when none does,
+      // rather than lead forever (etcd's StepDownOnRemoval).
+      if (this.checkQuorum || this.stepDownIndex !== 0) this.checkQuorumActive();
       if (this.state === 'leader' && this.leadTransferee !== NONE) this.leadTransferee = NONE;
     }
     if (this.state !== 'leader') return;

@@ -105,6 +105,26 @@ test('a leader that removes itself hands over once the change is applied and kno
   assert.equal(net.role(1), 'follower');
 });
 
+for (const checkQuorum of [true, false]) {
+  test(`a removed leader whose new voters stop answering steps down within two election timeouts (checkQuorum ${checkQuorum})`, () => {
+    const net = new Network([1, 2, 3], { checkQuorum });
+    net.elect(1);
+    net.get(1).node.proposeConfChange(cc('removeNode', 1));
+    net.processReady(1);
+    net.deliver((m) => m.to !== 1);
+    net.processReady(2);
+    net.processReady(3);
+    net.deliver((m) => m.to === 1);
+    net.dropFilter = (m) => m.from === 1 || m.to === 1; // the new voters never hear again
+    net.stabilize();
+    assert.deepEqual(net.get(1).confState, { voters: [2, 3], learners: [] });
+    assert.equal(net.role(1), 'leader', 'still handing over: 2 and 3 do not know the change is committed');
+    net.tick(1, 2 * 10 + 1); // electionTick 10
+    net.stabilize();
+    assert.equal(net.role(1), 'follower');
+  });
+}
+
 test('a demoted leader hands over only once the new voters know the change is committed', () => {
   // Voters {2, 3}; leader 2 demotes itself and appends one more entry. Had it stepped down as
   // soon as it applied the change (with the news lost on the way), 3 would still count 2 as a
