@@ -127,12 +127,15 @@ export function bytesKey(ctx: Uint8Array): string {
 }
 
 /** A read request's context, unique across the cluster (followers forward theirs to the
- *  leader, which keys pending reads by context): the node id and a per-node sequence. */
-export function readContext(id: NodeId, seq: number): Uint8Array {
-  const ctx = new Uint8Array(16);
+ *  leader, which keys pending reads by context): the node id, a nonce drawn at each start (the
+ *  sequence restarts at 1, and a leader may still hold a request from before the restart) and a
+ *  per-node sequence. */
+export function readContext(id: NodeId, bootNonce: number, seq: number): Uint8Array {
+  const ctx = new Uint8Array(24);
   const view = new DataView(ctx.buffer);
   view.setFloat64(0, id);
-  view.setFloat64(8, seq);
+  view.setFloat64(8, bootNonce);
+  view.setFloat64(16, seq);
   return ctx;
 }
 

@@ -58,6 +58,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private term = 0;
   private readonly applier: Applier;
   private readSeq = 0;
+  /** Drawn at each start, so read contexts never repeat across restarts. */
+  private readonly bootNonce: number;
   private readonly compactions = new CompactionQueue();
   private transfer: { readonly to: NodeId; readonly done: Promise<void> } | null = null;
 
@@ -65,6 +67,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     super();
     this.id = opts.id;
     this.raw = raw;
+    // The start time (a restart always comes later) with random low bits: distinct per boot.
+    this.bootNonce = opts.clock.nowMs() + opts.rng.nextU32() / 2 ** 32;
     this.log = (opts.logger ?? silent).child({ raftId: opts.id });
     this.peers = new PeerBook(opts.id, opts.transport, opts.resolvePeer, (peer) =>
       this.log.warn({ event: 'raft.peer.address_unknown', peer }, 'member without a known address: unreachable'));
@@ -170,11 +174,23 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return done;
   }
 
+  /** Leader: hands leadership to the most up-to-date other voter (highest match: it needs the
+   *  fewest entries before it can take over, and wins the election the transfer starts).
+   *  Resolves at once when this node does not lead or has no other voter. */
+  handOffLeadership(): Promise<void> {
+    const st = this.status();
+    if (st.role !== 'leader') return Promise.resolve();
+    const heir = st.peers
+      .filter((p) => p.id !== this.id && st.confState.voters.includes(p.id))
+      .sort((a, b) => b.match - a.match || a.id - b.id)[0];
+    return heir === undefined ? Promise.resolve() : this.transferLeadership(heir.id);
+  }
+
   /** A linearizable read barrier (safe ReadIndex): resolves with an index such that every entry
    *  committed before the call is applied here. Rejects after an election timeout. */
   readIndex(): Promise<number> {
     if (this.state !== 'running') return Promise.reject(new NodeStoppedError(this.fatal ?? undefined));
-    const ctx = readContext(this.id, ++this.readSeq);
+    const ctx = readContext(this.id, this.bootNonce, ++this.readSeq);
     const key = bytesKey(ctx);
     const timeoutMs = this.opts.electionTimeoutMs;
     const cancel = this.opts.clock.after(timeoutMs, () => this.reads.reject(key, new ReadIndexTimeoutError(timeoutMs)));
@@ -252,6 +268,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (this.state !== 'running') return;
     if (m.to !== this.id || isLocalMessageType(m.type)) {
       this.log.warn({ event: 'raft.message.dropped', type: m.type, from: m.from, to: m.to }, 'message not for this node');
+      return;
+    }
+    // The core skips its term checks for term 0 (local messages); on the wire only a forwarded
+    // readIndex carries it.
+    if (m.term === 0 && m.type !== 'readIndex') {
+      this.log.warn({ event: 'raft.message.dropped', type: m.type, from: m.from, reason: 'term 0' }, 'term-0 message from the network');
       return;
     }
     this.guard(() => this.raw.step(m));

@@ -163,11 +163,7 @@ export class RelayNode {
     await this.admin?.close();
     await this.binlogServer.stop();
     await this.syncer.close();
-    const status = this.raft.status();
-    if (status.role === 'leader') {
-      const other = status.confState.voters.find((v) => v !== this.id);
-      if (other !== undefined) await this.raft.transferLeadership(other).catch(() => undefined);
-    }
+    await this.raft.handOffLeadership().catch(() => undefined);
     this.snapshots.close();
     await this.raft.stop();
     await this.transport.close();

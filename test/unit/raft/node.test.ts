@@ -4,6 +4,7 @@
 // bootstrap, stop(), entry fetches after cache misses, read index and compaction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { makeMessage } from '../../../raft/core/message.js';
 import type { PersistBatch } from '../../../raft/ports.js';
 import { ELECTION_MS, Harness, text } from '../../sim/harness.js';
 import { QUIET_DISK } from '../../sim/sim-disk.js';
@@ -240,4 +241,63 @@ test('compaction: a lagging follower gets the snapshot metadata, then the retain
   assert.equal(lagging.store.snapshotMeta().index, last);
   assert.ok(!lagging.applied.some((e) => e.index > lagApplied && e.index <= last),
     'compacted entries are never delivered to the lagging follower');
+});
+
+test('a term-0 message from the network other than readIndex is dropped (only forwarded reads carry term 0)', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const follower = h.followers(leader)[0]!;
+  const before = follower.raft!.status();
+  // A forged append with term 0 from a non-leader: the core would take it as a current-term one.
+  const other = h.followers(leader).find((n) => n.id !== follower.id)!;
+  follower.transport!.deliver(makeMessage({
+    type: 'app', from: other.id, to: follower.id, term: 0, logTerm: before.term, index: before.lastIndex, commit: before.commitIndex,
+    entries: [{ index: before.lastIndex + 1, term: before.term, type: 'normal', data: text('forged') }],
+  }));
+  await h.settle(leader.raft!.propose(text('real')));
+  const until = h.sched.nowMs + ELECTION_MS / 2;
+  await h.runUntil(() => h.sched.nowMs >= until);
+  const applied = follower.applied.map((e) => Buffer.from(e.data).toString());
+  assert.ok(!applied.includes('forged'), 'the forged entry was never applied');
+  assert.ok(applied.includes('real'), 'the leader\'s entry was');
+  assert.equal(follower.raft!.status().leader, leader.id, 'the follower still follows the leader');
+});
+
+test('a leader hands off to the most up-to-date voter', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const [a, b] = h.followers(leader).sort((x, y) => x.id - y.id) as [typeof leader, typeof leader];
+  // The lower id lags: cut it off while the log grows, so the other one is the heir.
+  h.net.isolate(a.id, [leader.id]);
+  await h.settle(leader.raft!.propose(text('only b has this')));
+  await h.settle(leader.raft!.handOffLeadership());
+  await h.runUntil(() => b.raft!.status().role === 'leader');
+  assert.notEqual(a.raft!.status().role, 'leader');
+});
+
+test('read contexts of two boots of a node differ for the same sequence number (a boot nonce)', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const f = h.followers(leader)[0]!;
+  const contexts: string[] = [];
+  const record = (n: typeof f): void => {
+    const send = n.transport!.send.bind(n.transport!);
+    n.transport!.send = (ms) => {
+      for (const m of ms) if (m.type === 'readIndex') contexts.push(Buffer.from(m.context).toString('hex'));
+      send(ms);
+    };
+  };
+  record(f);
+  await h.runUntil(() => f.raft!.status().leader !== 0);
+  await h.settle(f.raft!.readIndex());
+  await f.raft!.stop();
+  const again = await h.start(f.id);
+  record(again);
+  await h.runUntil(() => again.raft!.status().leader !== 0);
+  await h.settle(again.raft!.readIndex());
+  assert.equal(contexts.length, 2);
+  assert.notEqual(contexts[0], contexts[1]);
 });
