@@ -10,7 +10,7 @@ import { decodeConfChange } from './core/confchange.js';
 import type { RawNode } from './core/raw-node.js';
 import type { ConfState, Entry, NodeId, SnapshotMeta } from './core/types.js';
 import { ApplyFailedError, ConfChangeRejectedError } from './node-errors.js';
-import type { RaftNodeOptions } from './node-options.js';
+import type { ApplyRefusals, RaftNodeOptions } from './node-options.js';
 import type { PeerBook } from './node-peers.js';
 import type { PendingProposals, PendingReads } from './node-pending.js';
 
@@ -83,13 +83,14 @@ export class Applier {
     const floor = this.appliedBeforeStart;
     const fresh = entries[0]!.index > floor ? entries : entries.filter((e) => e.index > floor);
     const last = entries[entries.length - 1]!.index;
+    let refused: ApplyRefusals | void = undefined;
     try {
-      if (fresh.length > 0) await this.d.app.apply(fresh);
+      if (fresh.length > 0) refused = await this.d.app.apply(fresh);
     } catch (err) {
       throw new ApplyFailedError(last, err);
     }
     this.appliedIndex = last;
-    this.d.proposals.applied(entries, last, () => new ConfChangeRejectedError('the committed entry is not a conf change'));
+    this.d.proposals.applied(entries, last, () => new ConfChangeRejectedError('the committed entry is not a conf change'), refused ?? undefined);
     this.d.reads.applied(last);
     this.d.onApplied(last);
   }

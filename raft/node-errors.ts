@@ -7,6 +7,7 @@ export type RaftNodeErrorCode =
   | 'RAFT_LEADERSHIP_LOST'
   | 'RAFT_PROPOSAL_DROPPED'
   | 'RAFT_CONF_CHANGE_REJECTED'
+  | 'RAFT_ENTRY_REFUSED'
   | 'RAFT_TRANSFER_FAILED'
   | 'RAFT_READ_INDEX_TIMEOUT'
   | 'RAFT_PERSIST_FAILED'
@@ -50,6 +51,15 @@ export class ProposalRefusedError extends RaftNodeError {
 export class ConfChangeRejectedError extends RaftNodeError {
   constructor(why: string) {
     super('RAFT_CONF_CHANGE_REJECTED', `membership change rejected: ${why}`);
+  }
+}
+
+/** The entry was committed, but the application's state machine refused it when it applied it
+ *  (for the relay: a record that does not continue its log). The proposer must not treat it as
+ *  accepted; what the application keeps is as if the entry were empty. */
+export class EntryRefusedError extends RaftNodeError {
+  constructor(readonly index: number, why: string) {
+    super('RAFT_ENTRY_REFUSED', `entry ${index} was refused by the state machine: ${why}`);
   }
 }
 

@@ -56,8 +56,10 @@ export interface RaftNodeOptions {
   /** The application's state machine: committed entries in log order (all types, including
    *  the empty entries new leaders append). Awaited before the next Ready; a throw stops the
    *  node. To survive restarts consistently, stage the applied index into the store's next
-   *  batch (storage/raft-store.ts stageAppliedIndex): the driver writes the conf state there. */
-  readonly apply: (entries: readonly Entry[]) => Promise<void> | void;
+   *  batch (storage/raft-store.ts stageAppliedIndex): the driver writes the conf state there.
+   *  It may return the entries it refused (index → why): their proposals reject with
+   *  EntryRefusedError instead of resolving. */
+  readonly apply: (entries: readonly Entry[]) => Promise<ApplyRefusals | void> | ApplyRefusals | void;
   /** The application resets its state to `snapshot.data`: after a snapshot from the leader was
    *  persisted, and at start when `appliedIndex` is below the store's snapshot index. Entries up
    *  to snapshot.index are never delivered. */
@@ -74,6 +76,9 @@ export interface PeerStatus {
   readonly next: number;
   readonly state: string;
 }
+
+/** Entries the application refused while applying them: index → why. */
+export type ApplyRefusals = ReadonlyMap<number, string>;
 
 export interface RaftNodeStatus {
   readonly id: NodeId;

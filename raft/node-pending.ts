@@ -5,7 +5,7 @@
 // Invariant: every waiter is settled exactly once — by apply, by leadership loss, or by stop.
 import type { EventEmitter } from 'node:events';
 import type { Entry, NodeId } from './core/types.js';
-import { LeadershipLostError, NodeStoppedError, TransferFailedError } from './node-errors.js';
+import { EntryRefusedError, LeadershipLostError, NodeStoppedError, TransferFailedError } from './node-errors.js';
 import type { LeaderChange, RaftNodeEvents } from './node-options.js';
 import type { Clock } from './ports.js';
 
@@ -45,7 +45,7 @@ export class PendingProposals {
 
   /** Settles the waiters of `entries` (just applied, in order), and rejects any waiter whose
    *  index is at or below `appliedIndex` but was not among them (skipped by a snapshot). */
-  applied(entries: readonly Entry[], appliedIndex: number, onConfRejected: (w: ProposalWaiter) => Error): void {
+  applied(entries: readonly Entry[], appliedIndex: number, onConfRejected: (w: ProposalWaiter) => Error, refused?: ReadonlyMap<number, string>): void {
     if (this.byIndex.size === 0) return;
     for (const e of entries) {
       const w = this.byIndex.get(e.index);
@@ -55,6 +55,8 @@ export class PendingProposals {
         w.reject(new LeadershipLostError(w.index, w.term, `the index holds an entry of term ${e.term}`));
       } else if (w.kind === 'confChange' && e.type !== 'confChange') {
         w.reject(onConfRejected(w));
+      } else if (refused?.has(e.index)) {
+        w.reject(new EntryRefusedError(e.index, refused.get(e.index)!));
       } else {
         w.resolve(e.index);
       }

@@ -48,6 +48,8 @@ export class RelayLog extends EventEmitter {
   private files: RelayFile[];
   private executed: ExecutedGtids;
   private pending: Pending | null = null;
+  /** Refusals of the apply() running now (index → why). */
+  private refusals: Map<number, string> | null = null;
   /** File records to write with the next checkpoint. */
   private readonly changedFiles = new Set<RelayFile>();
   private removedSeqs: number[] = [];
@@ -154,8 +156,11 @@ export class RelayLog extends EventEmitter {
 
   // ---- applying -------------------------------------------------------------------------------
 
-  /** Applies committed entries in order. Entries at or below the checkpoint are ignored. */
-  apply(entries: readonly Entry[]): void {
+  /** Applies committed entries in order. Entries at or below the checkpoint are ignored.
+   *  Returns the records it refused (index → why): their proposers must not count them. */
+  apply(entries: readonly Entry[]): Map<number, string> {
+    const refusals = new Map<number, string>();
+    this.refusals = refusals;
     for (const entry of entries) {
       if (entry.index <= this.head.checkpointIndex) continue;
       this.head.checkpointIndex = entry.index;
@@ -175,6 +180,8 @@ export class RelayLog extends EventEmitter {
         this.head.members[record.member.id] = record.member;
       }
     }
+    this.refusals = null;
+    return refusals;
   }
 
   /** Stages the state as of the last applied entry into the raft store's next batch. */
@@ -227,6 +234,7 @@ export class RelayLog extends EventEmitter {
 
   private refuse(record: BinlogRecord, index: number, why: string): void {
     this.head.refused++;
+    this.refusals?.set(index, why);
     this.logger.warn({ event: 'relay.refused', index, file: record.file, pos: record.pos, why }, 'relay record refused');
   }
 

@@ -25,7 +25,8 @@ export function openRelay(dataDir: string, storage: Storage, logger: Logger): Pr
 export interface RelayStateMachine {
   /** The applied index to start raft from (written with the relay's checkpoint). */
   readonly appliedIndex: number;
-  apply(entries: readonly Entry[]): void;
+  /** Returns the records the relay refused (index → why). */
+  apply(entries: readonly Entry[]): ReadonlyMap<number, string>;
   applySnapshot(snapshot: SnapshotMeta): Promise<void>;
 }
 
@@ -33,10 +34,11 @@ export function relayStateMachine(relay: RelayLog, storage: Storage, fetch: File
   return {
     appliedIndex: storage.raft.appliedIndex(),
     apply(entries) {
-      relay.apply(entries);
+      const refusals = relay.apply(entries);
       relay.checkpoint();
       storage.raft.stageAppliedIndex(relay.checkpointIndex);
       afterApply(entries);
+      return refusals;
     },
     async applySnapshot(snapshot) {
       await relay.installSnapshot(decodeRelayState(snapshot.data), fetch);

@@ -193,8 +193,14 @@ export class Syncer {
           flushScheduled = true;
           setImmediate(() => {
             flushScheduled = false;
-            builder.flushBoundary();
-            this.owesAbort = builder.owesAbort;
+            // Outside the event handler's try: an error here would otherwise escape as an
+            // uncaught exception and take the node down instead of failing this dump.
+            try {
+              builder.flushBoundary();
+              this.owesAbort = builder.owesAbort;
+            } catch (err) {
+              fail(err as Error);
+            }
           });
         }
       });
@@ -238,7 +244,11 @@ export class Syncer {
         if (ack && session.semiSync) session.ack(ack.file, ack.pos);
       },
       (err: unknown) => {
-        this.logger.warn({ event: 'syncer.propose.failed', error: describe(err) }, 'proposal failed');
+        // Not acknowledged to a semi-sync upstream. A record the relay refused (it does not
+        // continue the relay's log) ends the session: the next one resumes from the relay's end.
+        const refused = (err as { code?: string }).code === 'RAFT_ENTRY_REFUSED';
+        this.logger.warn({ event: refused ? 'syncer.record.refused' : 'syncer.propose.failed', error: describe(err) },
+          refused ? 'the relay refused a record: resuming from its end' : 'proposal failed');
         session.close();
       },
     ).finally(() => {

@@ -36,7 +36,11 @@ export class Harness {
   readonly peers: Map<NodeId, string>;
 
   /** Nodes 1..size; the first `voters` of them are the initial voters (the rest can join). */
-  constructor(size: number, opts: { disk?: DiskFaults; voters?: number } = {}) {
+  /** The state machine refuses an entry whose data makes this return a reason. */
+  private readonly refuse: (data: Uint8Array) => string | undefined;
+
+  constructor(size: number, opts: { disk?: DiskFaults; voters?: number; refuse?: (data: Uint8Array) => string | undefined } = {}) {
+    this.refuse = opts.refuse ?? (() => undefined);
     const disk = opts.disk ?? QUIET_DISK;
     const voters = opts.voters ?? size;
     this.peers = new Map([...Array(voters).keys()].map((k) => [k + 1, `sim://n${k + 1}`]));
@@ -71,6 +75,12 @@ export class Harness {
         n.log.push(`apply ${es[0]!.index}..${es[es.length - 1]!.index}`);
         n.applied.push(...es);
         n.store.stageAppliedIndex(es[es.length - 1]!.index);
+        const refusals = new Map<number, string>();
+        for (const e of es) {
+          const why = e.type === 'normal' ? this.refuse(e.data) : undefined;
+          if (why !== undefined) refusals.set(e.index, why);
+        }
+        return refusals;
       },
       appliedIndex: n.store.appliedIndex(),
     });

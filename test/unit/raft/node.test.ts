@@ -301,3 +301,14 @@ test('read contexts of two boots of a node differ for the same sequence number (
   assert.equal(contexts.length, 2);
   assert.notEqual(contexts[0], contexts[1]);
 });
+
+test('an entry the state machine refuses rejects its proposal with RAFT_ENTRY_REFUSED; the others resolve', async () => {
+  const h = new Harness(3, { refuse: (data) => Buffer.from(data).toString() === 'bad' ? 'not continuous' : undefined });
+  await h.startAll();
+  const leader = await h.leader();
+  const good = leader.raft!.propose(text('good'));
+  const bad = leader.raft!.propose(text('bad'));
+  bad.catch(() => undefined);
+  await h.settle(good);
+  await assert.rejects(h.settle(bad), (err: unknown) => codeOf(err) === 'RAFT_ENTRY_REFUSED' && /not continuous/.test(String(err)));
+});

@@ -82,6 +82,18 @@ test('a record that does not continue the file is refused and changes nothing se
   assert.ok(onDisk().equals(bytes.subarray(0, 259)));
 });
 
+test('apply reports each refused record by index, so its proposer is not told it was accepted', async () => {
+  await commit(pieces(4, 259, [], true));
+  const at = local.relay.checkpointIndex + 1;
+  const entry = (index: number, r: RelayRecord) => ({ index, term: 1, type: 'normal' as const, data: encodeRelayRecord(r) });
+  const refusals = local.relay.apply([
+    entry(at, { kind: 'binlog', file: FILE, pos: 123, bytes: bytes.subarray(123, 259), endsAtBoundary: true }),
+    entry(at + 1, pieces(259, 475, [], true)[0]!),
+  ]);
+  assert.deepEqual([...refusals.keys()], [at]);
+  assert.ok(refusals.get(at)!.length > 0, 'with the reason');
+});
+
 test('a boundary claimed in the middle of an event is refused', async () => {
   await commit([{ kind: 'binlog', file: FILE, pos: 4, bytes: bytes.subarray(4, 200), endsAtBoundary: true }]);
   assert.equal(local.relay.refused, 1);
