@@ -93,8 +93,6 @@ export interface BinlogBackend {
   serverStart(settings: { addr: string; user: string; password: string }): Promise<ServerStatusView>;
   serverStop(): Promise<ServerStatusView>;
   serverStatus(): ServerStatusView;
-  /** Leader only: records a member's attributes (published by followers). */
-  publishMember(member: { id: string; name: string; peerAddr: string; adminAddr: string }): Promise<void>;
   /** Leader only: purges the relay's binlog files before a file or a time (PurgeError when refused). */
   purge(request: PurgeRequest): Promise<PurgeResult>;
   /** Leader only: seeds the empty relay from a directory of the upstream's binlog files. */

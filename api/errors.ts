@@ -16,6 +16,8 @@ export const API_ERRORS = {
   /** This node cannot purge binlog files (the relay has no purge). */
   PURGE_UNAVAILABLE: 503,
   INTERNAL: 500,
+  /** A forwarded call got an answer that is not the admin API's envelope. */
+  LEADER_ANSWER_INVALID: 502,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

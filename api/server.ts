@@ -3,10 +3,14 @@
 // in the routes; a bad field is answered 400 naming the field.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
 import type { AdminBackend, BinlogBackend, SnapshotBackend } from './backend.js';
+import type { AdminListener } from './admin-listener.js';
+import { leaderForwarder } from './forward.js';
+import { applyHttpLimits, DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMemberRoutes } from './routes/members.js';
 import { registerSyncerRoutes } from './routes/syncer.js';
@@ -18,8 +22,14 @@ import { registerSnapshotRoutes } from './routes/snapshot.js';
 export interface AdminServerOptions {
   backend: AdminBackend & Partial<BinlogBackend> & Partial<SnapshotBackend>;
   logger: Logger;
-  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  /** When set, every route but /healthz needs `Authorization: Bearer <token>`; calls forwarded
+   *  to the leader carry this node's token (never the client's Authorization header). */
   adminToken?: string;
+  /** Request, idle and connection limits of the HTTP server (default: DEFAULT_HTTP_LIMITS). */
+  limits?: HttpLimits;
+  /** A socket bound already (the node binds it before starting raft); its limits are set. The
+   *  app is attached to it once ready. Without it, call app.listen(). */
+  listener?: AdminListener;
 }
 
 export function success<T>(data: T): { message: 'success'; data: T } {
@@ -43,12 +53,31 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export function createAdminServer(options: AdminServerOptions): FastifyInstance {
+  const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+  const listener = options.listener;
+  let listenerHandler: ((request: IncomingMessage, response: ServerResponse) => void) | null = null;
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
     disableRequestLogging: true,
     // A binlog file name in a URL (routes/snapshot.ts) may be 255 bytes, percent-encoded up to 765.
     routerOptions: { maxParamLength: 1024 },
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.connectionTimeoutMs,
+    ...(listener ? {
+      serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
+        listenerHandler = handler;
+        return listener.server;
+      },
+    } : {}),
   });
+  if (listener) {
+    app.addHook('onReady', async () => {
+      if (listenerHandler) listener.attach(listenerHandler);
+    });
+  } else {
+    applyHttpLimits(app.server, limits);
+  }
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
@@ -82,10 +111,11 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
   registerHealthRoutes(app, options.backend);
   registerMemberRoutes(app, options.backend);
   if (isBinlogBackend(options.backend)) {
-    registerSyncerRoutes(app, options.backend);
+    const forward = leaderForwarder(options.adminToken ?? null);
+    registerSyncerRoutes(app, options.backend, forward);
     registerBinlogServerRoutes(app, options.backend);
-    registerPurgeRoutes(app, options.backend);
-    registerImportRoutes(app, options.backend);
+    registerPurgeRoutes(app, options.backend, forward);
+    registerImportRoutes(app, options.backend, forward);
   }
   if (isSnapshotBackend(options.backend)) registerSnapshotRoutes(app, options.backend);
   return app;

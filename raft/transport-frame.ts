@@ -19,11 +19,16 @@ export const FrameKind = {
   refuse: 4,
   /** client → server: one codec-encoded raft Message */
   message: 5,
+  /** client → server, after welcome: the sender's own member attributes (opaque bytes to the
+   *  transport, at most ANNOUNCE_BYTES_MAX); the server hands them on with the hello's `from`. */
+  announce: 6,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 const KINDS = new Set<number>(Object.values(FrameKind));
 export const FRAME_HEADER_BYTES = 8;
+/** Largest announce payload a server accepts; a larger one is a protocol violation. */
+export const ANNOUNCE_BYTES_MAX = 4096;
 
 export interface Frame {
   readonly kind: FrameKind;

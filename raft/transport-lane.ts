@@ -48,10 +48,10 @@ export interface LaneStats {
   readonly connects: number;
 }
 
-interface Queued {
-  readonly message: Message;
-  readonly size: number;
-}
+/** A raft message (encoded at write time), or a small frame built already (an announce). */
+type Queued =
+  | { readonly message: Message; readonly frame?: undefined; readonly size: number }
+  | { readonly message?: undefined; readonly frame: Buffer; readonly size: number };
 
 export class OutboundLane {
   private state: LaneState = 'idle';
@@ -75,12 +75,23 @@ export class OutboundLane {
 
   /** Queues a message of encoded `size` bytes; false (and counted) when it was dropped. */
   enqueue(message: Message, size: number): boolean {
+    return this.push({ message, size });
+  }
+
+  /** Queues one whole frame (e.g. an announce); false (and counted) when it was dropped. */
+  enqueueFrame(kind: FrameKind, payload: Uint8Array): boolean {
+    const frame = encodeFrame(kind, payload);
+    return this.push({ frame, size: frame.length });
+  }
+
+  private push(q: Queued): boolean {
+    const size = q.size;
     if (this.state === 'closed') return false;
     if (this.count > 0 && (this.count >= this.o.queueCountMax || this.bytes + size > this.o.queueBytesMax)) {
       this.noteDrop(1);
       return false;
     }
-    this.queue.push({ message, size });
+    this.queue.push(q);
     this.bytes += size;
     this.dropping = false;
     if (this.state === 'idle') this.connect();
@@ -211,6 +222,11 @@ export class OutboundLane {
   }
 
   private writeOne(socket: Socket, q: Queued): void {
+    if (q.frame !== undefined) {
+      socket.write(q.frame);
+      this.sent++;
+      return;
+    }
     let body: Uint8Array[];
     try {
       body = encodeMessageParts(q.message);

@@ -6,13 +6,18 @@
 // send() never blocks or throws: a message that cannot be queued is dropped, counted, and the
 // peer reported through onUnreachable (raft then probes and resends). Local-only message types
 // and messages to this node are refused with a log line.
-import { createServer, type Server, type Socket } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { decodeMessage, messageSize } from './codec.js';
 import type { Message, MessageType, NodeId } from './core/types.js';
 import type { PeerTransport } from './ports.js';
-import { encodeFrame, FrameDecoder, FrameKind, type Frame } from './transport-frame.js';
+import { ANNOUNCE_BYTES_MAX, encodeFrame, FrameDecoder, FrameKind, type Frame } from './transport-frame.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import {
+  DEFAULT_ADMISSION_LIMITS, InboundAdmission, normalizeIp, type AdmissionLimits,
+} from './transport-admission.js';
 import {
   decodeHello, encodeChallenge, encodeRefuse, helloAuthentic, laneName, Lane, newNonce,
   PROTOCOL_VERSION, RefuseReason, tokenKey, type Hello,
@@ -39,8 +44,16 @@ export interface TcpTransportOptions {
   readonly backoffMsMax?: number;
   /** Largest frame accepted from an authenticated peer. Default 256 MiB. */
   readonly frameBytesMax?: number;
-  /** Handshake deadline, both sides. Default 5 s. */
+  /** Deadline of an outbound handshake (connect → welcome). Default 5 s. */
   readonly handshakeTimeoutMs?: number;
+  /** An inbound socket that has not sent a valid hello by then is closed. Default 1 s. */
+  readonly helloTimeoutMs?: number;
+  /** Unauthenticated sockets allowed per IP, in total, and from configured peers' IPs
+   *  (transport-admission.ts). Defaults: 8, 64, 64. */
+  readonly admission?: Partial<AdmissionLimits>;
+  /** Lines per minute for events outsiders can cause (refused hellos, bad frames, sockets over
+   *  a limit); the rest are counted and reported. Default 20. */
+  readonly refusalLogsPerMinute?: number;
   /** A write waiting this long for 'drain' kills the connection. Default 30 s. */
   readonly stallTimeoutMs?: number;
 }
@@ -70,20 +83,32 @@ export class TcpTransport implements PeerTransport {
   private readonly key: Buffer;
   private readonly peers = new Map<NodeId, PeerLink>();
   private readonly inbound = new Set<Socket>();
+  /** The authenticated inbound connection of each peer and lane: a newer one replaces it. */
+  private readonly inboundLanes = new Map<string, Socket>();
+  private readonly admission: InboundAdmission;
+  private readonly peerIps = new Map<NodeId, string[]>();
+  private readonly refusalLog: RateLimitedLog;
+  private readonly summaryTimer: NodeJS.Timeout;
   private messageHandler: ((m: Message) => void) | null = null;
+  private announceHandler: ((from: NodeId, payload: Buffer) => void) | null = null;
   private unreachableHandler: ((peer: NodeId) => void) | null = null;
   private closed = false;
 
   private constructor(private readonly o: TcpTransportOptions, private readonly server: Server) {
     this.log = o.logger ?? pino({ level: 'silent' });
     this.key = tokenKey(o.clusterToken);
+    this.admission = new InboundAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...o.admission });
+    this.refusalLog = new RateLimitedLog(o.refusalLogsPerMinute ?? 20);
+    this.summaryTimer = setInterval(() => this.reportSuppressed(), 60_000);
+    this.summaryTimer.unref();
   }
 
   /** Starts listening; resolves once the server is bound. */
   static async start(options: TcpTransportOptions): Promise<TcpTransport> {
     const { host, port } = parseAddress(options.listen);
+    // No server-wide cap: a full one would lock real peers out. Unauthenticated sockets are
+    // bounded by InboundAdmission and the hello deadline, authenticated ones by peer and lane.
     const server = createServer();
-    server.maxConnections = 1024; // peers hold two each; this only bounds abuse
     const t = new TcpTransport(options, server);
     server.on('connection', (socket) => t.accept(socket));
     await new Promise<void>((resolve, reject) => {
@@ -116,6 +141,19 @@ export class TcpTransport implements PeerTransport {
     this.unreachableHandler = handler;
   }
 
+  /** Announcements received: `from` is the peer id the connection authenticated as. */
+  onAnnouncement(handler: (from: NodeId, payload: Buffer) => void): void {
+    this.announceHandler = handler;
+  }
+
+  /** Sends this node's own announcement to `peer` on the control lane (at most
+   *  ANNOUNCE_BYTES_MAX bytes; dropped like a message when the peer is unknown or the queue full). */
+  announce(peer: NodeId, payload: Uint8Array): boolean {
+    if (this.closed || payload.length > ANNOUNCE_BYTES_MAX) return false;
+    const link = this.peers.get(peer);
+    return link !== undefined && link.control.enqueueFrame(FrameKind.announce, payload);
+  }
+
   setPeer(id: NodeId, address: string): void {
     if (this.closed) return;
     const existing = this.peers.get(id);
@@ -133,6 +171,7 @@ export class TcpTransport implements PeerTransport {
       };
       return new OutboundLane(lo);
     };
+    this.learnPeerIps(id, host);
     this.peers.set(id, {
       address,
       control: lane(Lane.control, this.o.controlQueueBytesMax ?? 4 * MiB, this.o.controlQueueCountMax ?? 4096),
@@ -146,6 +185,27 @@ export class TcpTransport implements PeerTransport {
     link.control.close();
     link.bulk.close();
     this.peers.delete(id);
+    this.peerIps.delete(id);
+    this.admission.setPeerIps([...this.peerIps.values()].flat());
+  }
+
+  /** Records the IPs a peer connects from (its address, resolved) for the reserved pool. */
+  private learnPeerIps(id: NodeId, host: string): void {
+    const update = (ips: string[]): void => {
+      this.peerIps.set(id, ips.map(normalizeIp));
+      this.admission.setPeerIps([...this.peerIps.values()].flat());
+    };
+    if (isIP(host) !== 0) {
+      update([host]);
+      return;
+    }
+    lookup(host, { all: true }).then(
+      (found) => {
+        const link = this.peers.get(id);
+        if (!this.closed && link !== undefined && parseAddress(link.address).host === host) update(found.map((a) => a.address));
+      },
+      (err: Error) => this.log.debug({ event: 'transport.peer.resolve_failed', peer: id, host, err: err.message }, 'cannot resolve peer host'),
+    );
   }
 
   send(messages: readonly Message[]): void {
@@ -176,6 +236,8 @@ export class TcpTransport implements PeerTransport {
     this.closed = true;
     for (const id of [...this.peers.keys()]) this.removePeer(id);
     for (const s of this.inbound) s.destroy();
+    clearInterval(this.summaryTimer);
+    this.reportSuppressed();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.log.info({ event: 'transport.closed' }, 'raft transport closed');
   }
@@ -197,6 +259,13 @@ export class TcpTransport implements PeerTransport {
       return;
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const ticket = this.admission.admit(socket.remoteAddress);
+    if (typeof ticket === 'string') {
+      this.logRefusal('transport.inbound.rejected', { remote, reason: ticket }, 'peer port connection over the limit: closed');
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     this.inbound.add(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
@@ -204,14 +273,25 @@ export class TcpTransport implements PeerTransport {
     const decoder = new FrameDecoder(4096);
     let hello: Hello | null = null;
     let refused = false;
+    const helloTimeoutMs = this.o.helloTimeoutMs ?? 1000;
     const deadline = setTimeout(() => {
-      this.log.warn({ event: 'transport.handshake.timeout', remote }, 'peer sent no hello in time');
-      socket.destroy();
-    }, this.o.handshakeTimeoutMs ?? 5000);
+      // A hello already read by the kernel is handled first (I/O runs before setImmediate), so a
+      // blocked event loop does not turn a punctual peer into a late one.
+      setImmediate(() => {
+        if (hello !== null || socket.destroyed) return;
+        this.logRefusal('transport.handshake.timeout', { remote, helloTimeoutMs }, 'peer sent no hello in time');
+        socket.destroy();
+      });
+    }, helloTimeoutMs);
     socket.on('close', () => {
       clearTimeout(deadline);
+      this.admission.release(ticket);
       this.inbound.delete(socket);
-      if (hello !== null) this.log.debug({ event: 'transport.inbound.closed', remote, peer: hello.from, lane: laneName(hello.lane) }, 'inbound peer connection closed');
+      if (hello !== null) {
+        const key = laneKey(hello);
+        if (this.inboundLanes.get(key) === socket) this.inboundLanes.delete(key);
+        this.log.debug({ event: 'transport.inbound.closed', remote, peer: hello.from, lane: laneName(hello.lane) }, 'inbound peer connection closed');
+      }
     });
     socket.on('error', (err) => this.log.debug({ event: 'transport.inbound.error', remote, err: err.message }, 'inbound connection error'));
     socket.on('data', (chunk: Buffer) => {
@@ -220,7 +300,9 @@ export class TcpTransport implements PeerTransport {
       try {
         frames = decoder.push(chunk);
       } catch (err) {
-        this.log.warn({ event: 'transport.frame.invalid', remote, peer: hello?.from, err: (err as Error).message }, 'bad frame from peer');
+        const fields = { remote, peer: hello?.from, err: (err as Error).message };
+        if (hello === null) this.logRefusal('transport.frame.invalid', fields, 'bad frame from peer');
+        else this.log.warn({ event: 'transport.frame.invalid', ...fields }, 'bad frame from peer');
         socket.destroy();
         return;
       }
@@ -232,14 +314,26 @@ export class TcpTransport implements PeerTransport {
             refused = true;
           } else {
             clearTimeout(deadline);
+            this.admission.release(ticket);
+            this.claimLane(hello, socket);
             decoder.maxBodyBytes = this.o.frameBytesMax ?? 256 * MiB;
           }
+        } else if (f.kind === FrameKind.announce) {
+          this.onAnnounceFrame(socket, remote, hello, f);
         } else {
           this.onMessageFrame(socket, remote, hello, f);
         }
       }
     });
     socket.write(encodeFrame(FrameKind.challenge, encodeChallenge(nonce)));
+  }
+
+  /** One inbound connection per peer and lane: a peer reconnecting replaces its old socket. */
+  private claimLane(hello: Hello, socket: Socket): void {
+    const key = laneKey(hello);
+    const old = this.inboundLanes.get(key);
+    this.inboundLanes.set(key, socket);
+    if (old !== undefined && old !== socket) old.destroy();
   }
 
   /** Checks a hello; answers welcome or refuse. Returns the hello when accepted. */
@@ -269,9 +363,36 @@ export class TcpTransport implements PeerTransport {
   }
 
   private refuse(socket: Socket, remote: string, reason: RefuseReason, detail: string, claimed?: NodeId): void {
-    this.log.warn({ event: 'transport.auth.refused', remote, claimedPeer: claimed, reason: detail }, 'peer refused');
+    this.logRefusal('transport.auth.refused', { remote, claimedPeer: claimed, reason: detail }, 'peer refused');
     socket.end(encodeFrame(FrameKind.refuse, encodeRefuse(reason, detail)));
     setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /** Warns within the refusal budget; beyond it the line is only counted. */
+  private logRefusal(event: string, fields: Record<string, unknown>, msg: string): void {
+    const take = this.refusalLog.take();
+    if (take === null) return;
+    this.log.warn({ event, ...fields, ...(take.suppressed > 0 ? { suppressed: take.suppressed } : {}) }, msg);
+  }
+
+  /** Refusal lines dropped since the last one written, as one summary line. */
+  private reportSuppressed(): void {
+    const suppressed = this.refusalLog.takeSuppressed();
+    if (suppressed > 0) this.log.warn({ event: 'transport.refusals.suppressed', suppressed }, 'refusal log lines suppressed (rate limit)');
+  }
+
+  private onAnnounceFrame(socket: Socket, remote: string, hello: Hello, f: Frame): void {
+    if (f.payload.length > ANNOUNCE_BYTES_MAX) {
+      this.log.warn({ event: 'transport.frame.invalid', remote, peer: hello.from, err: `announce of ${f.payload.length} bytes` }, 'bad frame from peer');
+      socket.destroy();
+      return;
+    }
+    if (this.announceHandler === null) return;
+    try {
+      this.announceHandler(hello.from, f.payload);
+    } catch (err) {
+      this.log.error({ event: 'transport.handler.failed', handler: 'announcement', err }, 'announcement handler threw');
+    }
   }
 
   private onMessageFrame(socket: Socket, remote: string, hello: Hello, f: Frame): void {
@@ -292,4 +413,8 @@ export class TcpTransport implements PeerTransport {
       this.log.error({ event: 'transport.handler.failed', handler: 'message', err }, 'message handler threw');
     }
   }
+}
+
+function laneKey(hello: Hello): string {
+  return `${hello.from}/${hello.lane}`;
 }

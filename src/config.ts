@@ -5,6 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../api/http-limits.js';
+import { missingTokens } from './exposed-addresses.js';
+import { listenAddrSchema, parseHostPort } from './host-port.js';
+import { MEMBER_NAME } from './member-id.js';
+import type { BinlogServerSettings } from './server/binlog-server.js';
+import { DEFAULT_BINLOG_SERVER_LIMITS, limitsProblem, type BinlogServerLimits } from './server/server-limits.js';
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -13,9 +19,7 @@ export class ConfigError extends Error {
   }
 }
 
-const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-const hostPort = z.string().regex(HOST_PORT, 'expected host:port');
+const hostPort = listenAddrSchema;
 
 const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -55,14 +59,14 @@ const count = z.union([z.number(), z.string()]).transform((value, ctx) => {
   return n;
 });
 
-const memberName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a name of letters, digits, _ . -');
+const memberName = z.string().regex(MEMBER_NAME, 'expected a name of letters, digits, _ . -');
 
 /** `n1=host:port,n2=host:port` → Map(name → host:port), names unique. */
 const initialCluster = z.string().transform((s, ctx) => {
   const members = new Map<string, string>();
   for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, addr, extra] = part.split('=');
-    if (extra !== undefined || !name || !addr || !memberName.safeParse(name).success || !HOST_PORT.test(addr)) {
+    if (extra !== undefined || !name || !addr || !memberName.safeParse(name).success || !parseHostPort(addr, { connectable: true })) {
       ctx.addIssue({ code: 'custom', message: `bad member "${part}": expected name=host:port` });
       return z.NEVER;
     }
@@ -75,11 +79,46 @@ const initialCluster = z.string().transform((s, ctx) => {
   return members;
 });
 
+const atLeastOne = count.pipe(z.number().min(1, 'expected at least 1'));
+
+/** The binlog server; its limits default to DEFAULT_BINLOG_SERVER_LIMITS (src/server/server-limits.ts). */
 const binlogServer = z.strictObject({
   addr: hostPort,
   user: z.string().min(1),
-  password: z.string(),
+  password: z.string().min(1, 'must not be empty: replicas log in with it, and without one anybody who reaches the port reads the binlog'),
+  'max-connections': atLeastOne.optional(),
+  'max-handshakes': atLeastOne.optional(),
+  'max-handshakes-per-ip': atLeastOne.optional(),
+  'replica-handshakes': count.optional(),
+  'max-packet-size': byteSize.pipe(z.number().min(64 * 1024, 'expected at least 64KiB').max(2 ** 30, 'expected at most 1GiB')).optional(),
+  'handshake-timeout': durationMs.optional(),
+  'wait-timeout': durationMs.optional(),
 });
+
+const BINLOG_SERVER_LIMIT_KEYS: Readonly<Record<keyof BinlogServerLimits, keyof z.infer<typeof binlogServer>>> = {
+  maxConnections: 'max-connections',
+  maxHandshakes: 'max-handshakes',
+  maxHandshakesPerIp: 'max-handshakes-per-ip',
+  replicaHandshakes: 'replica-handshakes',
+  maxPacketSize: 'max-packet-size',
+  handshakeTimeoutMs: 'handshake-timeout',
+  waitTimeoutMs: 'wait-timeout',
+};
+
+/** The binlog-server section as the server takes it: `limits` holds only the keys given. */
+function binlogServerSettings(raw: z.infer<typeof binlogServer> | undefined): BinlogServerSettings | undefined {
+  if (!raw) return undefined;
+  const limits: Partial<BinlogServerLimits> = {};
+  for (const [field, key] of Object.entries(BINLOG_SERVER_LIMIT_KEYS) as [keyof BinlogServerLimits, keyof typeof raw][]) {
+    const value = raw[key];
+    if (typeof value === 'number') limits[field] = value;
+  }
+  const problem = limitsProblem({ ...DEFAULT_BINLOG_SERVER_LIMITS, ...limits });
+  if (problem) throw new ConfigError(`binlog-server.${BINLOG_SERVER_LIMIT_KEYS[problem.key]}`, problem.detail);
+  const settings: BinlogServerSettings = { addr: raw.addr, user: raw.user, password: raw.password };
+  if (Object.keys(limits).length > 0) settings.limits = limits;
+  return settings;
+}
 
 /** How long the relay keeps its binlog files; absent limits keep everything. */
 const binlogRetention = z.strictObject({
@@ -111,6 +150,9 @@ export const configSchema = z.strictObject({
   'binlog-retention': binlogRetention.optional(),
   'raft-log-retain': raftLogRetain.optional(),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  'admin-request-timeout': durationMs.default(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
+  'admin-connection-timeout': durationMs.default(DEFAULT_HTTP_LIMITS.connectionTimeoutMs),
+  'admin-max-connections': count.pipe(z.number().min(1, 'expected at least 1')).default(DEFAULT_HTTP_LIMITS.maxConnections),
 });
 
 export interface Config {
@@ -125,11 +167,13 @@ export interface Config {
   adminToken: string | undefined;
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
-  binlogServer: { addr: string; user: string; password: string } | undefined;
+  binlogServer: BinlogServerSettings | undefined;
   /** Null limits are off; with none set every binlog file is kept. */
   binlogRetention: { maxAgeMs: number | null; maxBytes: number | null; minFiles: number };
   raftLogRetain: { bytes: number; entries: number };
   logLevel: string;
+  /** admin-request-timeout, admin-connection-timeout, admin-max-connections. */
+  adminLimits: HttpLimits;
 }
 
 type Raw = Record<string, unknown>;
@@ -217,6 +261,10 @@ export function validateConfig(raw: Raw): Config {
   if (c['election-timeout'] < 2 * c['heartbeat-interval']) {
     throw new ConfigError('election-timeout', 'must be at least twice heartbeat-interval');
   }
+  const missing = missingTokens({
+    adminAddr: c['admin-addr'], peerAddr: c['peer-addr'], adminToken: c['admin-token'], clusterToken: c['cluster-token'],
+  });
+  if (missing.length > 0) throw new ConfigError(missing.map((m) => m.key).join(', '), missing.map((m) => m.detail).join('; '));
   return {
     name: c.name,
     dataDir: c['data-dir'] ?? `./data/${c.name}`,
@@ -228,7 +276,7 @@ export function validateConfig(raw: Raw): Config {
     adminToken: c['admin-token'],
     heartbeatIntervalMs: c['heartbeat-interval'],
     electionTimeoutMs: c['election-timeout'],
-    binlogServer: c['binlog-server'],
+    binlogServer: binlogServerSettings(c['binlog-server']),
     binlogRetention: {
       maxAgeMs: c['binlog-retention']?.['max-age'] ?? null,
       maxBytes: c['binlog-retention']?.['max-bytes'] ?? null,
@@ -239,6 +287,11 @@ export function validateConfig(raw: Raw): Config {
       entries: c['raft-log-retain']?.entries ?? RAFT_LOG_RETAIN_DEFAULTS.entries,
     },
     logLevel: c['log-level'],
+    adminLimits: {
+      requestTimeoutMs: c['admin-request-timeout'],
+      connectionTimeoutMs: c['admin-connection-timeout'],
+      maxConnections: c['admin-max-connections'],
+    },
   };
 }
 

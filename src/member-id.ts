@@ -8,3 +8,6 @@ export function memberIdOf(name: string): number {
   }
   return hash === 0 ? 1 : hash;
 }
+
+/** What a member name may be: it is also part of log lines, URLs and the raft log. */
+export const MEMBER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

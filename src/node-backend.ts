@@ -187,30 +187,6 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
     };
   }
 
-  async publishMember(member: MemberAttributes): Promise<void> {
-    this.requireLeader();
-    await this.node.publishMember(member);
-  }
-
-  /** Followers make sure the leader has recorded their attributes (admin address included). */
-  startMemberPublishing(): void {
-    const timer = setInterval(() => {
-      const s = this.node.raft.status();
-      if (s.role === 'leader' || !s.leader) return;
-      if (JSON.stringify(this.memberAttrs(this.node.id)) === JSON.stringify(this.node.self)) return;
-      const leader = this.memberAttrs(s.leader)?.adminAddr;
-      if (!leader) return;
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (this.node.config.adminToken) headers.authorization = `Bearer ${this.node.config.adminToken}`;
-      fetch(`http://${leader}/internal/member`, { method: 'PUT', headers, body: JSON.stringify(this.node.self), signal: AbortSignal.timeout(2000) })
-        .catch((err: unknown) => this.logger.debug({ event: 'member.publish.failed', err: (err as Error).message }, 'member publish failed'));
-    }, 500);
-    timer.unref();
-    this.stopPublishing = () => clearInterval(timer);
-  }
-
-  stopPublishing: () => void = () => undefined;
-
   async importBinlogs(request: { dir: string }): Promise<BinlogImportView> {
     this.requireLeader();
     if (this.node.relay.allFiles().length > 0 || this.node.relay.hasPending) {

@@ -9,10 +9,12 @@ import { TcpTransport } from '../raft/transport.js';
 import { openStorage, type Storage } from '../storage/storage.js';
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer } from '../api/server.js';
+import { AdminListener } from '../api/admin-listener.js';
+import { MemberPublisher } from './member-publisher.js';
 import type { Config } from './config.js';
 import { memberIdOf } from './member-id.js';
 import { RelayLog } from './relaylog/relay-log.js';
-import { encodeRelayRecord, type MemberAttributes } from './relaylog/relay-entry.js';
+import type { MemberAttributes } from './relaylog/relay-entry.js';
 import { SyncerControl } from './syncer/syncer-control.js';
 import { NodeBackend } from './node-backend.js';
 import { BinlogServerControl } from './server-control.js';
@@ -28,6 +30,8 @@ const RAFT_TAIL_CACHE_BYTES = 16 * 1024 * 1024;
 
 export class RelayNode {
   private admin: FastifyInstance | null = null;
+  private adminListener: AdminListener | null = null;
+  private members: MemberPublisher | null = null;
   backend: NodeBackend | null = null;
 
   private constructor(
@@ -50,6 +54,19 @@ export class RelayNode {
   }
 
   static async start(config: Config, logger: Logger, onFatal: (err: Error) => void = () => undefined): Promise<RelayNode> {
+    // The admin port first: a node that cannot serve its admin API stops before it opens storage
+    // or joins raft, instead of running headless and maybe winning an election.
+    const [adminHost, adminPort] = splitAddr(config.adminAddr);
+    const adminListener = await AdminListener.bind(adminHost, adminPort, config.adminLimits);
+    try {
+      return await RelayNode.startWired(config, logger, onFatal, adminListener);
+    } catch (err) {
+      await adminListener.close();
+      throw err;
+    }
+  }
+
+  private static async startWired(config: Config, logger: Logger, onFatal: (err: Error) => void, adminListener: AdminListener): Promise<RelayNode> {
     const id = memberIdOf(config.name);
     // The raft tail is bounded (raft-log-retain), so every entry is checked at open (CRC,
     // contiguity, terms): LevelDB, without paranoid checks, may drop a damaged log record quietly.
@@ -83,14 +100,20 @@ export class RelayNode {
     const purges = new PurgeCoordinator(raft, relay, () => backendRef.leaderAdminAddr(), config.adminToken ?? null, logger.child({ component: 'purge' }));
     const serverControl = new BinlogServerControl(storage, relay, id, logger, (request) => purges.purge(request));
     const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, purges, fetcher, logger);
+    node.adminListener = adminListener;
     backendRef.leaderAdminAddr = () => node.backend?.leaderAdminAddr() ?? null;
     purges.startRetention(config.binlogRetention);
     node.watchForFailure(onFatal);
+    const members = new MemberPublisher({
+      id, self: node.self, initialCluster: config.initialCluster, raft, transport, relay, logger: logger.child({ component: 'members' }),
+    });
+    node.members = members;
     raft.on('leaderChanged', (change) => {
       logger.info({ event: 'raft.leader.changed', leader: change.leader, term: change.term, role: change.role }, 'leader changed');
-      if (change.role === 'leader') void node.publishSelf();
+      if (change.role === 'leader') void members.publishAsLeader();
     });
-    await node.startAdmin();
+    members.start();
+    await node.startAdmin(adminListener);
     const bootSettings = config.binlogServer ?? (await serverControl.savedSettings());
     if (bootSettings) await serverControl.start(bootSettings);
     return node;
@@ -121,46 +144,20 @@ export class RelayNode {
     return { id: String(this.id), name: this.config.name, peerAddr: this.config.peerAddr, adminAddr: this.config.adminAddr };
   }
 
-  /** A new leader records its own attributes (and those of the initial members it knows from
-   *  configuration) so every node can name members and find the leader's admin API. */
-  private async publishSelf(): Promise<void> {
-    const known = this.relay.members;
-    const records: MemberAttributes[] = [];
-    if (JSON.stringify(known[String(this.id)]) !== JSON.stringify(this.self)) records.push(this.self);
-    for (const [name, peerAddr] of this.config.initialCluster) {
-      const id = String(memberIdOf(name));
-      if (!known[id] && id !== String(this.id)) records.push({ id, name, peerAddr, adminAddr: '' });
-    }
-    for (const member of records) {
-      try {
-        await this.raft.propose(encodeRelayRecord({ kind: 'member', member }));
-      } catch (err) {
-        this.logger.debug({ event: 'member.publish.failed', err: (err as Error).message }, 'member publish failed');
-        return;
-      }
-    }
-  }
-
-  /** Followers publish their attributes through the leader's admin API (see NodeBackend). */
-  async publishMember(member: MemberAttributes): Promise<void> {
-    if (JSON.stringify(this.relay.members[member.id]) === JSON.stringify(member)) return;
-    await this.raft.propose(encodeRelayRecord({ kind: 'member', member }));
-  }
-
-  private async startAdmin(): Promise<void> {
+  /** Attaches the admin API to its socket (bound at the start, answering 503 until now). */
+  private async startAdmin(listener: AdminListener): Promise<void> {
     const backend = new NodeBackend(this, this.logger);
     this.backend = backend;
-    this.admin = createAdminServer({ backend, logger: this.logger, adminToken: this.config.adminToken });
-    const [host, port] = splitAddr(this.config.adminAddr);
-    await this.admin.listen({ host, port });
-    backend.startMemberPublishing();
+    this.admin = createAdminServer({ backend, logger: this.logger, adminToken: this.config.adminToken, listener });
+    await this.admin.ready();
   }
 
   async stop(): Promise<void> {
     this.logger.info({ event: 'node.stopping' }, 'node stopping');
-    this.backend?.stopPublishing();
+    this.members?.stop();
     this.purges.stop();
     await this.admin?.close();
+    await this.adminListener?.close();
     await this.binlogServer.stop();
     await this.syncer.close();
     await this.raft.handOffLeadership().catch(() => undefined);

@@ -33,9 +33,50 @@ export class BinlogServerControl {
     return this.server && this.settings ? { settings: this.settings, replicas: this.server.replicas() } : null;
   }
 
+  /**
+   * Starts the server with `settings`, replacing a running one. The new listener is bound first
+   * and the working server stopped only once it listens, so a bad address (taken, unresolvable)
+   * is refused while the replicas keep being served. Only when the new address needs the running
+   * server's own port (new credentials, same port) is the old one stopped first; if the new one
+   * then fails, the old settings are brought back.
+   */
   async start(settings: BinlogServerSettings): Promise<void> {
-    await this.stop();
-    this.server = await BinlogServer.start({
+    const old = this.server;
+    const oldSettings = this.settings;
+    let next: BinlogServer;
+    try {
+      next = await this.open(settings);
+    } catch (err) {
+      if (!old || !oldSettings || !needsPortOf(old, settings, err)) throw err;
+      next = await this.replaceOnSamePort(old, oldSettings, settings);
+    }
+    if (this.server === old && old) await old.stop();
+    this.server = next;
+    this.settings = settings;
+    await this.storage.meta.putJson(SETTINGS_RECORD, settings, { sync: true });
+    this.logger.info({ event: 'server.started', addr: settings.addr, user: settings.user }, 'binlog server started');
+  }
+
+  /** Stops `old` to free its port for `settings`; on failure restarts `old` and rethrows. */
+  private async replaceOnSamePort(old: BinlogServer, oldSettings: BinlogServerSettings, settings: BinlogServerSettings): Promise<BinlogServer> {
+    await old.stop();
+    this.server = null;
+    try {
+      return await this.open(settings);
+    } catch (err) {
+      try {
+        this.server = await this.open(oldSettings);
+        this.logger.warn({ event: 'server.restart.reverted', addr: oldSettings.addr, err: (err as Error).message }, 'new binlog server settings failed: previous ones restored');
+      } catch (restoreErr) {
+        this.settings = null;
+        this.logger.error({ event: 'server.restart.lost', addr: oldSettings.addr, err: (restoreErr as Error).message }, 'binlog server could not be restored');
+      }
+      throw err;
+    }
+  }
+
+  private open(settings: BinlogServerSettings): Promise<BinlogServer> {
+    return BinlogServer.start({
       settings, relay: this.relay,
       // Distinct per node and away from typical replica ids; fake events carry the upstream's id.
       serverId: 0x6272_0000 + (this.nodeId & 0xffff),
@@ -43,9 +84,6 @@ export class BinlogServerControl {
       logger: this.logger.child({ component: 'binlog-server' }),
       purge: this.purge,
     });
-    this.settings = settings;
-    await this.storage.meta.putJson(SETTINGS_RECORD, settings, { sync: true });
-    this.logger.info({ event: 'server.started', addr: settings.addr, user: settings.user }, 'binlog server started');
   }
 
   async stop(forget = false): Promise<void> {
@@ -57,6 +95,12 @@ export class BinlogServerControl {
     this.settings = null;
     if (forget) await this.storage.meta.del(SETTINGS_RECORD);
   }
+}
+
+/** The new address failed only because the running server holds its port. */
+function needsPortOf(running: BinlogServer, settings: BinlogServerSettings, err: unknown): boolean {
+  const port = Number(settings.addr.slice(settings.addr.lastIndexOf(':') + 1));
+  return port !== 0 && port === running.address.port && /EADDRINUSE/.test((err as Error).message);
 }
 
 /** A stable UUID-shaped id from a name (for @@server_uuid). */

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { BinlogBackend } from '../backend.js';
 import { ApiError } from '../errors.js';
-import { forwardToLeader } from '../forward.js';
+import type { LeaderForwarder } from '../forward.js';
 import { parseInput, success } from '../server.js';
 import { PurgeError, type PurgeRequest } from '../../src/relaylog/purge.js';
 
@@ -56,7 +56,7 @@ const purgeBody = z
   })
   .transform((body): PurgeRequest => (body.to !== undefined ? { to: body.to } : { before: body.before! }));
 
-export function registerPurgeRoutes(app: FastifyInstance, backend: BinlogBackend): void {
+export function registerPurgeRoutes(app: FastifyInstance, backend: BinlogBackend, forwardToLeader: LeaderForwarder): void {
   app.put('/binlog/purge', async (request, reply) => {
     const purge = parseInput(purgeBody, request.body);
     if (await forwardToLeader(backend, request, reply)) return reply;

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { BinlogBackend } from '../backend.js';
 import { parseInput, success } from '../server.js';
+import { listenAddrSchema } from '../../src/host-port.js';
 
 const startBody = z.strictObject({
-  addr: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port'),
+  addr: listenAddrSchema,
   user: z.string().min(1),
   password: z.string(),
 });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { BinlogBackend } from '../backend.js';
 import { ApiError } from '../errors.js';
-import { forwardToLeader } from '../forward.js';
+import type { LeaderForwarder } from '../forward.js';
 import { parseInput, success } from '../server.js';
 import { BinlogImportError } from '../../src/syncer/binlog-import-error.js';
 
@@ -13,7 +13,7 @@ const importBody = z.strictObject({
   dir: z.string().min(1).refine((dir) => isAbsolute(dir), 'expected an absolute path'),
 });
 
-export function registerImportRoutes(app: FastifyInstance, backend: BinlogBackend): void {
+export function registerImportRoutes(app: FastifyInstance, backend: BinlogBackend, forwardToLeader: LeaderForwarder): void {
   app.put('/binlog/import', async (request, reply) => {
     const body = parseInput(importBody, request.body);
     if (await forwardToLeader(backend, request, reply)) return reply;

@@ -4,9 +4,14 @@ import { z } from 'zod';
 import type { AdminBackend } from '../backend.js';
 import { ApiError } from '../errors.js';
 import { parseInput, success } from '../server.js';
+import { parseHostPort } from '../../src/host-port.js';
+import { MEMBER_NAME } from '../../src/member-id.js';
 
-const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a member name of letters, digits, _ . -');
-const peerUrl = z.string().regex(/^(https?:\/\/)?[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
+const name = z.string().regex(MEMBER_NAME, 'expected a member name of letters, digits, _ . -');
+const peerUrl = z.string().refine(
+  (url) => parseHostPort(url.replace(/^https?:\/\//, ''), { connectable: true }) !== null,
+  'expected host:port (port 1-65535)',
+);
 
 const addBody = z.strictObject({ name, peer_url: peerUrl });
 const removeBody = z.strictObject({ name });

@@ -1,16 +1,13 @@
-// The cluster's syncer (kingbus shape): answered by the leader from any node.
+// The cluster's syncer (kingbus shape): answered by the leader from any node. (Members publish
+// their own attributes over the authenticated peer transport, not through this API: see
+// src/member-announcement.ts.)
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { BinlogBackend } from '../backend.js';
-import { forwardToLeader } from '../forward.js';
+import type { LeaderForwarder } from '../forward.js';
 import { parseInput, success } from '../server.js';
 import { syncerStartSchema } from '../../src/syncer/syncer-settings.js';
 
-const memberBody = z.strictObject({
-  id: z.string().regex(/^\d+$/), name: z.string().min(1), peerAddr: z.string(), adminAddr: z.string(),
-});
-
-export function registerSyncerRoutes(app: FastifyInstance, backend: BinlogBackend): void {
+export function registerSyncerRoutes(app: FastifyInstance, backend: BinlogBackend, forwardToLeader: LeaderForwarder): void {
   app.put('/binlog/syncer/start', async (request, reply) => {
     const settings = parseInput(syncerStartSchema, request.body);
     if (await forwardToLeader(backend, request, reply)) return reply;
@@ -23,11 +20,5 @@ export function registerSyncerRoutes(app: FastifyInstance, backend: BinlogBacken
   app.get('/binlog/syncer/status', async (request, reply) => {
     if (await forwardToLeader(backend, request, reply)) return reply;
     return success(backend.syncerStatus());
-  });
-  app.put('/internal/member', async (request, reply) => {
-    const member = parseInput(memberBody, request.body);
-    if (await forwardToLeader(backend, request, reply)) return reply;
-    await backend.publishMember(member);
-    return success(null);
   });
 }

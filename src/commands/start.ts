@@ -1,6 +1,7 @@
 // `binrelay start [--config FILE] [--KEY VALUE …]`: runs one node in the foreground until
 // SIGTERM/SIGINT, then shuts down cleanly (leadership handed over, storage closed).
 import { ConfigError, loadConfig, redactConfig } from '../config.js';
+import { exitOnUncaught } from '../crash-exit.js';
 import { createLogger } from '../logger.js';
 import { RelayNode } from '../node.js';
 
@@ -13,8 +14,11 @@ Keys (also BINRELAY_KEY environment variables and YAML file keys; flags win):
   --peer-addr HOST:PORT            raft traffic (127.0.0.1:9696)
   --initial-cluster n1=H:P,n2=H:P  peer addresses of the initial members (this node alone)
   --initial-cluster-state new|existing
-  --cluster-token SECRET           authenticates raft peers
-  --admin-token SECRET             bearer token for the admin API (except /healthz)
+  --cluster-token SECRET           authenticates raft peers; required unless peer-addr is loopback
+  --admin-token SECRET             bearer token for the admin API (except /healthz); required
+                                   unless admin-addr is loopback. Set tokens through the
+                                   environment (BINRELAY_CLUSTER_TOKEN, BINRELAY_ADMIN_TOKEN) or
+                                   the --config file: a flag's value is visible to \`ps\`
   --heartbeat-interval 100ms       raft heartbeat
   --election-timeout 1000ms        raft election timeout
   --binlog-server.addr HOST:PORT --binlog-server.user U --binlog-server.password P
@@ -26,6 +30,9 @@ Keys (also BINRELAY_KEY environment variables and YAML file keys; flags win):
   --raft-log-retain.bytes 256MiB --raft-log-retain.entries 100000
                                    raft log kept behind a snapshot for lagging followers
   --log-level info                 pino level
+  --admin-request-timeout 30s      a request (headers and body) must arrive within this
+  --admin-connection-timeout 60s   an idle admin connection is closed (not while handled)
+  --admin-max-connections 256      open admin API connections at most
 `;
 
 export async function runStart(args: string[]): Promise<number> {
@@ -44,6 +51,7 @@ export async function runStart(args: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel, config.name);
+  exitOnUncaught(logger);
   logger.info({ event: 'node.starting', config: redactConfig(config) }, 'node starting');
   // Fail-stop: a node that cannot vouch for its state exits non-zero, for a supervisor to see.
   const exitFailed = (err: Error): void => {

@@ -11,6 +11,7 @@ export const ER_UNKNOWN_COM_ERROR = 1047;
 export const ER_PARSE_ERROR = 1064;
 export const ER_NO_SUCH_THREAD = 1094;
 export const ER_UNKNOWN_ERROR = 1105;
+export const ER_HOST_IS_BLOCKED = 1129;
 export const ER_SYNTAX_ERROR = 1149;
 export const ER_NET_PACKET_TOO_LARGE = 1153;
 export const ER_NET_PACKETS_OUT_OF_ORDER = 1156;
@@ -18,7 +19,9 @@ export const ER_NET_READ_ERROR = 1158;
 export const ER_NET_READ_INTERRUPTED = 1159;
 export const ER_NET_ERROR_ON_WRITE = 1160;
 export const ER_NET_WRITE_INTERRUPTED = 1161;
+export const ER_TOO_LONG_STRING = 1162;
 export const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+export const ER_USER_LIMIT_REACHED = 1226;
 export const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
 export const ER_NOT_SUPPORTED_AUTH_MODE = 1251;
 export const ER_TRUNCATED_WRONG_VALUE = 1292;
@@ -54,6 +57,12 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
   { code: ER_NO_SUCH_THREAD, name: 'ER_NO_SUCH_THREAD', sqlState: 'HY000', template: 'Unknown thread id: %lu' },
   { code: ER_UNKNOWN_ERROR, name: 'ER_UNKNOWN_ERROR', sqlState: 'HY000', template: 'Unknown error' },
   {
+    code: ER_HOST_IS_BLOCKED,
+    name: 'ER_HOST_IS_BLOCKED',
+    sqlState: 'HY000',
+    template: "Host '%-.64s' is blocked because of many connection errors; unblock with 'mariadb-admin flush-hosts'",
+  },
+  {
     code: ER_SYNTAX_ERROR,
     name: 'ER_SYNTAX_ERROR',
     sqlState: '42000',
@@ -71,7 +80,14 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
   { code: ER_NET_READ_INTERRUPTED, name: 'ER_NET_READ_INTERRUPTED', sqlState: '08S01', template: 'Got timeout reading communication packets' },
   { code: ER_NET_ERROR_ON_WRITE, name: 'ER_NET_ERROR_ON_WRITE', sqlState: '08S01', template: 'Got an error writing communication packets' },
   { code: ER_NET_WRITE_INTERRUPTED, name: 'ER_NET_WRITE_INTERRUPTED', sqlState: '08S01', template: 'Got timeout writing communication packets' },
+  { code: ER_TOO_LONG_STRING, name: 'ER_TOO_LONG_STRING', sqlState: '42000', template: "Result string is longer than 'max_allowed_packet' bytes" },
   { code: ER_UNKNOWN_SYSTEM_VARIABLE, name: 'ER_UNKNOWN_SYSTEM_VARIABLE', sqlState: 'HY000', template: "Unknown system variable '%-.64s'" },
+  {
+    code: ER_USER_LIMIT_REACHED,
+    name: 'ER_USER_LIMIT_REACHED',
+    sqlState: '42000',
+    template: "User '%-.64s' has exceeded the '%s' resource (current value: %ld)",
+  },
   // On the wire a master sends 1236 with a free-text reason (BINLOG_ERROR_TEXT below); the
   // replica itself wraps it as "Got fatal error 1236 from master when reading data from binary
   // log: '<reason>'".

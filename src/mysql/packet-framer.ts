@@ -34,7 +34,8 @@ export interface PacketReaderOptions {
  * the stream is out of sync and the reader must be discarded.
  */
 export class PacketReader {
-  readonly maxPayloadLength: number;
+  /** May change between payloads (a server raises it once the client has logged in). */
+  maxPayloadLength: number;
   #chunks: Buffer[] = [];
   #first = 0; // index of the first live chunk in #chunks
   #head = 0; // offset of the first unread byte in #chunks[#first]

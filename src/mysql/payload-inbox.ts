@@ -14,7 +14,7 @@ export interface PayloadInboxOptions extends PacketReaderOptions {
 export class PayloadInbox {
   readonly #socket: Socket;
   readonly #reader: PacketReader;
-  readonly #highWaterMark: number;
+  #highWaterMark: number;
   #wakeup: (() => void) | null = null;
   #stopped = false;
 
@@ -28,6 +28,12 @@ export class PayloadInbox {
       if (this.#reader.bufferedBytes > this.#highWaterMark) socket.pause();
       this.#wake();
     });
+  }
+
+  /** New limits for the payloads still to come (a server trusts a client more once it logged in). */
+  setLimits(limits: PayloadInboxOptions): void {
+    if (limits.maxPayloadLength !== undefined) this.#reader.maxPayloadLength = limits.maxPayloadLength;
+    if (limits.highWaterMark !== undefined) this.#highWaterMark = limits.highWaterMark;
   }
 
   /** Stops taking input: what is buffered and what still arrives is dropped; next() gives null. */

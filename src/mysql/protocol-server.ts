@@ -3,9 +3,8 @@
 
 import { EventEmitter } from 'node:events';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { ER_CON_COUNT_ERROR, errorMessage, sqlStateFor } from './error-codes.js';
-import { PacketWriter } from './packet-framer.js';
-import { encodeErr } from './response-packets.js';
+import { refuseConnection } from './connection-refusal.js';
+import { ER_CON_COUNT_ERROR } from './error-codes.js';
 import type { Authenticate, UserCredentials } from './server-auth.js';
 import type { CommandHandler, CommandHandlerFactory } from './command-handler.js';
 import { ServerConnection, type ServerConnectionOptions } from './server-connection.js';
@@ -103,10 +102,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> {
   #accept(socket: Socket): void {
     const max = this.#options.maxConnections;
     if (max !== undefined && this.#connections.size >= max) {
-      // Sent instead of the greeting; the client has not said it speaks 4.1, so no SQLSTATE.
-      const err = encodeErr(ER_CON_COUNT_ERROR, sqlStateFor(ER_CON_COUNT_ERROR), errorMessage(ER_CON_COUNT_ERROR), false);
-      socket.on('error', () => undefined);
-      socket.end(new PacketWriter(0).frame(err));
+      refuseConnection(socket, ER_CON_COUNT_ERROR);
       return;
     }
     const { users: _users, handler, maxConnections: _max, firstConnectionId: _first, ...rest } = this.#options;

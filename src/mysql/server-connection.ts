@@ -40,18 +40,39 @@ export interface ServerConnectionOptions {
   capabilities?: number;
   /** Server default collation id for the greeting. */
   charset?: number;
-  /** Largest payload accepted from the client (max_allowed_packet); default 1 GiB. */
+  /** Largest payload accepted from a logged-in client (max_allowed_packet); default 16 MiB. */
   maxPacketSize?: number;
-  /** Time allowed from connect to successful authentication (connect_timeout); default 10 s. */
+  /** Largest payload accepted before authentication; default 64 KiB (a handshake response with
+   *  connect attributes is well under 1 KiB). */
+  preAuthMaxPacketSize?: number;
+  /** Time allowed from connect to successful authentication (connect_timeout); default 5 s. */
   handshakeTimeoutMs?: number;
+  /** wait_timeout: a logged-in connection that sends no command for this long is closed; time
+   *  spent inside a command (a binlog dump streams for as long as it likes) never counts.
+   *  Default 28800 s, as on MySQL and MariaDB. */
+  idleTimeoutMs?: number;
 }
+
+/** max_allowed_packet's default on MySQL 8 and MariaDB 10.6+. */
+export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_PRE_AUTH_MAX_PACKET_SIZE = 64 * 1024;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 28_800_000;
+// Unread input buffered before the socket is paused, before and after login.
+const PRE_AUTH_HIGH_WATER_MARK = 64 * 1024;
+const HIGH_WATER_MARK = 1024 * 1024;
 
 export type ConnectionState = 'handshake' | 'command' | 'closed';
 
 export interface ServerConnectionEvents {
   authenticated: [user: string];
+  /** The client was refused (1045 and the like); `user` as it sent it. */
+  authFailed: [user: string];
+  /** Closed for sending no command within idleTimeoutMs. */
+  idleTimeout: [];
   close: [];
-  /** A handler threw or rejected; the client got ER_UNKNOWN_ERROR if nothing was sent yet. */
+  /** A handler threw or rejected; the client got a bare ER_UNKNOWN_ERROR ("Unknown error", the
+   *  detail stays in the server's log) if nothing was sent yet. */
   handlerError: [error: unknown];
   /** The client broke the protocol (bad handshake, oversized or out-of-order packets). */
   protocolError: [error: MysqlProtocolError];
@@ -61,6 +82,11 @@ export interface ServerConnectionEvents {
 const ZERO_COPY_THRESHOLD = 64 * 1024;
 // After close(), a peer that never closes its side is cut off after this long.
 const CLOSE_GRACE_MS = 5000;
+
+/** setTimeout fires at once for delays above 2^31 − 1 ms (24.8 days): hold longer ones there. */
+function timerMs(ms: number): number {
+  return Math.min(ms, 0x7fffffff);
+}
 
 function clientHost(address: string | undefined): string {
   if (!address) return 'unknown';
@@ -93,6 +119,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   #connectAttributes: Readonly<Record<string, string>> = {};
   #responded = false;
   #handshakeTimer: NodeJS.Timeout | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
   #lastError: Error | null = null;
 
   constructor(socket: Socket, options: ServerConnectionOptions) {
@@ -108,7 +135,10 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     this.#charsetId = options.charset ?? defaults.charset;
     this.remoteAddress = clientHost(socket.remoteAddress);
     this.remotePort = socket.remotePort ?? 0;
-    this.#inbox = new PayloadInbox(socket, { maxPayloadLength: options.maxPacketSize });
+    this.#inbox = new PayloadInbox(socket, {
+      maxPayloadLength: options.preAuthMaxPacketSize ?? DEFAULT_PRE_AUTH_MAX_PACKET_SIZE,
+      highWaterMark: PRE_AUTH_HIGH_WATER_MARK,
+    });
 
     // Replies are one write each; Nagle would hold them back waiting for the client's ACK.
     socket.setNoDelay(true);
@@ -122,10 +152,10 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       process.nextTick(() => this.#onClosed());
       return;
     }
-    const timeout = options.handshakeTimeoutMs ?? 10_000;
+    const timeout = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.#handshakeTimer = setTimeout(() => {
       if (this.#state === 'handshake') this.destroy();
-    }, timeout);
+    }, timerMs(timeout));
     this.#handshakeTimer.unref();
     void this.#run();
   }
@@ -279,7 +309,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       );
       if (!(await this.#authenticate())) return;
       for (;;) {
-        const framed = await this.#inbox.next();
+        const framed = await this.#nextCommand();
         if (framed === null) return;
         await this.#dispatch(framed);
       }
@@ -328,11 +358,13 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     });
     if (outcome.status === 'closed') return false;
     if (outcome.status === 'denied') {
+      this.emit('authFailed', response.user);
       this.sendError(outcome.errno, outcome.message);
       this.close();
       return false;
     }
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#inbox.setLimits({ maxPayloadLength: this.#options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE, highWaterMark: HIGH_WATER_MARK });
     const h = this.#options.handler;
     this.#handler = typeof h === 'function' ? h(this) : h;
     this.#user = response.user;
@@ -341,6 +373,22 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     this.sendOk();
     this.emit('authenticated', response.user);
     return true;
+  }
+
+  /** The next command, or null; the idle timer runs only while waiting for it. */
+  async #nextCommand(): Promise<FramedPayload | null> {
+    this.#idleTimer = setTimeout(() => {
+      if (this.#state !== 'command') return;
+      this.emit('idleTimeout');
+      this.destroy();
+    }, timerMs(this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS));
+    this.#idleTimer.unref();
+    try {
+      return await this.#inbox.next();
+    } finally {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = null;
+    }
   }
 
   async #dispatch(framed: FramedPayload): Promise<void> {
@@ -377,7 +425,8 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       this.emit('handlerError', err);
       // Half a reply cannot be finished safely: drop the connection instead.
       if (this.#responded) this.destroy();
-      else this.sendError(ER_UNKNOWN_ERROR, err instanceof Error ? err.message : String(err));
+      // The detail (a stack overflow, a file path) is for the server's log, not for the client.
+      else this.sendError(ER_UNKNOWN_ERROR);
     }
   }
 
@@ -401,6 +450,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
     if (!this.socket.destroyed) this.socket.destroy();
     this.#inbox.stop();
     this.emit('close');

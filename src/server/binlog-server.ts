@@ -6,23 +6,33 @@
 import { hostname } from 'node:os';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { refuseConnection } from '../mysql/connection-refusal.js';
+import { ER_CON_COUNT_ERROR, ER_HOST_IS_BLOCKED } from '../mysql/error-codes.js';
 import { flavorDefaults, type ServerFlavor } from '../mysql/flavor.js';
 import { ServerConnection } from '../mysql/server-connection.js';
 import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
+import { AuthBackoff } from './auth-backoff.js';
+import { ConnectionAdmission, clientIp } from './connection-admission.js';
+import { FloodGuardedLog } from './flood-guarded-log.js';
 import type { BinaryLogInfo } from './query-responder.js';
 import { RelaySource } from './relay-source.js';
 import { ReplicaRegistry, type ReplicaView } from './replica-registry.js';
 import { ReplicaSession, type SessionContext } from './replica-session.js';
+import { DEFAULT_BINLOG_SERVER_LIMITS, limitsProblem, type BinlogServerLimits } from './server-limits.js';
 import type { ServerFacts } from './system-variables.js';
 
 export type { ReplicaView } from './replica-registry.js';
+export type { BinlogServerLimits } from './server-limits.js';
 
 export interface BinlogServerSettings {
   /** host:port to listen on (port 0 picks a free one). */
   addr: string;
   user: string;
+  /** Never empty: the server refuses to start without a password. */
   password: string;
+  /** Connection and packet limits; absent ones take DEFAULT_BINLOG_SERVER_LIMITS. */
+  limits?: Partial<BinlogServerLimits>;
 }
 
 export interface BinlogServerOptions {
@@ -39,7 +49,7 @@ export interface BinlogServerOptions {
 
 export class BinlogServerError extends Error {
   constructor(
-    readonly code: 'SERVER_BAD_ADDR' | 'SERVER_LISTEN_FAILED',
+    readonly code: 'SERVER_BAD_ADDR' | 'SERVER_LISTEN_FAILED' | 'SERVER_EMPTY_PASSWORD' | 'SERVER_BAD_LIMITS',
     message: string,
   ) {
     super(message);
@@ -70,18 +80,27 @@ export class BinlogServer {
   readonly #running = new Set<Promise<unknown>>();
   readonly #context: SessionContext;
   readonly #hostname = hostname();
+  readonly #limits: BinlogServerLimits;
+  readonly #admission: ConnectionAdmission;
+  readonly #backoff = new AuthBackoff();
+  /** Lines any client can cause at will go through the flood guard. */
+  readonly #clientLog: FloodGuardedLog;
   #nextId = 1;
   #address: { host: string; port: number } = { host: '', port: 0 };
   #stopped = false;
 
   private constructor(options: BinlogServerOptions) {
     this.#o = options;
+    this.#limits = { ...DEFAULT_BINLOG_SERVER_LIMITS, ...options.settings.limits };
+    this.#admission = new ConnectionAdmission(this.#limits);
+    this.#clientLog = new FloodGuardedLog(options.logger);
     this.#source = new RelaySource(options.relay);
     this.#server = createServer((socket) => this.#accept(socket));
     this.#context = {
       source: this.#source,
       registry: this.#registry,
       logger: options.logger,
+      clientLog: this.#clientLog,
       serverId: options.serverId,
       facts: (flavor) => this.#facts(flavor),
       binaryLogs: () => this.#binaryLogs(),
@@ -89,13 +108,23 @@ export class BinlogServer {
       purgeBinaryLogs: (request) => this.#purge(request),
       track: (done) => {
         this.#running.add(done);
-        void done.finally(() => this.#running.delete(done));
+        // The session awaits `done` and reports its failure; this only forgets it, and must not
+        // leave a rejected promise of its own (an unhandled rejection ends the process).
+        const forget = (): void => {
+          this.#running.delete(done);
+        };
+        done.then(forget, forget);
       },
     };
   }
 
   static async start(options: BinlogServerOptions): Promise<BinlogServer> {
     const { host, port } = parseAddr(options.settings.addr);
+    if (options.settings.password === '') {
+      throw new BinlogServerError('SERVER_EMPTY_PASSWORD', 'the binlog server password is empty: set binlog-server.password (the password replicas log in with); an empty one would let anyone read the binlog');
+    }
+    const problem = limitsProblem({ ...DEFAULT_BINLOG_SERVER_LIMITS, ...options.settings.limits });
+    if (problem) throw new BinlogServerError('SERVER_BAD_LIMITS', `binlog server limits: ${problem.detail}`);
     const server = new BinlogServer(options);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -132,6 +161,7 @@ export class BinlogServer {
     await Promise.allSettled([...this.#running]);
     await closed;
     this.#source.close();
+    this.#clientLog.flush();
     this.#o.logger.info({ event: 'server.stop' }, 'binlog server stopped');
   }
 
@@ -204,8 +234,22 @@ export class BinlogServer {
       socket.destroy();
       return;
     }
+    const ip = clientIp(socket.remoteAddress);
+    const blockedMs = this.#backoff.blockedFor(ip);
+    if (blockedMs > 0) {
+      // MariaDB's words up to the advice: there is no flush-hosts here, the block just runs out.
+      this.#refuse(socket, ip, 'blocked after failed logins', ER_HOST_IS_BLOCKED,
+        `Host '${ip.slice(0, 64)}' is blocked because of many connection errors; retry in ${Math.ceil(blockedMs / 1000)} s`);
+      return;
+    }
+    const ticket = this.#admission.admit(ip);
+    if (typeof ticket === 'string') {
+      this.#refuse(socket, ip, ticket, ER_CON_COUNT_ERROR);
+      return;
+    }
     const flavor = this.#flavor();
     const { settings, logger } = this.#o;
+    const limits = this.#limits;
     const conn = new ServerConnection(socket, {
       connectionId: this.#allocateId(),
       flavor,
@@ -213,16 +257,41 @@ export class BinlogServer {
       authPlugin: flavorDefaults(flavor).authPlugin,
       authenticate: (user) => (user === settings.user ? { password: settings.password } : null),
       handler: (c) => new ReplicaSession(this.#context, c),
+      maxPacketSize: limits.maxPacketSize,
+      handshakeTimeoutMs: limits.handshakeTimeoutMs,
+      idleTimeoutMs: limits.waitTimeoutMs,
     });
+    const connectedAt = new Date();
     this.#connections.set(conn.id, conn);
-    this.#registry.add(conn.id, conn.remoteAddress, conn.remotePort, new Date());
     logger.debug({ event: 'server.connect', connId: conn.id, remote: `${conn.remoteAddress}:${conn.remotePort}`, flavor }, 'client connected');
-    conn.on('handlerError', (err) => logger.error({ event: 'server.session.error', connId: conn.id, err }, 'session handler failed'));
-    conn.on('protocolError', (err) => logger.warn({ event: 'server.protocol.error', connId: conn.id, error: err.message }, 'client broke the protocol'));
+    // Only a logged-in client is a replica: before that it holds a handshake slot and nothing else.
+    conn.once('authenticated', () => {
+      this.#admission.loggedIn(ticket);
+      this.#backoff.succeeded(ip);
+      this.#registry.add(conn.id, conn.remoteAddress, conn.remotePort, connectedAt);
+    });
+    conn.on('authFailed', (user) => {
+      const blockedForMs = this.#backoff.failed(ip);
+      this.#clientLog.write('warn', {
+        event: 'server.auth.failed', connId: conn.id, remote: ip, user: user.slice(0, 64), failures: this.#backoff.failures(ip), blockedForMs,
+      }, 'replica login refused');
+    });
+    conn.on('handlerError', (err) => this.#clientLog.write('error', { event: 'server.session.error', connId: conn.id, err }, 'session handler failed'));
+    conn.on('protocolError', (err) => this.#clientLog.write('warn', {
+      event: 'server.protocol.error', connId: conn.id, remote: ip, code: err.code, error: err.message,
+    }, 'client broke the protocol'));
+    conn.on('idleTimeout', () => logger.debug({ event: 'server.idle.closed', connId: conn.id, waitTimeoutMs: limits.waitTimeoutMs }, 'idle connection closed (wait_timeout)'));
     conn.once('close', () => {
+      this.#admission.release(ticket);
       this.#connections.delete(conn.id);
       this.#registry.remove(conn.id);
       logger.debug({ event: 'server.disconnect', connId: conn.id }, 'client disconnected');
     });
+  }
+
+  /** Sends `code` instead of the greeting and closes; logged under the flood guard. */
+  #refuse(socket: Socket, ip: string, reason: string, code: number, message?: string): void {
+    this.#clientLog.write('warn', { event: 'server.connect.refused', remote: ip, reason, code, ...this.#admission.stats() }, 'connection refused');
+    refuseConnection(socket, code, message);
   }
 }

@@ -7,6 +7,7 @@
 //     data_size u32 | encoded GTID set
 import { decodeMysqlGtidSet } from '../binlog/gtid-set-mysql-binary.js';
 import { MysqlGtidSet } from '../binlog/gtid-set-mysql.js';
+import { BINLOG_ERROR_TEXT, ER_MASTER_FATAL_ERROR_READING_BINLOG, ER_UNKNOWN_ERROR } from '../mysql/error-codes.js';
 
 /** BINLOG_DUMP_NON_BLOCK: at the end of the last binlog send EOF instead of waiting. */
 export const BINLOG_DUMP_NON_BLOCK = 0x01;
@@ -15,8 +16,28 @@ export const BINLOG_SEND_ANNOTATE_ROWS_EVENT = 0x02;
 /** MySQL 8.0.28+: heartbeats as HEARTBEAT_LOG_EVENT_V2 (the same bit, read by flavor). */
 export const USE_HEARTBEAT_EVENT_V2 = 0x02;
 
+/** FN_REFLEN: no binlog file name is longer, on either server. */
+export const MAX_DUMP_FILE_NAME_BYTES = 512;
+
 export class DumpRequestError extends Error {
   readonly code = 'SERVER_BAD_DUMP_REQUEST';
+  constructor(
+    message: string,
+    /** The error the client is sent (with this message). */
+    readonly errno: number = ER_UNKNOWN_ERROR,
+  ) {
+    super(message);
+  }
+}
+
+/** The file name of a dump request: trailing NULs (some clients end the name with one) dropped
+ *  by a loop, not a /\0+$/ that costs quadratic time on a run of NULs; a name longer than any
+ *  binlog file's is refused as a name not in the index, as MySQL refuses it. */
+function dumpFileName(bytes: Buffer): string {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  if (end > MAX_DUMP_FILE_NAME_BYTES) throw new DumpRequestError(BINLOG_ERROR_TEXT.FIRST_LOG_NOT_FOUND, ER_MASTER_FATAL_ERROR_READING_BINLOG);
+  return bytes.toString('utf8', 0, end);
 }
 
 export interface RegisterSlaveRequest {
@@ -120,8 +141,8 @@ export function parseBinlogDump(payload: Buffer): BinlogDumpRequest {
   const position = r.u32();
   const flags = r.u16();
   const serverId = r.u32();
-  // Some clients end the name with a NUL; the server reads up to the end of the packet.
-  const file = r.rest().toString('utf8').replace(/\0+$/, '');
+  // The server reads the name up to the end of the packet.
+  const file = dumpFileName(r.rest());
   return { command: 'binlog-dump', position, flags, serverId, file };
 }
 
@@ -130,7 +151,7 @@ export function parseBinlogDumpGtid(payload: Buffer): BinlogDumpGtidRequest {
   const flags = r.u16();
   const serverId = r.u32();
   const nameLength = r.u32();
-  const file = r.bytes(nameLength).toString('utf8').replace(/\0+$/, '');
+  const file = dumpFileName(r.bytes(nameLength));
   const position = r.u64();
   const dataSize = r.u32();
   const data = r.bytes(dataSize);

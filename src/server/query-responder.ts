@@ -6,19 +6,24 @@ import {
   ER_NO_SUCH_THREAD,
   ER_PARSE_ERROR,
   ER_SP_DOES_NOT_EXIST,
+  ER_TOO_LONG_STRING,
   ER_UNKNOWN_ERROR,
   ER_UNKNOWN_SYSTEM_VARIABLE,
   ER_UNKNOWN_TARGET_BINLOG,
+  ER_USER_LIMIT_REACHED,
   ER_WARN_PURGE_LOG_IN_USE,
+  ER_WRONG_VALUE,
   errorMessage,
   parseErrorMessage,
 } from '../mysql/error-codes.js';
 import type { ColumnDefinition, ResultValue } from '../mysql/result-set.js';
 import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
+import { LikePattern } from './like-pattern.js';
+import { MAX_ROW_CHARS, MAX_VALUE_CHARS, SessionLimitError } from './session-limits.js';
 import type { SessionVariables, UserValue } from './session-variables.js';
 import type { SessionWarnings, SqlCondition } from './session-warnings.js';
 import { evaluateTime } from './sql-datetime.js';
-import { likeToRegExp, parseStatement, type Expr, type PurgeTarget, type Statement } from './statement.js';
+import { parseStatement, type Expr, type PurgeTarget, type Statement } from './statement.js';
 import { plainVersion, systemVariables, type ServerFacts } from './system-variables.js';
 
 export const ER_EMPTY_QUERY = 1065;
@@ -79,6 +84,11 @@ const ok: Answer = { kind: 'ok' };
 
 function error(code: number, message: string, sqlState = 'HY000'): Answer {
   return { kind: 'error', code, message, sqlState };
+}
+
+/** ER_TOO_LONG_STRING: a value or row over the session caps. */
+function tooLong(): AnswerError {
+  return new AnswerError(ER_TOO_LONG_STRING, errorMessage(ER_TOO_LONG_STRING), '42000');
 }
 
 function syntaxError(sql: string, facts: ServerFacts): Answer {
@@ -202,6 +212,7 @@ interface Value {
 async function evaluate(expr: Expr, ctx: ResponderContext): Promise<Value> {
   switch (expr.kind) {
     case 'literal':
+      if (expr.value !== null && expr.value.length > MAX_VALUE_CHARS) throw tooLong();
       return { value: expr.value, numeric: expr.numeric };
     case 'uservar': {
       const v: UserValue | undefined = ctx.vars.get(expr.name);
@@ -213,7 +224,7 @@ async function evaluate(expr: Expr, ctx: ResponderContext): Promise<Value> {
       return { value: v.text, numeric: v.numeric };
     }
     case 'word':
-      throw new AnswerError(ER_BAD_FIELD_ERROR, `Unknown column '${expr.value}' in 'field list'`, '42S22');
+      throw new AnswerError(ER_BAD_FIELD_ERROR, `Unknown column '${expr.value.slice(0, 192)}' in 'field list'`, '42S22');
     case 'call':
       return evaluateCall(expr.name, expr.args, ctx);
   }
@@ -256,14 +267,19 @@ async function evaluateCall(name: string, args: Expr[], ctx: ResponderContext): 
       }
       break;
   }
-  throw new AnswerError(ER_SP_DOES_NOT_EXIST, errorMessage(ER_SP_DOES_NOT_EXIST, 'FUNCTION', name), '42000');
+  // A function name is an identifier: at most 64 characters on a real server.
+  throw new AnswerError(ER_SP_DOES_NOT_EXIST, errorMessage(ER_SP_DOES_NOT_EXIST, 'FUNCTION', name.slice(0, 64)), '42000');
 }
 
 async function answerSelect(items: { expr: Expr; label: string }[], ctx: ResponderContext): Promise<Answer> {
   const columns: ColumnDefinition[] = [];
   const row: ResultValue[] = [];
+  let chars = 0;
   for (const item of items) {
     const v = await evaluate(item.expr, ctx);
+    chars += v.value?.length ?? 0;
+    // `SELECT @big, @big, …` would otherwise multiply one capped value into any size.
+    if (chars > MAX_ROW_CHARS) throw tooLong();
     columns.push(v.numeric && v.value !== null ? numberColumn(item.label) : stringColumn(item.label));
     row.push(v.value);
   }
@@ -291,7 +307,12 @@ async function answerSet(stmt: Extract<Statement, { kind: 'set' }>, ctx: Respond
         break;
     }
   }
-  for (const [name, value] of updates) ctx.vars.set(name, value);
+  try {
+    ctx.vars.assign(updates);
+  } catch (err) {
+    if (!(err instanceof SessionLimitError)) throw err;
+    return error(ER_USER_LIMIT_REACHED, errorMessage(ER_USER_LIMIT_REACHED, ctx.user, err.resource, err.limit), '42000');
+  }
   return ok;
 }
 
@@ -300,8 +321,9 @@ function answerShowVariables(stmt: Extract<Statement, { kind: 'show-variables' }
   let selected = all;
   const filter = stmt.filter;
   if (filter && 'like' in filter) {
-    const re = likeToRegExp(filter.like);
-    selected = all.filter(([name]) => re.test(name));
+    const pattern = LikePattern.compile(filter.like);
+    if (!pattern) return error(ER_WRONG_VALUE, errorMessage(ER_WRONG_VALUE, 'LIKE pattern', filter.like), '22007');
+    selected = all.filter(([name]) => pattern.matches(name));
   } else if (filter) {
     const wanted = new Set(filter.names.map((n) => n.toLowerCase()));
     selected = all.filter(([name]) => wanted.has(name));

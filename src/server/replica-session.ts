@@ -3,17 +3,18 @@
 // connection: the server closes it when the dump ends.
 import type { Logger } from 'pino';
 import { COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID, COM_REGISTER_SLAVE, commandName } from '../mysql/command-codes.js';
-import { ER_UNKNOWN_ERROR } from '../mysql/error-codes.js';
 import type { CommandHandler } from '../mysql/command-handler.js';
 import type { ServerConnection } from '../mysql/server-connection.js';
 import type { PurgeRequest, PurgeResult } from '../relaylog/purge.js';
 import { DumpRequestError, parseBinlogDump, parseBinlogDumpGtid, parseRegisterSlave, type DumpRequest } from './dump-request.js';
 import { DumpStream } from './dump-stream.js';
+import type { FloodGuardedLog } from './flood-guarded-log.js';
 import { answerQuery, type Answer, type BinaryLogInfo, type ResponderContext } from './query-responder.js';
 import type { RelaySource } from './relay-source.js';
 import type { ReplicaRegistry } from './replica-registry.js';
 import { SessionVariables } from './session-variables.js';
 import { SessionWarnings } from './session-warnings.js';
+import { redactSql } from './sql-redaction.js';
 import type { ServerFacts } from './system-variables.js';
 
 /** What every session shares: the server's side. */
@@ -21,6 +22,8 @@ export interface SessionContext {
   source: RelaySource;
   registry: ReplicaRegistry;
   logger: Logger;
+  /** For lines a client can cause at will (refused statements, malformed commands). */
+  clientLog: FloodGuardedLog;
   serverId: number;
   facts(flavor: 'mariadb' | 'mysql'): ServerFacts;
   binaryLogs(): BinaryLogInfo[];
@@ -29,11 +32,6 @@ export interface SessionContext {
   purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult>;
   /** Resolves when a dump ends (BinlogServer.stop waits for them). */
   track(done: Promise<unknown>): void;
-}
-
-/** Statement text for logs, with literals blanked (a statement may carry a password). */
-export function redactSql(sql: string): string {
-  return sql.replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, '?').slice(0, 200);
 }
 
 export class ReplicaSession implements CommandHandler {
@@ -76,7 +74,7 @@ export class ReplicaSession implements CommandHandler {
         conn.sendResultSet(answer.columns, answer.rows);
         break;
       case 'error':
-        ctx.logger.info({ event: 'server.query.error', connId: conn.id, code: answer.code, sql: redactSql(sql) }, 'statement refused');
+        ctx.clientLog.write('info', { event: 'server.query.error', connId: conn.id, code: answer.code, sql: redactSql(sql) }, 'statement refused');
         conn.sendError(answer.code, answer.message, answer.sqlState);
         break;
     }
@@ -109,8 +107,8 @@ export class ReplicaSession implements CommandHandler {
       }
     } catch (err) {
       if (!(err instanceof DumpRequestError)) throw err;
-      ctx.logger.warn({ event: 'server.command.malformed', connId: conn.id, command: commandName(command), error: err.message }, 'malformed command');
-      conn.sendError(ER_UNKNOWN_ERROR, err.message);
+      ctx.clientLog.write('warn', { event: 'server.command.malformed', connId: conn.id, command: commandName(command), error: err.message }, 'malformed command');
+      conn.sendError(err.errno, err.message);
       return true;
     }
   }

@@ -4,6 +4,7 @@
 // on the server. Both the master_/slave_ and the source_/replica_ spellings are read where MySQL
 // reads both.
 import { BINLOG_CHECKSUM_ALG_CRC32, BINLOG_CHECKSUM_ALG_OFF, BINLOG_CHECKSUM_ALG_UNDEF } from '../binlog/event-checksum.js';
+import { MAX_USER_VARIABLES, MAX_USER_VARIABLES_CHARS, SessionLimitError } from './session-limits.js';
 
 export interface UserValue {
   /** Text form; null for NULL. */
@@ -44,11 +45,39 @@ export function intOf(v: UserValue | undefined): bigint {
   return BigInt(m[1]!);
 }
 
+function sizeOf(name: string, value: UserValue): number {
+  return name.length + (value.value?.length ?? 0);
+}
+
 export class SessionVariables {
   readonly #vars = new Map<string, UserValue>();
+  #chars = 0;
 
   set(name: string, value: UserValue): void {
-    this.#vars.set(name.toLowerCase(), value);
+    this.assign([[name, value]]);
+  }
+
+  /** Sets every variable or, when that would go over a session cap (MAX_USER_VARIABLES,
+   *  MAX_USER_VARIABLES_CHARS), none: throws SessionLimitError. */
+  assign(updates: readonly (readonly [string, UserValue])[]): void {
+    const next = new Map<string, UserValue>();
+    for (const [name, value] of updates) next.set(name.toLowerCase(), value);
+    let count = this.#vars.size;
+    let chars = this.#chars;
+    for (const [name, value] of next) {
+      const old = this.#vars.get(name);
+      if (old === undefined) count++;
+      else chars -= sizeOf(name, old);
+      chars += sizeOf(name, value);
+    }
+    if (count > MAX_USER_VARIABLES) throw new SessionLimitError('user_variables', MAX_USER_VARIABLES);
+    if (chars > MAX_USER_VARIABLES_CHARS) throw new SessionLimitError('user_variables_size', MAX_USER_VARIABLES_CHARS);
+    for (const [name, value] of next) this.#vars.set(name, value);
+    this.#chars = chars;
+  }
+
+  get size(): number {
+    return this.#vars.size;
   }
 
   get(name: string): UserValue | undefined {

@@ -44,11 +44,13 @@ function isWordChar(c: string | undefined): boolean {
 
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', '0': '\0', Z: '\x1a' };
 
-export function tokenize(sql: string): Token[] {
+/** The statement's tokens; more than `maxTokens` of them is a SqlLexError. */
+export function tokenize(sql: string, maxTokens = Infinity): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   let executableComment = false;
   const push = (kind: TokenKind, value: string, start: number, scope: VariableScope = null): void => {
+    if (tokens.length >= maxTokens) throw new SqlLexError(`more than ${maxTokens} tokens`);
     tokens.push({ kind, value, upper: value.toUpperCase(), scope, start, end: i });
   };
 

@@ -1,6 +1,7 @@
 // Statement shapes the binlog server understands, parsed from tokens. Anything else is null and
 // gets ER_PARSE_ERROR, as an unknown statement does on a real server. Expressions are limited to
 // what replicas and tools write: literals, @user and @@system variables, function calls.
+import { MAX_COLUMN_LABEL_CHARS, MAX_EXPRESSION_DEPTH, MAX_STATEMENT_TOKENS } from './session-limits.js';
 import { isIntervalUnit, type IntervalShift, type TimeExpr } from './sql-datetime.js';
 import { SqlLexError, tokenize, type Token, type VariableScope } from './sql-lexer.js';
 
@@ -51,6 +52,8 @@ export type Statement =
 /** A cursor over the tokens of one statement. */
 class Tokens {
   pos = 0;
+  /** Nesting of the expression being parsed (parentheses, function arguments). */
+  depth = 0;
   constructor(
     readonly list: Token[],
     readonly sql: string,
@@ -96,7 +99,7 @@ function isName(t: Token | undefined): t is Token {
 export function parseStatement(sql: string): Statement | null {
   let list: Token[];
   try {
-    list = tokenize(sql);
+    list = tokenize(sql, MAX_STATEMENT_TOKENS);
   } catch (err) {
     if (err instanceof SqlLexError) return null;
     throw err;
@@ -147,8 +150,24 @@ const NOW_FUNCTIONS = new Set(['NOW', 'CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTI
 const NOW_WITHOUT_PARENS = new Set(['CURRENT_TIMESTAMP', 'LOCALTIME', 'LOCALTIMESTAMP', 'UTC_TIMESTAMP']);
 const INTERVAL_FUNCTIONS: ReadonlyMap<string, 1 | -1> = new Map([['DATE_SUB', -1], ['SUBDATE', -1], ['DATE_ADD', 1], ['ADDDATE', 1]]);
 
+/** Runs a recursive parse one level deeper; null past MAX_EXPRESSION_DEPTH, so that no
+ *  statement can overflow the stack. */
+function nested<T>(ts: Tokens, parse: (ts: Tokens) => T | null): T | null {
+  if (ts.depth >= MAX_EXPRESSION_DEPTH) return null;
+  ts.depth++;
+  try {
+    return parse(ts);
+  } finally {
+    ts.depth--;
+  }
+}
+
 /** term (± INTERVAL n unit)* — the datetime expressions operators write after BEFORE. */
 function parseTimeExpr(ts: Tokens): TimeExpr | null {
+  return nested(ts, parseTimeSum);
+}
+
+function parseTimeSum(ts: Tokens): TimeExpr | null {
   const term = parseTimeTerm(ts);
   if (!term) return null;
   const shifts = [...term.shifts];
@@ -209,7 +228,7 @@ function parseSelect(ts: Tokens): Statement | null {
     if (!first) return null;
     const expr = parseExpr(ts);
     if (!expr) return null;
-    let label = ts.sql.slice(first.start, ts.list[ts.pos - 1]!.end).trim();
+    let label = ts.sql.slice(first.start, Math.min(ts.list[ts.pos - 1]!.end, first.start + MAX_COLUMN_LABEL_CHARS)).trim();
     if (ts.keywords('AS')) {
       const alias = ts.next();
       if (!alias || (alias.kind !== 'word' && alias.kind !== 'ident' && alias.kind !== 'string')) return null;
@@ -217,7 +236,7 @@ function parseSelect(ts: Tokens): Statement | null {
     } else if (ts.peek()?.kind === 'ident' || ts.peek()?.kind === 'string' || (ts.peek()?.kind === 'word' && ts.peek()!.upper !== 'LIMIT' && ts.peek()!.upper !== 'FROM')) {
       label = ts.next()!.value;
     }
-    items.push({ expr, label });
+    items.push({ expr, label: label.slice(0, MAX_COLUMN_LABEL_CHARS) });
   } while (ts.punct(','));
   ts.keywords('FROM', 'DUAL');
   // `select @@version_comment limit 1` (the mariadb CLI's greeting query): one row anyway.
@@ -229,6 +248,10 @@ function parseSelect(ts: Tokens): Statement | null {
 }
 
 function parseExpr(ts: Tokens): Expr | null {
+  return nested(ts, parseTerm);
+}
+
+function parseTerm(ts: Tokens): Expr | null {
   const t = ts.next();
   if (!t) return null;
   switch (t.kind) {
@@ -360,22 +383,4 @@ function parseVariablesWhere(ts: Tokens, scope: VariableScope): Statement | null
     return ts.punct(')') ? { kind: 'show-variables', scope, filter: { names } } : null;
   }
   return null;
-}
-
-/** SQL LIKE, case-insensitive (variable names): % any run, _ one character, \ escapes. */
-export function likeToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) {
-      re += escapeRe(pattern[++i]!);
-    } else if (c === '%') re += '.*';
-    else if (c === '_') re += '.';
-    else re += escapeRe(c);
-  }
-  return new RegExp(`^${re}$`, 'is');
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -49,11 +49,17 @@ process.on('exit', () => {
 export class RelayCluster {
   readonly nodes: RelayNodeProcess[];
 
-  private constructor(readonly baseDir: string, nodes: RelayNodeProcess[], private readonly extraArgs: string[]) {
+  private constructor(
+    readonly baseDir: string,
+    nodes: RelayNodeProcess[],
+    private readonly extraArgs: string[],
+    private readonly env: Readonly<Record<string, string>>,
+  ) {
     this.nodes = nodes;
   }
 
-  static async start(size: number, extraArgs: string[] = []): Promise<RelayCluster> {
+  /** `env`: extra environment of every node, e.g. BINRELAY_ADMIN_TOKEN (api() then sends it). */
+  static async start(size: number, extraArgs: string[] = [], env: Readonly<Record<string, string>> = {}): Promise<RelayCluster> {
     const baseDir = mkdtempSync(join(tmpdir(), 'binrelay-cluster-'));
     const nodes: RelayNodeProcess[] = [];
     for (let i = 1; i <= size; i++) {
@@ -62,7 +68,7 @@ export class RelayCluster {
         dataDir: join(baseDir, `n${i}`), logFile: join(baseDir, `n${i}.log`), child: null,
       });
     }
-    const cluster = new RelayCluster(baseDir, nodes, extraArgs);
+    const cluster = new RelayCluster(baseDir, nodes, extraArgs, env);
     for (let i = 0; i < size; i++) cluster.launch(i);
     await cluster.waitForLeader();
     return cluster;
@@ -81,7 +87,7 @@ export class RelayCluster {
     const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialCluster, '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
-      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...NODE_MALLOC_ENV } });
+      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...NODE_MALLOC_ENV, ...this.env } });
     closeSync(log);
     running.add(child);
     child.once('exit', () => running.delete(child));
@@ -161,9 +167,11 @@ export class RelayCluster {
   }
 
   async api(i: number, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (this.env.BINRELAY_ADMIN_TOKEN) headers.authorization = `Bearer ${this.env.BINRELAY_ADMIN_TOKEN}`;
     const res = await fetch(`http://${this.nodes[i]!.adminAddr}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });

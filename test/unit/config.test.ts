@@ -114,3 +114,50 @@ test('redaction hides the password and tokens', () => {
   assert.ok(!/sekret/.test(shown), shown);
   assert.ok(shown.includes('"user":"u"'));
 });
+
+test('a non-loopback admin-addr without admin-token stops start-up naming the key and how to set it', () => {
+  assert.throws(() => loadConfig(['--admin-addr', '0.0.0.0:9595'], {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.key, 'admin-token');
+    assert.match(err.message, /admin-addr 0\.0\.0\.0:9595 is not a loopback address/);
+    assert.match(err.message, /BINRELAY_ADMIN_TOKEN/);
+    return true;
+  });
+  assert.equal(configErrorKey(() => loadConfig(['--admin-addr', '10.1.2.3:9595'], {})), 'admin-token');
+  assert.equal(configErrorKey(() => loadConfig(['--admin-addr', 'relay1.example.com:9595'], {})), 'admin-token');
+  assert.equal(loadConfig(['--admin-addr', '0.0.0.0:9595'], { BINRELAY_ADMIN_TOKEN: 't' }).adminToken, 't');
+});
+
+test('a non-loopback peer-addr without cluster-token stops start-up; both missing are named together', () => {
+  assert.throws(() => loadConfig(['--peer-addr', '[::]:9696'], {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.key, 'cluster-token');
+    assert.match(err.message, /BINRELAY_CLUSTER_TOKEN/);
+    return true;
+  });
+  assert.equal(configErrorKey(() => loadConfig(['--admin-addr', '0.0.0.0:1', '--peer-addr', '0.0.0.0:2'], {})), 'admin-token, cluster-token');
+  const file = yamlFile('admin-addr: 0.0.0.0:1\npeer-addr: 0.0.0.0:2\nadmin-token: a\ncluster-token: c\n');
+  assert.equal(loadConfig(['--config', file], {}).clusterToken, 'c');
+});
+
+test('loopback addresses need no token', () => {
+  for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '[::1]']) {
+    const c = loadConfig(['--admin-addr', `${host}:9595`, '--peer-addr', `${host}:9696`, '--initial-cluster', `node1=${host}:9696`], {});
+    assert.equal(c.adminToken, undefined, host);
+  }
+});
+
+test('addresses are host:port with a port up to 65535 and a bounded host', () => {
+  assert.equal(configErrorKey(() => loadConfig(['--admin-addr', '127.0.0.1:99999'], {})), 'admin-addr');
+  assert.equal(configErrorKey(() => loadConfig(['--peer-addr', `${'a'.repeat(300)}:1`], {})), 'peer-addr');
+  assert.equal(configErrorKey(() => loadConfig(['--binlog-server.addr', '127.0.0.1:3306/x', '--binlog-server.user', 'u', '--binlog-server.password', 'p'], {})), 'binlog-server.addr');
+  assert.equal(configErrorKey(() => loadConfig(['--initial-cluster', 'node1=127.0.0.1:0'], {})), 'initial-cluster');
+});
+
+test('admin API limits default to 30 s per request, 60 s idle and 256 connections; bad values name the key', () => {
+  assert.deepEqual(loadConfig([], {}).adminLimits, { requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000, maxConnections: 256 });
+  const c = loadConfig(['--admin-request-timeout', '5s', '--admin-max-connections', '32'], { BINRELAY_ADMIN_CONNECTION_TIMEOUT: '2m' });
+  assert.deepEqual(c.adminLimits, { requestTimeoutMs: 5000, connectionTimeoutMs: 120_000, maxConnections: 32 });
+  assert.equal(configErrorKey(() => loadConfig(['--admin-request-timeout', 'soon'], {})), 'admin-request-timeout');
+  assert.equal(configErrorKey(() => loadConfig(['--admin-max-connections', '0'], {})), 'admin-max-connections');
+});

@@ -25,7 +25,8 @@ function connect(port: number, user = 'repl', password = 'replpw'): Promise<mysq
 describe('mysql2 against a MariaDB-flavored server (mysql_native_password)', () => {
   let s: SampleServer;
   before(async () => {
-    s = await startSampleServer();
+    // max_allowed_packet above the 16 MiB default, for the 20 MB query below.
+    s = await startSampleServer({ maxPacketSize: 64 * 1024 * 1024 });
   });
   after(() => s.close());
 

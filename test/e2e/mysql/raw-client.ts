@@ -178,9 +178,10 @@ export class RawClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** `localAddress` (another loopback address, e.g. 127.0.0.2) makes the server see a second client host. */
+  static connect(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
+      const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -231,11 +231,11 @@ describe('ServerConnection commands', () => {
     await assert.rejects(c.read(100), /closed/);
   });
 
-  it('answers ERR 1105 when a handler throws, and the session stays usable', async () => {
+  it('answers a bare ERR 1105 "Unknown error" when a handler throws, keeps the detail for the log, and the session stays usable', async () => {
     const errors: unknown[] = [];
     const h = await startServer({
       onQuery(sql, conn) {
-        if (sql === 'boom') throw new Error('handler exploded');
+        if (sql === 'boom') throw new RangeError('Maximum call stack size exceeded');
         selectOne.onQuery(sql, conn);
       },
     });
@@ -244,8 +244,9 @@ describe('ServerConnection commands', () => {
     c.write(0, query('boom'));
     const err = await c.read();
     assert.equal(err.seq, 1);
-    assert.deepEqual(errOf(err), { code: 1105, state: 'HY000', message: 'handler exploded' });
+    assert.deepEqual(errOf(err), { code: 1105, state: 'HY000', message: 'Unknown error' }, 'internals never reach the client');
     assert.equal(errors.length, 1);
+    assert.match((errors[0] as Error).message, /Maximum call stack/, 'the detail goes to the handlerError listener (the log)');
     c.write(0, query('SELECT 1'));
     assert.deepEqual((await readResultSet(c)).rows, [['1']]);
     c.destroy();
@@ -439,5 +440,67 @@ describe('ServerConnection streaming and lifecycle', () => {
     assert.equal(conn.writePayload(Buffer.alloc(100_000)), false);
     assert.equal(conn.sendResultSet([{ name: 'a' }], [['b']]), false);
     await conn.waitForDrain();
+  });
+});
+
+describe('ServerConnection limits', () => {
+  it('cuts off a client that announces a payload over 64 KiB before logging in, with ERR 1153', async () => {
+    const h = await startServer(selectOne);
+    const c = await RawClient.connect(h.port);
+    await c.read(); // greeting
+    c.socket.write(Buffer.from([0xff, 0xff, 0xff, 0x01])); // "16 MiB follow": nothing is buffered for it
+    const err = errOf(await c.read());
+    assert.equal(err.code, 1153);
+    await c.closed;
+    assert.equal(h.conns[0]!.user, null);
+  });
+
+  it('takes packets up to maxPacketSize once logged in (64 KiB is the pre-login limit only)', async () => {
+    const h = await startServer({
+      onQuery(sql, conn) {
+        conn.sendOk({ affectedRows: sql.length });
+      },
+    }, { maxPacketSize: 1024 * 1024 });
+    const c = await loggedIn(h);
+    c.write(0, query('x'.repeat(512 * 1024)));
+    const ok = await c.read();
+    assert.equal(ok.payload[0], 0x00);
+    c.write(0, query('x'.repeat(1024 * 1024)));
+    assert.equal(errOf(await c.read()).code, 1153);
+    await c.closed;
+  });
+
+  it('closes a logged-in connection idle for idleTimeoutMs (wait_timeout), never one busy in a command', async () => {
+    const h = await startServer({
+      ...selectOne,
+      async onCommand(_command, _payload, conn) {
+        await new Promise((resolve) => setTimeout(resolve, 600)); // a command that streams for a while
+        conn.sendOk();
+        return true;
+      },
+    }, { idleTimeoutMs: 200 });
+    const c = await loggedIn(h);
+    const conn = h.conns[0]!;
+    let idled = 0;
+    conn.on('idleTimeout', () => idled++);
+    c.write(0, Buffer.from([COM_BINLOG_DUMP]));
+    assert.equal((await c.read(2000)).payload[0], 0x00, 'the command outlived the idle timeout');
+    assert.equal(idled, 0);
+    const quietSince = Date.now();
+    await c.closed;
+    const quietMs = Date.now() - quietSince;
+    assert.equal(idled, 1);
+    assert.ok(quietMs >= 150 && quietMs < 2000, `closed after ${quietMs} ms idle`);
+  });
+
+  it("emits authFailed with the user's name when a login is refused", async () => {
+    const h = await startServer(selectOne);
+    const c = await RawClient.connect(h.port);
+    const hello = parseGreeting((await c.read()).payload);
+    const failed = new Promise<string>((resolve) => h.conns[0]!.once('authFailed', resolve));
+    c.write(1, buildHandshakeResponse({ user: 'repl', authResponse: nativeToken('wrong', hello.scramble), pluginName: 'mysql_native_password' }));
+    assert.equal(await failed, 'repl');
+    assert.equal(errOf(await c.read()).code, 1045);
+    await c.closed;
   });
 });

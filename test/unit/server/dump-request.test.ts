@@ -80,3 +80,31 @@ describe('COM_BINLOG_DUMP_GTID', () => {
     assert.throws(() => parseBinlogDumpGtid(p), DumpRequestError);
   });
 });
+
+describe('dump file names from a hostile client', () => {
+  const head = hex('12 04000000 0000 02000000');
+
+  it('handles 64k NULs in a few ms (no quadratic /\\0+$/): trailing ones stripped, a longer name refused', () => {
+    const started = process.hrtime.bigint();
+    // NULs before the end made the old regex retry from every one of them: 1.6 s.
+    assert.throws(() => parseBinlogDump(Buffer.concat([head, Buffer.alloc(64 * 1024), Buffer.from('x')])), DumpRequestError);
+    assert.equal(parseBinlogDump(Buffer.concat([head, Buffer.from('f.000001'), Buffer.alloc(64 * 1024)])).file, 'f.000001');
+    const name = Buffer.concat([Buffer.from('f.000001'), Buffer.alloc(64 * 1024)]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(name.length);
+    const gtid = parseBinlogDumpGtid(Buffer.concat([hex('1e 0000 02000000'), length, name, hex('0400000000000000 00000000')]));
+    assert.equal(gtid.file, 'f.000001');
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.ok(ms < 50, `took ${ms.toFixed(1)} ms`);
+  });
+
+  it('refuses a name over 512 bytes as one not in the index: 1236, like MySQL', () => {
+    assert.equal(parseBinlogDump(Buffer.concat([head, Buffer.from('n'.repeat(512))])).file.length, 512);
+    assert.throws(() => parseBinlogDump(Buffer.concat([head, Buffer.from('n'.repeat(513))])), (err: unknown) => {
+      assert.ok(err instanceof DumpRequestError);
+      assert.equal(err.errno, 1236);
+      assert.equal(err.message, 'Could not find first log file name in binary log index file');
+      return true;
+    });
+  });
+});

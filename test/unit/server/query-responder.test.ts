@@ -306,3 +306,71 @@ describe('PURGE BINARY LOGS', () => {
     assert.deepEqual(rows(await answerQuery('SHOW WARNINGS', ctx)), [['Error', 1305, 'FUNCTION nosuch does not exist']]);
   });
 });
+
+describe('per-session caps', () => {
+  it('refuses user variable 257 with ER_USER_LIMIT_REACHED and keeps the session as it was', async () => {
+    const ctx = context();
+    for (let i = 0; i < 256; i += 4) {
+      assert.equal((await answerQuery(`SET @v${i} = 1, @v${i + 1} = 1, @v${i + 2} = 1, @v${i + 3} = 1`, ctx)).kind, 'ok');
+    }
+    assert.deepEqual(errorOf(await answerQuery('SET @one_too_many = 1', ctx)), {
+      kind: 'error', code: 1226, sqlState: '42000', message: "User 'repl' has exceeded the 'user_variables' resource (current value: 256)",
+    });
+    assert.equal(ctx.vars.size, 256);
+    assert.equal((await answerQuery('SET @v0 = 2', ctx)).kind, 'ok', 'an existing variable can still change');
+  });
+
+  it('caps the characters all user variables hold together', async () => {
+    const ctx = context();
+    const value = 'x'.repeat(60_000);
+    let refused: Answer | null = null;
+    for (let i = 0; i < 40 && refused === null; i++) {
+      const a = await answerQuery(`SET @big${i} = '${value}'`, ctx);
+      if (a.kind === 'error') refused = a;
+    }
+    assert.ok(refused, 'refused before 40 × 60 000 characters');
+    assert.equal(errorOf(refused).code, 1226);
+    assert.match(errorOf(refused).message, /'user_variables_size'/);
+  });
+
+  it('refuses an 8 MiB literal with ER_TOO_LONG_STRING instead of echoing it back twice', async () => {
+    const ctx = context();
+    const literal = 'a'.repeat(8 * 1024 * 1024);
+    assert.deepEqual(errorOf(await answerQuery(`SELECT '${literal}'`, ctx)), {
+      kind: 'error', code: 1162, sqlState: '42000', message: "Result string is longer than 'max_allowed_packet' bytes",
+    });
+    assert.equal(errorOf(await answerQuery(`SET @x = '${literal}'`, ctx)).code, 1162);
+    assert.equal(ctx.vars.has('x'), false);
+  });
+
+  it('names a column after at most 256 characters of its select item', async () => {
+    const ctx = context();
+    const a = await answerQuery(`SELECT '${'b'.repeat(1000)}'`, ctx);
+    assert.ok(a.kind === 'rows');
+    assert.equal(a.columns[0]!.name.length, 256);
+    const aliased = await answerQuery(`SELECT 1 AS \`${'c'.repeat(1000)}\``, ctx);
+    assert.ok(aliased.kind === 'rows');
+    assert.equal(aliased.columns[0]!.name.length, 256);
+  });
+
+  it('refuses a row that repeats a big variable past 1 MiB with ER_TOO_LONG_STRING', async () => {
+    const ctx = context();
+    assert.equal((await answerQuery(`SET @v = '${'y'.repeat(60_000)}'`, ctx)).kind, 'ok');
+    assert.equal(errorOf(await answerQuery(`SELECT ${Array(20).fill('@v').join(', ')}`, ctx)).code, 1162);
+  });
+
+  it('answers expressions nested past 64 levels, or statements past 10 000 tokens, with ER_PARSE_ERROR (no stack overflow)', async () => {
+    const ctx = context();
+    assert.deepEqual(rows(await answerQuery(`SELECT ${'('.repeat(60)}1${')'.repeat(60)}`, ctx)), [['1']]);
+    assert.equal(errorOf(await answerQuery(`SELECT ${'('.repeat(100_000)}1${')'.repeat(100_000)}`, ctx)).code, 1064);
+    assert.equal(errorOf(await answerQuery(`SELECT ${'version('.repeat(10_000)}${')'.repeat(10_000)}`, ctx)).code, 1064);
+    assert.equal(errorOf(await answerQuery(`SELECT ${Array(20_000).fill('1').join(',')}`, ctx)).code, 1064);
+  });
+
+  it(`refuses a LIKE pattern over 1024 characters with ER_WRONG_VALUE`, async () => {
+    const ctx = context();
+    const e = errorOf(await answerQuery(`SHOW VARIABLES LIKE '${'%'.repeat(2000)}'`, ctx));
+    assert.equal(e.code, 1525);
+    assert.ok(e.message.length < 200, 'the pattern is not echoed whole');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { likeToRegExp, parseStatement, type Statement } from '../../../src/server/statement.js';
+import { parseStatement, type Statement } from '../../../src/server/statement.js';
 import { tokenize } from '../../../src/server/sql-lexer.js';
 import type { TimeExpr } from '../../../src/server/sql-datetime.js';
 
@@ -176,15 +176,5 @@ describe('lexer', () => {
   it('decodes escapes and doubled quotes in strings', () => {
     const t = tokenize(String.raw`SELECT 'it''s', "a\"b", 'x\ny', 'a\%b'`);
     assert.deepEqual(t.filter((x) => x.kind === 'string').map((x) => x.value), ["it's", 'a"b', 'x\ny', 'a\\%b']);
-  });
-});
-
-describe('LIKE patterns', () => {
-  it('match case-insensitively with % and _ and honour escapes', () => {
-    assert.ok(likeToRegExp('SERVER_ID').test('server_id'));
-    assert.ok(likeToRegExp('gtid%').test('gtid_binlog_pos'));
-    assert.ok(!likeToRegExp('gtid\\_mode').test('gtidXmode'));
-    assert.ok(likeToRegExp('gtid\\_mode').test('gtid_mode'));
-    assert.ok(!likeToRegExp('rpl_semi_sync_master_enabled').test('server_id'));
   });
 });

@@ -1,0 +1,153 @@
+// `binrelay start` as a process: what it refuses before starting, and how it ends when something
+// goes wrong after it started (the compiled CLI, spawned).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../helpers/mariadb.js';
+
+const CLI = fileURLToPath(new URL('../../../src/cli.js', import.meta.url));
+const DOCKERFILE = fileURLToPath(new URL('../../../../Dockerfile', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `binrelay start ARGS` in a fresh data dir, with only `env` (and PATH) as environment. */
+function start(args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Run {
+  const dataDir = mkdtempSync(join(tmpdir(), 'binrelay-start-'));
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'start', '--data-dir', dataDir, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    resolve(code);
+  }));
+  return { child, output: () => out, exited };
+}
+
+async function exitWithin(run: Run, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  const code = await Promise.race([run.exited, timeout]);
+  clearTimeout(timer);
+  if (code === 'timeout') {
+    run.child.kill('SIGKILL');
+    assert.fail(`binrelay start still running after ${ms} ms:\n${run.output()}`);
+  }
+  return code;
+}
+
+async function loopbackAddrs(): Promise<string[]> {
+  return ['--admin-addr', `127.0.0.1:${await freePort()}`, '--peer-addr', `127.0.0.1:${await freePort()}`];
+}
+
+async function waitHealthy(adminAddr: string, run: Run): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (run.child.exitCode !== null) assert.fail(`node exited:\n${run.output()}`);
+    const ok = await fetch(`http://${adminAddr}/healthz`).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`node not healthy:\n${run.output()}`);
+}
+
+test('a 0.0.0.0 admin address without an admin token: exits non-zero naming admin-token and how to set it', async () => {
+  const run = start(['--admin-addr', `0.0.0.0:${await freePort()}`, '--peer-addr', `127.0.0.1:${await freePort()}`]);
+  assert.equal(await exitWithin(run, 10_000), 2);
+  assert.match(run.output(), /admin-token: admin-addr 0\.0\.0\.0:\d+ is not a loopback address/);
+  assert.match(run.output(), /BINRELAY_ADMIN_TOKEN/);
+});
+
+test('a 0.0.0.0 peer address without a cluster token: exits non-zero naming cluster-token', async () => {
+  const run = start(['--admin-addr', `127.0.0.1:${await freePort()}`, '--peer-addr', `0.0.0.0:${await freePort()}`]);
+  assert.equal(await exitWithin(run, 10_000), 2);
+  assert.match(run.output(), /cluster-token: peer-addr 0\.0\.0\.0:\d+ is not a loopback address/);
+  assert.match(run.output(), /BINRELAY_CLUSTER_TOKEN/);
+});
+
+test('loopback addresses start without tokens; 0.0.0.0 starts with both tokens from the environment', async () => {
+  const args = await loopbackAddrs();
+  const run = start(args);
+  await waitHealthy(args[1]!, run);
+  run.child.kill('SIGTERM');
+  assert.equal(await exitWithin(run, 20_000), 0);
+
+  const port = await freePort();
+  const exposed = start(['--admin-addr', `0.0.0.0:${port}`, '--peer-addr', `0.0.0.0:${await freePort()}`],
+    { BINRELAY_ADMIN_TOKEN: 'admin-secret', BINRELAY_CLUSTER_TOKEN: 'cluster-secret' });
+  await waitHealthy(`127.0.0.1:${port}`, exposed);
+  const cluster = await fetch(`http://127.0.0.1:${port}/cluster`);
+  assert.equal(cluster.status, 401, 'the admin token is enforced');
+  exposed.child.kill('SIGTERM');
+  assert.equal(await exitWithin(exposed, 20_000), 0);
+  assert.doesNotMatch(exposed.output(), /admin-secret|cluster-secret/, 'tokens never reach the log');
+});
+
+test('the image runs as a non-root user and its command refuses to start without both tokens', async () => {
+  const dockerfile = readFileSync(DOCKERFILE, 'utf8');
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const user = /^USER\s+(\S+)/m.exec(finalStage);
+  assert.ok(user && user[1] !== 'root' && user[1] !== '0', 'the final stage sets a non-root USER');
+  const cmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(finalStage)![1]!) as string[];
+  assert.equal(cmd[0], 'start');
+  // The image's own command (its ports swapped for free ones, its data dir for a temporary one).
+  const args: string[] = [];
+  for (let i = 1; i < cmd.length; i += 2) {
+    if (cmd[i] === '--data-dir') continue;
+    const value = /^0\.0\.0\.0:\d+$/.test(cmd[i + 1]!) ? `0.0.0.0:${await freePort()}` : cmd[i + 1]!;
+    args.push(cmd[i]!, value);
+  }
+  const run = start(args);
+  assert.equal(await exitWithin(run, 10_000), 2);
+  assert.match(run.output(), /admin-token, cluster-token: /);
+});
+
+test('the admin port in use: exits non-zero naming admin-addr, before it opens storage or joins raft', async () => {
+  const taken: Server = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as { port: number }).port;
+  const peerPort = await freePort();
+  try {
+    const run = start(['--admin-addr', `127.0.0.1:${port}`, '--peer-addr', `127.0.0.1:${peerPort}`]);
+    assert.equal(await exitWithin(run, 10_000), 1);
+    assert.match(run.output(), /admin API cannot listen on 127\.0\.0\.1:\d+ \(admin-addr\): .*EADDRINUSE/);
+    assert.doesNotMatch(run.output(), /"event":"(raft\.started|transport\.listening)"/, 'raft never started');
+  } finally {
+    taken.close();
+  }
+});
+
+test('an uncaught exception or unhandled rejection in a running node: one fatal log line, exit code 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'binrelay-crash-'));
+  try {
+    for (const [origin, code] of [
+      ['uncaughtException', "setTimeout(() => { throw new Error('injected crash'); }, 1500);"],
+      ['unhandledRejection', "setTimeout(() => { Promise.reject(new Error('injected crash')); }, 1500);"],
+    ] as const) {
+      const inject = join(dir, `${origin}.mjs`);
+      writeFileSync(inject, code);
+      const args = await loopbackAddrs();
+      const run = start(args, {}, ['--import', inject]);
+      await waitHealthy(args[1]!, run);
+      assert.equal(await exitWithin(run, 10_000), 1, origin);
+      const fatal = run.output().split('\n').filter((l) => l.includes('"event":"node.crashed"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(fatal.length, 1, `${origin}: ${run.output()}`);
+      assert.equal(fatal[0]!.origin, origin);
+      assert.equal(fatal[0]!.level, 60);
+      assert.match((fatal[0]!.err as { message: string }).message, /injected crash/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
