@@ -14,7 +14,7 @@ import { DEFAULT_BINLOG_SERVER_LIMITS, limitsProblem, type BinlogServerLimits } 
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(readonly key: string, detail: string) {
+  constructor(readonly key: string, readonly detail: string) {
     super(`config: ${key}: ${detail}`);
   }
 }
@@ -212,12 +212,18 @@ export function parseFlags(args: string[]): { configFile: string | undefined; va
 /** BINRELAY_DATA_DIR → data-dir; BINRELAY_BINLOG_SERVER__ADDR → binlog-server.addr. */
 export function envValues(env: NodeJS.ProcessEnv): Raw {
   const values: Raw = {};
+  for (const [key, { value }] of envKeys(env)) setNested(values, key, value);
+  return values;
+}
+
+/** Config key → the BINRELAY_* variable that sets it. */
+function envKeys(env: NodeJS.ProcessEnv): Map<string, { name: string; value: string }> {
+  const keys = new Map<string, { name: string; value: string }>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('BINRELAY_') || value === undefined) continue;
-    const key = name.slice('BINRELAY_'.length).toLowerCase().split('__').map((s) => s.replace(/_/g, '-')).join('.');
-    setNested(values, key, value);
+    keys.set(name.slice('BINRELAY_'.length).toLowerCase().split('__').map((s) => s.replace(/_/g, '-')).join('.'), { name, value });
   }
-  return values;
+  return keys;
 }
 
 function merge(base: Raw, over: Raw): Raw {
@@ -299,7 +305,15 @@ export function validateConfig(raw: Raw): Config {
 export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env): Config {
   const { configFile, values: flags } = parseFlags(args);
   const file = configFile ? readYaml(configFile) : {};
-  return validateConfig(merge(merge(file, envValues(env)), flags));
+  try {
+    return validateConfig(merge(merge(file, envValues(env)), flags));
+  } catch (err) {
+    // A stray BINRELAY_* variable in the shell is easy to miss: name it as the source.
+    if (!(err instanceof ConfigError)) throw err;
+    const fromEnv = envKeys(env).get(err.key);
+    if (fromEnv) throw new ConfigError(err.key, `${err.detail} (set by the environment variable ${fromEnv.name})`);
+    throw err;
+  }
 }
 
 /** The config as it may be logged or shown: secrets replaced. */

@@ -64,6 +64,8 @@ test('nested binlog-server settings come from dotted flags and double-underscore
 test('an unknown key stops start-up naming the key', () => {
   assert.equal(configErrorKey(() => loadConfig(['--bogus-key', '1'], {})), 'bogus-key');
   assert.equal(configErrorKey(() => loadConfig([], { BINRELAY_DATADIR: 'x' })), 'datadir');
+  assert.throws(() => loadConfig([], { BINRELAY_FIXTURES: '/tmp/x' }),
+    { message: 'config: fixtures: unknown key (set by the environment variable BINRELAY_FIXTURES)' });
   const file = yamlFile('binlog-server:\n  addr: 127.0.0.1:3307\n  user: u\n  password: p\n  colour: red\n');
   assert.equal(configErrorKey(() => loadConfig(['--config', file], {})), 'binlog-server.colour');
 });

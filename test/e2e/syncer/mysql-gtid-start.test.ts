@@ -4,15 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { encodeRelayRecord } from '../../../src/relaylog/relay-entry.js';
 import { BinlogServer } from '../../../src/server/binlog-server.js';
 import { Syncer, DEFAULT_SYNCER_OPTIONS } from '../../../src/syncer/syncer.js';
 import { syncerStartSchema } from '../../../src/syncer/syncer-settings.js';
 import { silentLogger } from '../../../src/logger.js';
 import { openLocalRelay, waitFor, type LocalRelay } from '../../helpers/local-relay.js';
+import { fixturesDir } from '../../unit/binlog/listing.js';
 
-const FIXTURES = process.env.BINRELAY_FIXTURES ?? resolve(process.cwd(), '../shared/fixtures');
+const FIXTURES = fixturesDir();
 const U = '214eb71f-96ec-11e8-ab4f-fa163e72d4ae';
 let source: LocalRelay;
 let server: BinlogServer;

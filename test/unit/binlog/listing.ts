@@ -1,4 +1,4 @@
-// Test support: where the shared fixtures live, and parsers for the two kinds of listing that
+// Test support: where the fixture binlog files live (test/fixtures/), and parsers for the two kinds of listing that
 // come with them — `mysqlbinlog`/`mariadb-binlog` text output and our `*.events.txt` listings —
 // so tests compare the codec against the listings instead of hand-copied numbers.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,9 +7,9 @@ import type { BinlogEvent } from '../../../src/binlog/binlog-event.js';
 import { BinlogEventReader } from '../../../src/binlog/event-reader.js';
 import { BinlogError } from '../../../src/binlog/binlog-error.js';
 
-/** The shared fixtures: $BINRELAY_FIXTURES, else ../shared/fixtures from the repo root (the cwd of test runs). */
+/** The fixture files kept in the repo (test/fixtures/), from the repo root (the cwd of test runs). */
 export function fixturesDir(): string {
-  return process.env.BINRELAY_FIXTURES ?? resolve(process.cwd(), '../shared/fixtures');
+  return resolve(process.cwd(), 'test/fixtures');
 }
 
 export function fixturePath(...parts: string[]): string {
@@ -57,7 +57,7 @@ export function detailFields(detail: string): Record<string, string> {
 
 const EVENTS_LINE = /^(\s*)(\d+)\s+(\S+)\s+len=(\d+)\s+next=(\d+)\s+flags=0x([0-9a-f]+) sid=(\d+) ts=(\d+)(?: crc=(\w+))?\s?(.*)$/;
 
-/** Parses a `*.events.txt` listing (shared/fixtures/mysql8-binlog/SOURCES.md describes it). */
+/** Parses a `*.events.txt` listing (test/fixtures/mysql8-binlog/SOURCES.md describes it). */
 export function parseEventsListing(text: string): ListedEvent[] {
   const events: ListedEvent[] = [];
   for (const line of text.split('\n')) {

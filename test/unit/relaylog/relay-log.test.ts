@@ -1,7 +1,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { encodeRelayRecord, type RelayRecord } from '../../../src/relaylog/relay-entry.js';
 import { RelayCorruptError, RelayReadError, SnapshotFileGoneError } from '../../../src/relaylog/relay-errors.js';
 import { RelaySource } from '../../../src/server/relay-source.js';
@@ -9,9 +9,10 @@ import { RelayLog } from '../../../src/relaylog/relay-log.js';
 import { BinlogDir } from '../../../src/relaylog/binlog-dir.js';
 import { openLocalRelay, TestCheckpointSink, type LocalRelay } from '../../helpers/local-relay.js';
 import { silentLogger } from '../../../src/logger.js';
+import { fixturesDir } from '../binlog/listing.js';
 
 // A real MySQL 5.7 binlog file, kept in the repo (test/fixtures/).
-const FIXTURES = resolve(process.cwd(), 'test/fixtures');
+const FIXTURES = fixturesDir();
 const FILE = 'mysql_bin.000011';
 const bytes = readFileSync(join(FIXTURES, 'mysql57-binlog', FILE));
 
