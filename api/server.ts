@@ -18,6 +18,17 @@ import { registerBinlogServerRoutes } from './routes/binlog-server.js';
 import { registerPurgeRoutes } from './routes/binlog-purge.js';
 import { registerImportRoutes } from './routes/import.js';
 import { registerSnapshotRoutes } from './routes/snapshot.js';
+import { registerOpenApiRoutes } from './routes/openapi.js';
+import { ROUTE_DOCS } from './openapi.js';
+
+/** Routes answered without the admin token (they reveal nothing). */
+const PUBLIC_PATHS = new Set(ROUTE_DOCS.filter((r) => r.public).map((r) => r.path));
+const REGISTERED_ROUTES = new WeakMap<FastifyInstance, string[]>();
+
+/** `METHOD /path` of every route `app` registered (HEAD twins left out), for the spec's test. */
+export function registeredRoutes(app: FastifyInstance): readonly string[] {
+  return REGISTERED_ROUTES.get(app) ?? [];
+}
 
 export interface AdminServerOptions {
   backend: AdminBackend & Partial<BinlogBackend> & Partial<SnapshotBackend>;
@@ -99,7 +110,7 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
   if (options.adminToken) {
     const token = options.adminToken;
     app.addHook('onRequest', async (request) => {
-      if (request.url === '/healthz') return;
+      if (PUBLIC_PATHS.has(request.url.split('?', 1)[0]!)) return;
       const header = request.headers.authorization ?? '';
       const given = header.startsWith('Bearer ') ? header.slice(7) : '';
       if (!given || !sameSecret(given, token)) {
@@ -108,6 +119,12 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
     });
   }
 
+  const routes: string[] = [];
+  REGISTERED_ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
+  registerOpenApiRoutes(app);
   registerHealthRoutes(app, options.backend);
   registerMemberRoutes(app, options.backend);
   if (isBinlogBackend(options.backend)) {

@@ -35,7 +35,7 @@ export function parsePurgeBefore(text: string): Date | null {
 
 const EXACTLY_ONE = 'expected exactly one of to, before';
 
-const purgeBody = z
+export const purgeBody = z
   .strictObject({
     to: z.string().min(1, 'expected a binlog file name').optional(),
     before: z

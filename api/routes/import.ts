@@ -9,7 +9,7 @@ import type { LeaderForwarder } from '../forward.js';
 import { parseInput, success } from '../server.js';
 import { BinlogImportError } from '../../src/syncer/binlog-import-error.js';
 
-const importBody = z.strictObject({
+export const importBody = z.strictObject({
   dir: z.string().min(1).refine((dir) => isAbsolute(dir), 'expected an absolute path'),
 });
 

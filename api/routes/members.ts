@@ -13,16 +13,16 @@ const peerUrl = z.string().refine(
   'expected host:port (port 1-65535)',
 );
 
-const addBody = z.strictObject({ name, peer_url: peerUrl });
-const removeBody = z.strictObject({ name });
-const updateBody = z.strictObject({ name, new_peer_url: peerUrl });
+export const addMemberBody = z.strictObject({ name, peer_url: peerUrl });
+export const removeMemberBody = z.strictObject({ name });
+export const updateMemberBody = z.strictObject({ name, new_peer_url: peerUrl });
 
 export function registerMemberRoutes(app: FastifyInstance, backend: AdminBackend): void {
   app.get('/cluster', async () => success(backend.members()));
   app.get('/members', async () => success(backend.members()));
 
   app.post('/members', async (request) => {
-    const body = parseInput(addBody, request.body);
+    const body = parseInput(addMemberBody, request.body);
     if (backend.members().some((m) => m.name === body.name)) {
       throw new ApiError('CONFLICT', `member ${body.name} already exists`, { field: 'name' });
     }
@@ -30,7 +30,7 @@ export function registerMemberRoutes(app: FastifyInstance, backend: AdminBackend
   });
 
   app.delete('/members', async (request) => {
-    const body = parseInput(removeBody, request.body);
+    const body = parseInput(removeMemberBody, request.body);
     if (!backend.members().some((m) => m.name === body.name)) {
       throw new ApiError('NOT_FOUND', `no member named ${body.name}`, { field: 'name' });
     }
@@ -39,7 +39,7 @@ export function registerMemberRoutes(app: FastifyInstance, backend: AdminBackend
   });
 
   app.put('/members', async (request) => {
-    const body = parseInput(updateBody, request.body);
+    const body = parseInput(updateMemberBody, request.body);
     if (!backend.members().some((m) => m.name === body.name)) {
       throw new ApiError('NOT_FOUND', `no member named ${body.name}`, { field: 'name' });
     }

@@ -21,8 +21,8 @@ const offset = z.string()
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n), 'expected a safe integer');
 
-const fileParams = z.strictObject({ name: fileName });
-const rangeQuery = z.strictObject({ from: offset, to: offset })
+export const fileParams = z.strictObject({ name: fileName });
+export const rangeQuery = z.strictObject({ from: offset, to: offset })
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'expected to ≥ from' });
 
 export function registerSnapshotRoutes(app: FastifyInstance, backend: SnapshotBackend): void {
