@@ -1,8 +1,10 @@
 // The admin API's socket, bound before the node opens its storage or starts raft: a node whose
 // admin port is taken must stop at once, not run headless (reachable by raft, able to win an
 // election, but not administrable). Until the API is attached, every request is answered
-// 503 UNAVAILABLE "node starting".
+// 503 UNAVAILABLE "node starting". With admin-tls the socket serves HTTPS only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsMaterial } from '../src/tls-files.js';
 import { applyHttpLimits, type HttpLimits } from './http-limits.js';
 
 type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -24,9 +26,11 @@ export class AdminListener {
 
   private constructor(readonly server: Server) {}
 
-  /** Binds host:port with the HTTP limits applied; rejects with AdminListenError. */
-  static async bind(host: string, port: number, limits: HttpLimits): Promise<AdminListener> {
-    const server = createServer();
+  /** Binds host:port with the HTTP limits applied, HTTPS when `tls` is given (its `ca` is for
+   *  calls to other nodes, not for clients: the admin API authenticates them by token); rejects
+   *  with AdminListenError. */
+  static async bind(host: string, port: number, limits: HttpLimits, tls?: TlsMaterial): Promise<AdminListener> {
+    const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createServer();
     const listener = new AdminListener(server);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => listener.handler(request, response));
     applyHttpLimits(server, limits);

@@ -2,6 +2,7 @@
 // validates input, calls these and wraps the answers in the envelope.
 import type { PurgeRequest, PurgeResult } from '../src/relaylog/purge.js';
 import type { ReplicaView } from '../src/server/replica-registry.js';
+import type { ReplicaStatusView } from '../src/kingbus-status-fields.js';
 
 export interface MemberView {
   /** Raft node id, as a decimal string (ids are 53-bit safe integers). */
@@ -33,7 +34,7 @@ export interface AdminBackend {
   /** Ready when this node knows a leader and has applied what was committed when it started. */
   readiness(): { ready: boolean; reason?: string };
   /** Prometheus text exposition. */
-  metrics(): string;
+  metrics(): string | Promise<string>;
 }
 
 /** GET /binlog/syncer/status: the cluster's syncer, as the leader sees it. */
@@ -49,6 +50,22 @@ export interface SyncerStatusView {
   semi_sync: boolean;
   last_error: string | null;
   lag_seconds: number | null;
+  /** kingbus's names (src/kingbus-status-fields.ts): the settings' syncer_id and syncer_uuid, and
+   *  the upstream's newest GTID the relay holds ('' when none). */
+  syncer_id: number | null;
+  syncer_uuid: string | null;
+  current_gtid: string;
+  /** Upstream failover (README "When the upstream fails"): the candidates in order, the one
+   *  followed now, each one's state, and the switches recorded in the relay. */
+  mysql_addrs: string[];
+  failover_after_ms: number | null;
+  current_upstream: string | null;
+  candidates: { addr: string; state: 'current' | 'standby' | 'unreachable' | 'refused'; last_error: string | null; checked_at: string | null }[];
+  upstream: { addr: string; flavor: 'mariadb' | 'mysql'; server_id: number; server_uuid: string | null; same_files: boolean } | null;
+  switches: number;
+  last_switch_at: string | null;
+  last_switch_forced: boolean;
+  last_switch_note: string | null;
 }
 
 /** One connected replica, as the binlog server tracks it. */
@@ -70,7 +87,10 @@ export interface ServerStatusView {
   binlog_files: { name: string; size: number }[];
   /** Purged files whose deletion waits for a replica of this node still reading them. */
   purge_held_back: string[];
-  slaves: ReplicaView[];
+  /** Each with kingbus's names beside ours: server_uuid, host_name, connect_time. */
+  slaves: ReplicaStatusView[];
+  /** kingbus's name: the upstream's newest GTID this node's relay holds ('' when none). */
+  current_gtid: string;
 }
 
 /** PUT /binlog/import: what an import of a directory of binlog files proposed. */

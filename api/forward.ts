@@ -8,6 +8,7 @@
 // - the answer is relayed only when it is the admin API's JSON envelope, at most 4 MiB; anything
 //   else is a 502, so a stranger's page never reaches the client as if the cluster had said it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { adminClient, type AdminClient } from './admin-client.js';
 import type { BinlogBackend } from './backend.js';
 import { ApiError } from './errors.js';
 
@@ -20,7 +21,8 @@ const LEADER_ADDR_POLL_MS = 25;
 /** Forwards a request to the leader: true when forwarded (the reply is sent), false on the leader. */
 export type LeaderForwarder = (backend: BinlogBackend, request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 
-export function leaderForwarder(adminToken: string | null): LeaderForwarder {
+/** `client`: http, or https verified with admin-tls.ca (admin-client.ts). */
+export function leaderForwarder(adminToken: string | null, client: AdminClient = adminClient(undefined)): LeaderForwarder {
   return async (backend, request, reply) => {
     const leader = await leaderAddress(backend);
     if (leader === null) return false;
@@ -32,11 +34,10 @@ export function leaderForwarder(adminToken: string | null): LeaderForwarder {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(`http://${leader}${request.url}`, {
+      res = await client.fetch(leader, request.url, {
         method: request.method,
         headers,
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        redirect: 'manual',
         signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
       });
       text = await boundedText(res, ANSWER_BYTES_MAX);

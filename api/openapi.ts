@@ -52,6 +52,10 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     examples: {
       gtid: { mysql_addr: '10.0.0.10:3306', mysql_user: 'repl', mysql_password: 'secret', semi_sync: true },
       from_gtid: { mysql_addr: '10.0.0.10:3306', mysql_user: 'repl', mysql_password: 'secret', start_gtid: '0-1-100' },
+      failover: {
+        mysql_addrs: ['10.0.0.10:3306', '10.0.0.11:3306'], mysql_user: 'repl', mysql_password_file: '/etc/binrelay/upstream.pw',
+        failover_after_ms: 5000, mysql_tls: { ca: '/etc/binrelay/upstream-ca.pem' },
+      },
     },
   },
   { method: 'PUT', path: '/binlog/syncer/stop', tag: 'syncer', leader: true, summary: 'Stops the cluster syncer (a body is optional)' },

@@ -1,7 +1,7 @@
 // The admin API server (fastify). Every success is {"message": "success", "data": …}; every error
 // is an HTTP 4xx/5xx with {"message": "…", "error": {"code": "…", …}}. Input is validated with zod
 // in the routes; a bad field is answered 400 naming the field.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -10,6 +10,9 @@ import { ApiError } from './errors.js';
 import type { AdminBackend, BinlogBackend, SnapshotBackend } from './backend.js';
 import type { AdminListener } from './admin-listener.js';
 import { leaderForwarder } from './forward.js';
+import { auditMutatingCalls } from './audit-log.js';
+import { acceptEmptyJsonBodies } from './empty-json-body.js';
+import type { AdminClient } from './admin-client.js';
 import { applyHttpLimits, DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMemberRoutes } from './routes/members.js';
@@ -41,6 +44,8 @@ export interface AdminServerOptions {
   /** A socket bound already (the node binds it before starting raft); its limits are set. The
    *  app is attached to it once ready. Without it, call app.listen(). */
   listener?: AdminListener;
+  /** How calls to other nodes go out: http, or https verified with admin-tls.ca. Default http. */
+  adminClient?: AdminClient;
 }
 
 export function success<T>(data: T): { message: 'success'; data: T } {
@@ -69,7 +74,9 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
   let listenerHandler: ((request: IncomingMessage, response: ServerResponse) => void) | null = null;
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines off (the audit hook logs the calls that change something); through the
+    // log controller, as the top-level option is deprecated (FSTDEP023, printed at every start).
+    logController: new LogController({ disableRequestLogging: true }),
     // A binlog file name in a URL (routes/snapshot.ts) may be 255 bytes, percent-encoded up to 765.
     routerOptions: { maxParamLength: 1024 },
     requestTimeout: limits.requestTimeoutMs,
@@ -107,6 +114,8 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
     reply.status(404).send({ message: `no route ${request.method} ${request.url}`, error: { code: 'NOT_FOUND' } });
   });
 
+  acceptEmptyJsonBodies(app);
+  auditMutatingCalls(app);
   if (options.adminToken) {
     const token = options.adminToken;
     app.addHook('onRequest', async (request) => {
@@ -126,9 +135,10 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
   });
   registerOpenApiRoutes(app);
   registerHealthRoutes(app, options.backend);
-  registerMemberRoutes(app, options.backend);
+  const forward = leaderForwarder(options.adminToken ?? null, options.adminClient);
+  const backend = options.backend;
+  registerMemberRoutes(app, backend, isBinlogBackend(backend) ? (request, reply) => forward(backend, request, reply) : null);
   if (isBinlogBackend(options.backend)) {
-    const forward = leaderForwarder(options.adminToken ?? null);
     registerSyncerRoutes(app, options.backend, forward);
     registerBinlogServerRoutes(app, options.backend);
     registerPurgeRoutes(app, options.backend, forward);

@@ -1,21 +1,27 @@
-// The peer handshake: the server challenges, the client proves it holds the cluster token, the
-// server welcomes or refuses. The token itself never crosses the wire and is never logged.
+// The peer handshake: each side proves to the other that it holds the cluster token, and the
+// server refuses a client of another cluster. The token itself never crosses the wire and is never
+// logged.
 //
-//   server → challenge  version u8 · nonce [32]
-//   client → hello      version u8 · lane u8 · from u64 · to u64 · clusterId (u16 len · utf8) · mac [32]
-//   server → welcome    (empty)            or   refuse  reason u8 · text (utf8, rest)
+//   server → challenge  version u8 · serverNonce [32]
+//   client → hello      version u8 · lane u8 · from u64 · to u64 · clusterId (u16 len · utf8) ·
+//                       clientNonce [32] · mac [32]
+//   server → welcome    mac [32]          or   refuse  reason u8 · text (utf8, rest)
 //
-// mac = HMAC-SHA256(key, "binrelay/peer/v1" · nonce · lane · from · to · clusterId) with
-// key = SHA-256("binrelay/peer-token/v1\0" · token). The server recomputes it and compares with
-// crypto.timingSafeEqual. The fresh nonce per connection makes a recorded hello useless later.
-// Without TLS the message stream itself is not confidential: run peers on a private network.
+// hello mac   = HMAC-SHA256(key, "binrelay/peer/v2/hello"   · serverNonce · lane · from · to · clusterId)
+// welcome mac = HMAC-SHA256(key, "binrelay/peer/v2/welcome" · clientNonce · serverNonce · lane · from · to · clusterId)
+// with key = SHA-256("binrelay/peer-token/v1\0" · token). Both are compared with
+// crypto.timingSafeEqual. A fresh nonce on each side makes a recorded hello or welcome useless
+// later; the two labels keep one side's proof from being replayed as the other's. Without TLS
+// the message stream itself is not confidential: run peers on a private network, or set peer-tls.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ByteReader, ByteWriter } from './codec-bytes.js';
 import type { NodeId } from './core/types.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 const NONCE_BYTES = 32;
 const MAC_BYTES = 32;
+const HELLO_LABEL = 'binrelay/peer/v2/hello';
+const WELCOME_LABEL = 'binrelay/peer/v2/welcome';
 
 /** Which outbound connection a hello opens: control messages never wait behind appends. */
 export const Lane = { control: 0, bulk: 1 } as const;
@@ -35,12 +41,18 @@ const REASON_NAMES: Record<number, string> = {
 };
 export const refuseReasonName = (r: number): string => REASON_NAMES[r] ?? `unknown(${r})`;
 
-export interface Hello {
-  readonly version: number;
+/** What a hello is about; both proofs cover it. */
+export interface HelloFields {
   readonly lane: Lane;
   readonly from: NodeId;
   readonly to: NodeId;
   readonly clusterId: string;
+}
+
+export interface Hello extends HelloFields {
+  readonly version: number;
+  /** The client's challenge to the server: the welcome must carry a proof over it. */
+  readonly nonce: Uint8Array;
   readonly mac: Uint8Array;
 }
 
@@ -65,26 +77,32 @@ export function decodeChallenge(payload: Uint8Array): { version: number; nonce: 
   return { version, nonce };
 }
 
-function macOf(key: Buffer, nonce: Uint8Array, lane: Lane, from: NodeId, to: NodeId, clusterId: string): Buffer {
+function macOf(key: Buffer, label: string, nonces: readonly Uint8Array[], h: HelloFields): Buffer {
   const fields = new ByteWriter(1 + 8 + 8);
-  fields.u8(lane);
-  fields.u64(from);
-  fields.u64(to);
-  return createHmac('sha256', key)
-    .update('binrelay/peer/v1').update(nonce).update(fields.finish()).update(clusterId, 'utf8')
-    .digest();
+  fields.u8(h.lane);
+  fields.u64(h.from);
+  fields.u64(h.to);
+  const mac = createHmac('sha256', key).update(label);
+  for (const nonce of nonces) mac.update(nonce);
+  return mac.update(fields.finish()).update(h.clusterId, 'utf8').digest();
 }
 
-export function encodeHello(key: Buffer, nonce: Uint8Array, lane: Lane, from: NodeId, to: NodeId, clusterId: string): Buffer {
-  const cluster = Buffer.from(clusterId, 'utf8');
-  const w = new ByteWriter(1 + 1 + 8 + 8 + 2 + cluster.length + MAC_BYTES);
+function macEqual(expected: Buffer, got: Uint8Array): boolean {
+  return got.length === expected.length && timingSafeEqual(expected, got);
+}
+
+/** The client's hello answering `serverNonce`, with its own challenge `clientNonce`. */
+export function encodeHello(key: Buffer, serverNonce: Uint8Array, clientNonce: Uint8Array, h: HelloFields): Buffer {
+  const cluster = Buffer.from(h.clusterId, 'utf8');
+  const w = new ByteWriter(1 + 1 + 8 + 8 + 2 + cluster.length + NONCE_BYTES + MAC_BYTES);
   w.u8(PROTOCOL_VERSION);
-  w.u8(lane);
-  w.u64(from);
-  w.u64(to);
+  w.u8(h.lane);
+  w.u64(h.from);
+  w.u64(h.to);
   w.u16(cluster.length);
   w.raw(cluster);
-  w.raw(macOf(key, nonce, lane, from, to, clusterId));
+  w.raw(clientNonce);
+  w.raw(macOf(key, HELLO_LABEL, [serverNonce], h));
   return w.finish();
 }
 
@@ -96,16 +114,28 @@ export function decodeHello(payload: Uint8Array): Hello {
   const from = r.u64('from');
   const to = r.u64('to');
   const clusterId = Buffer.from(r.raw(r.u16('cluster id length'), 'cluster id')).toString('utf8');
+  const nonce = r.raw(NONCE_BYTES, 'client nonce');
   const mac = r.raw(MAC_BYTES, 'mac');
   r.done('hello');
   const lane: Lane = laneByte === Lane.bulk ? Lane.bulk : Lane.control;
-  return { version, lane, from, to, clusterId, mac };
+  return { version, lane, from, to, clusterId, nonce, mac };
 }
 
 /** Constant-time check of a hello's proof against our key and the nonce we sent. */
-export function helloAuthentic(key: Buffer, nonce: Uint8Array, hello: Hello): boolean {
-  const expected = macOf(key, nonce, hello.lane, hello.from, hello.to, hello.clusterId);
-  return hello.mac.length === expected.length && timingSafeEqual(expected, hello.mac);
+export function helloAuthentic(key: Buffer, serverNonce: Uint8Array, hello: Hello): boolean {
+  return macEqual(macOf(key, HELLO_LABEL, [serverNonce], hello), hello.mac);
+}
+
+/** The server's welcome: its proof of the token over the client's nonce (and ours). */
+export function encodeWelcome(key: Buffer, serverNonce: Uint8Array, hello: Hello): Buffer {
+  return macOf(key, WELCOME_LABEL, [hello.nonce, serverNonce], hello);
+}
+
+/** Constant-time check of a welcome's proof: a server without the token cannot make one. */
+export function welcomeAuthentic(
+  key: Buffer, serverNonce: Uint8Array, clientNonce: Uint8Array, h: HelloFields, welcome: Uint8Array,
+): boolean {
+  return macEqual(macOf(key, WELCOME_LABEL, [clientNonce, serverNonce], h), welcome);
 }
 
 export function encodeRefuse(reason: RefuseReason, text: string): Buffer {

@@ -5,19 +5,24 @@
 //                      └─────────────────────────────────────────────┘
 //
 // - Connects lazily (on the first message) and reconnects with exponential backoff and jitter.
+// - Trusts the peer only once its welcome proves the cluster token (transport-handshake.ts), and,
+//   with TLS, only once its certificate verifies against the cluster's CA and its address.
 // - The queue is bounded by count and bytes. A message that does not fit is dropped (never
 //   blocking the caller) and the peer is reported unreachable once per run of drops; raft
 //   retries appends and heartbeats on its own. A failed connection drops its queue the same way.
 // - Writes respect back-pressure: once the socket buffer is over its high-water mark the lane
 //   waits for 'drain'; a drain that does not come within stallTimeoutMs kills the connection.
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { Logger } from 'pino';
 import { encodeMessageParts } from './codec.js';
 import type { Message, NodeId } from './core/types.js';
 import { FrameDecoder, FrameKind, encodeFrame, frameHeader, type Frame } from './transport-frame.js';
 import {
-  decodeChallenge, decodeRefuse, encodeHello, Lane, laneName, PROTOCOL_VERSION, refuseReasonName,
+  decodeChallenge, decodeRefuse, encodeHello, Lane, laneName, newNonce, PROTOCOL_VERSION, refuseReasonName,
+  welcomeAuthentic, type HelloFields,
 } from './transport-handshake.js';
+import type { PeerTls } from './transport-tls.js';
 
 export interface LaneOptions {
   readonly self: NodeId;
@@ -25,8 +30,11 @@ export interface LaneOptions {
   readonly lane: Lane;
   readonly host: string;
   readonly port: number;
-  readonly clusterId: string;
+  /** The cluster id to present; null while a joining node has not learned it (no connection). */
+  readonly clusterId: () => string | null;
   readonly key: Buffer;
+  /** Mutual TLS: connect with this certificate and verify the peer's against the CA. */
+  readonly tls: PeerTls | null;
   readonly queueBytesMax: number;
   readonly queueCountMax: number;
   readonly backoffMsMin: number;
@@ -129,8 +137,19 @@ export class OutboundLane {
   private connect(): void {
     this.state = 'connecting';
     this.attempt++;
-    const socket = connect({ host: this.o.host, port: this.o.port });
+    const clusterId = this.o.clusterId();
+    if (clusterId === null) {
+      this.backOff('cluster id not known yet: this joining node waits to be contacted by a member', false);
+      return;
+    }
+    const { host, port, tls } = this.o;
+    const socket = tls === null
+      ? connect({ host, port })
+      : tlsConnect({ host, port, ca: tls.ca, cert: tls.cert, key: tls.key, servername: isIP(host) === 0 ? host : undefined });
     this.socket = socket;
+    const clientNonce = newNonce();
+    const fields: HelloFields = { lane: this.o.lane, from: this.o.self, to: this.o.peer, clusterId };
+    let serverNonce: Uint8Array | null = null;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
     const decoder = new FrameDecoder(4096);
@@ -143,34 +162,51 @@ export class OutboundLane {
         this.fail(socket, (err as Error).message);
         return;
       }
-      for (const f of frames) this.onFrame(socket, f);
+      for (const f of frames) {
+        if (this.socket !== socket) return;
+        if (this.state === 'connecting' && f.kind === FrameKind.challenge && serverNonce === null) {
+          serverNonce = this.answerChallenge(socket, f, clientNonce, fields);
+        } else if (this.state === 'connecting' && f.kind === FrameKind.welcome && serverNonce !== null) {
+          this.onWelcome(socket, welcomeAuthentic(this.o.key, serverNonce, clientNonce, fields, f.payload));
+        } else {
+          this.onOtherFrame(socket, f);
+        }
+      }
     });
     socket.on('error', (err) => this.fail(socket, err.message));
     socket.on('close', () => this.fail(socket, 'connection closed'));
   }
 
-  private onFrame(socket: Socket, f: Frame): void {
-    if (this.socket !== socket) return;
-    if (this.state === 'connecting' && f.kind === FrameKind.challenge) {
-      let nonce: Uint8Array;
-      try {
-        const c = decodeChallenge(f.payload);
-        if (c.version !== PROTOCOL_VERSION) throw new Error(`peer speaks protocol version ${c.version}`);
-        nonce = c.nonce;
-      } catch (err) {
-        this.fail(socket, (err as Error).message);
-        return;
-      }
-      const hello = encodeHello(this.o.key, nonce, this.o.lane, this.o.self, this.o.peer, this.o.clusterId);
-      socket.write(encodeFrame(FrameKind.hello, hello));
-    } else if (this.state === 'connecting' && f.kind === FrameKind.welcome) {
-      this.clearTimer();
-      this.state = 'open';
-      this.attempt = 0;
-      this.connects++;
-      this.o.log.info({ event: 'transport.peer.connected', ...this.logFields() }, 'connected to peer');
-      void this.pump();
-    } else if (f.kind === FrameKind.refuse) {
+  /** Sends our hello; returns the server's nonce (null when the challenge was bad: failed). */
+  private answerChallenge(socket: Socket, f: Frame, clientNonce: Uint8Array, fields: HelloFields): Uint8Array | null {
+    try {
+      const c = decodeChallenge(f.payload);
+      if (c.version !== PROTOCOL_VERSION) throw new Error(`peer speaks protocol version ${c.version}`);
+      socket.write(encodeFrame(FrameKind.hello, encodeHello(this.o.key, c.nonce, clientNonce, fields)));
+      return c.nonce;
+    } catch (err) {
+      this.fail(socket, (err as Error).message);
+      return null;
+    }
+  }
+
+  private onWelcome(socket: Socket, authentic: boolean): void {
+    if (!authentic) {
+      // Whoever answered does not hold the cluster token: nothing may be sent to it.
+      this.o.log.error({ event: 'transport.peer.unauthentic', ...this.logFields() }, 'peer welcome carries no valid proof of the cluster token: refused');
+      this.fail(socket, 'welcome without proof of the cluster token');
+      return;
+    }
+    this.clearTimer();
+    this.state = 'open';
+    this.attempt = 0;
+    this.connects++;
+    this.o.log.info({ event: 'transport.peer.connected', ...this.logFields() }, 'connected to peer');
+    void this.pump();
+  }
+
+  private onOtherFrame(socket: Socket, f: Frame): void {
+    if (f.kind === FrameKind.refuse) {
       const { reason, text } = decodeRefuse(f.payload);
       this.o.log.error({ event: 'transport.peer.refused', ...this.logFields(), reason: refuseReasonName(reason), detail: text }, 'peer refused our hello');
       this.fail(socket, `refused: ${refuseReasonName(reason)}`);
@@ -183,9 +219,13 @@ export class OutboundLane {
   private fail(socket: Socket, reason: string): void {
     if (this.socket !== socket || this.state === 'closed') return;
     const wasOpen = this.state === 'open';
-    this.clearTimer();
     socket.destroy();
     this.socket = null;
+    this.backOff(reason, wasOpen);
+  }
+
+  private backOff(reason: string, wasOpen: boolean): void {
+    this.clearTimer();
     const dropped = this.count;
     this.dropped += dropped;
     this.clearQueue();

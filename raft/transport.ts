@@ -8,6 +8,7 @@
 // and messages to this node are refused with a log line.
 import { lookup } from 'node:dns/promises';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { decodeMessage, messageSize } from './codec.js';
@@ -16,22 +17,27 @@ import type { PeerTransport } from './ports.js';
 import { ANNOUNCE_BYTES_MAX, encodeFrame, FrameDecoder, FrameKind, type Frame } from './transport-frame.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import {
-  DEFAULT_ADMISSION_LIMITS, InboundAdmission, normalizeIp, type AdmissionLimits,
+  DEFAULT_ADMISSION_LIMITS, InboundAdmission, normalizeIp, type AdmissionLimits, type AdmissionTicket,
 } from './transport-admission.js';
 import {
-  decodeHello, encodeChallenge, encodeRefuse, helloAuthentic, laneName, Lane, newNonce,
+  decodeHello, encodeChallenge, encodeRefuse, encodeWelcome, helloAuthentic, laneName, Lane, newNonce,
   PROTOCOL_VERSION, RefuseReason, tokenKey, type Hello,
 } from './transport-handshake.js';
+import { peerSecureContext, type PeerTls } from './transport-tls.js';
 import { OutboundLane, type LaneOptions, type LaneStats } from './transport-lane.js';
 
 export interface TcpTransportOptions {
   readonly nodeId: NodeId;
   /** host:port to listen on (port 0 picks a free one; see address()). */
   readonly listen: string;
-  /** Peers must present the same cluster id… */
-  readonly clusterId: string;
+  /** Peers must present the same cluster id… (null: a node joining an existing cluster adopts
+   *  the id of the first peer that proves the token, and reports it to onClusterIdLearned) */
+  readonly clusterId: string | null;
+  readonly onClusterIdLearned?: (clusterId: string) => void;
   /** …and prove they hold the same token (null: none, for loopback-only clusters). */
   readonly clusterToken: string | null;
+  /** Mutual TLS on every peer connection, both ways (null or absent: plain TCP). */
+  readonly tls?: PeerTls | null;
   readonly logger?: Logger;
   /** Bulk (append) queue bound per peer. Defaults: 64 MiB, 4096 messages. */
   readonly bulkQueueBytesMax?: number;
@@ -93,10 +99,17 @@ export class TcpTransport implements PeerTransport {
   private announceHandler: ((from: NodeId, payload: Buffer) => void) | null = null;
   private unreachableHandler: ((peer: NodeId) => void) | null = null;
   private closed = false;
+  private clusterId: string | null;
+  /** Verifies peer certificates (never listens: accept() hands it admitted sockets). */
+  private readonly tlsServer: TlsServer | null;
+  /** Admitted sockets in their TLS handshake, by remote address. */
+  private readonly pendingTls = new Map<string, AdmissionTicket>();
 
   private constructor(private readonly o: TcpTransportOptions, private readonly server: Server) {
     this.log = o.logger ?? pino({ level: 'silent' });
     this.key = tokenKey(o.clusterToken);
+    this.clusterId = o.clusterId;
+    this.tlsServer = o.tls ? TcpTransport.tlsServerOf(this, o.tls) : null;
     this.admission = new InboundAdmission({ ...DEFAULT_ADMISSION_LIMITS, ...o.admission });
     this.refusalLog = new RateLimitedLog(o.refusalLogsPerMinute ?? 20);
     this.summaryTimer = setInterval(() => this.reportSuppressed(), 60_000);
@@ -120,10 +133,10 @@ export class TcpTransport implements PeerTransport {
     });
     server.on('error', (err) => t.log.error({ event: 'transport.server.error', err }, 'peer server error'));
     const bound = t.address();
-    if ((options.clusterToken ?? '') === '' && !/^(127\.|::1$|localhost$)/.test(host)) {
+    if ((options.clusterToken ?? '') === '' && !options.tls && !/^(127\.|::1$|localhost$)/.test(host)) {
       t.log.warn({ event: 'transport.auth.disabled', listen: options.listen }, 'no cluster token on a non-loopback address');
     }
-    t.log.info({ event: 'transport.listening', host: bound.host, port: bound.port, nodeId: options.nodeId }, 'raft transport listening');
+    t.log.info({ event: 'transport.listening', host: bound.host, port: bound.port, nodeId: options.nodeId, tls: t.tlsServer !== null }, 'raft transport listening');
     return t;
   }
 
@@ -163,7 +176,7 @@ export class TcpTransport implements PeerTransport {
     const { host, port } = parseAddress(address);
     const lane = (kind: Lane, bytesMax: number, countMax: number): OutboundLane => {
       const lo: LaneOptions = {
-        self: this.o.nodeId, peer: id, lane: kind, host, port, clusterId: this.o.clusterId, key: this.key,
+        self: this.o.nodeId, peer: id, lane: kind, host, port, clusterId: () => this.clusterId, key: this.key, tls: this.o.tls ?? null,
         queueBytesMax: bytesMax, queueCountMax: countMax,
         backoffMsMin: this.o.backoffMsMin ?? 50, backoffMsMax: this.o.backoffMsMax ?? 2000,
         handshakeTimeoutMs: this.o.handshakeTimeoutMs ?? 5000, stallTimeoutMs: this.o.stallTimeoutMs ?? 30_000,
@@ -253,22 +266,40 @@ export class TcpTransport implements PeerTransport {
 
   // ---- inbound ----
 
-  private accept(socket: Socket): void {
+  private accept(raw: Socket): void {
     if (this.closed) {
-      socket.destroy();
+      raw.destroy();
       return;
     }
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    const ticket = this.admission.admit(socket.remoteAddress);
+    const remote = `${raw.remoteAddress}:${raw.remotePort}`;
+    const ticket = this.admission.admit(raw.remoteAddress);
     if (typeof ticket === 'string') {
       this.logRefusal('transport.inbound.rejected', { remote, reason: ticket }, 'peer port connection over the limit: closed');
-      socket.on('error', () => undefined);
-      socket.destroy();
+      raw.on('error', () => undefined);
+      raw.destroy();
       return;
     }
+    raw.setNoDelay(true);
+    raw.setKeepAlive(true, 10_000);
+    if (this.tlsServer === null) {
+      this.serve(raw, remote, ticket);
+      return;
+    }
+    // The TLS server takes the admitted socket; 'secureConnection' hands back the verified one.
+    this.inbound.add(raw);
+    this.pendingTls.set(remote, ticket);
+    raw.once('close', () => {
+      this.inbound.delete(raw);
+      if (this.pendingTls.get(remote) === ticket) this.pendingTls.delete(remote);
+      this.admission.release(ticket);
+    });
+    this.tlsServer.emit('connection', raw);
+  }
+
+  /** Runs the handshake on an admitted socket (plain, or TLS with a verified peer certificate),
+   *  then delivers its frames. */
+  private serve(socket: Socket, remote: string, ticket: AdmissionTicket): void {
     this.inbound.add(socket);
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 10_000);
     const nonce = newNonce();
     const decoder = new FrameDecoder(4096);
     let hello: Hello | null = null;
@@ -328,6 +359,27 @@ export class TcpTransport implements PeerTransport {
     socket.write(encodeFrame(FrameKind.challenge, encodeChallenge(nonce)));
   }
 
+  /** The TLS side of the peer port: a peer without a certificate from our CA is refused during
+   *  the TLS handshake, which must end within the hello deadline. */
+  private static tlsServerOf(t: TcpTransport, tls: PeerTls): TlsServer {
+    peerSecureContext(tls); // unusable material fails here, at start, with OpenSSL's reason
+    const server = createTlsServer({
+      cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: 'TLSv1.2',
+      requestCert: true, rejectUnauthorized: true, handshakeTimeout: t.o.helloTimeoutMs ?? 1000,
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+      const ticket = t.pendingTls.get(remote);
+      t.pendingTls.delete(remote);
+      if (ticket === undefined || t.closed) socket.destroy();
+      else t.serve(socket, remote, ticket);
+    });
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      t.logRefusal('transport.tls.refused', { remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.message }, 'peer TLS handshake refused');
+    });
+    return server;
+  }
+
   /** One inbound connection per peer and lane: a peer reconnecting replaces its old socket. */
   private claimLane(hello: Hello, socket: Socket): void {
     const key = laneKey(hello);
@@ -348,18 +400,34 @@ export class TcpTransport implements PeerTransport {
     }
     if (hello.version !== PROTOCOL_VERSION) {
       this.refuse(socket, remote, RefuseReason.version, `protocol version ${hello.version} not supported (want ${PROTOCOL_VERSION})`, hello.from);
-    } else if (hello.clusterId !== this.o.clusterId) {
-      this.refuse(socket, remote, RefuseReason.cluster, 'cluster id mismatch', hello.from);
     } else if (!helloAuthentic(this.key, nonce, hello)) {
+      // Before the cluster check: only a token holder learns which cluster this node is in.
       this.refuse(socket, remote, RefuseReason.auth, 'cluster token mismatch', hello.from);
+    } else if (this.clusterId !== null && hello.clusterId !== this.clusterId) {
+      this.refuse(socket, remote, RefuseReason.cluster, `cluster id mismatch: this node belongs to cluster ${this.clusterId}, the peer to ${hello.clusterId || '(none)'}`, hello.from);
     } else if (hello.to !== this.o.nodeId) {
       this.refuse(socket, remote, RefuseReason.wrongNode, `this is node ${this.o.nodeId}, not ${hello.to}`, hello.from);
+    } else if (this.clusterId === null && hello.clusterId === '') {
+      this.refuse(socket, remote, RefuseReason.cluster, 'the peer names no cluster id', hello.from);
     } else {
-      socket.write(encodeFrame(FrameKind.welcome, Buffer.alloc(0)));
+      if (this.clusterId === null) this.learnClusterId(hello.clusterId, hello.from);
+      socket.write(encodeFrame(FrameKind.welcome, encodeWelcome(this.key, nonce, hello)));
       this.log.info({ event: 'transport.inbound.accepted', remote, peer: hello.from, lane: laneName(hello.lane) }, 'peer connected to us');
       return hello;
     }
     return null;
+  }
+
+  /** A joining node adopts the cluster of the first peer that proved the token to it: the leader
+   *  that added it as a learner is the first to contact it. */
+  private learnClusterId(clusterId: string, from: NodeId): void {
+    this.clusterId = clusterId;
+    this.log.info({ event: 'transport.cluster_id.learned', clusterId, peer: from }, 'joined cluster: cluster id learned from a peer');
+    try {
+      this.o.onClusterIdLearned?.(clusterId);
+    } catch (err) {
+      this.log.error({ event: 'transport.handler.failed', handler: 'clusterIdLearned', err }, 'cluster id handler threw');
+    }
   }
 
   private refuse(socket: Socket, remote: string, reason: RefuseReason, detail: string, claimed?: NodeId): void {

@@ -1,6 +1,7 @@
 // A node that listens beyond loopback must know who talks to it: the admin API then needs
 // `admin-token`, the peer port `cluster-token` (without it the peer key is derived from an empty
-// token that anyone can compute, so a forged hello would be welcomed). Start-up stops otherwise,
+// token that anyone can compute, so a forged hello would be welcomed) or `peer-tls` (mutual TLS:
+// only holders of a certificate from the cluster CA reach the hello). Start-up stops otherwise,
 // naming the key to set and how; tokens belong in the environment or the config file, never on a
 // command line that `ps` shows.
 import { isLoopbackHost, parseHostPort } from './host-port.js';
@@ -10,6 +11,8 @@ export interface ExposureInput {
   peerAddr: string;
   adminToken: string | undefined;
   clusterToken: string | undefined;
+  /** Mutual TLS on the peer port authenticates peers without a token. */
+  peerTls?: boolean;
 }
 
 export interface MissingToken {
@@ -20,7 +23,7 @@ export interface MissingToken {
 
 const SURFACES = [
   { addrKey: 'admin-addr', key: 'admin-token', env: 'BINRELAY_ADMIN_TOKEN', what: 'the admin API needs a bearer token' },
-  { addrKey: 'peer-addr', key: 'cluster-token', env: 'BINRELAY_CLUSTER_TOKEN', what: 'raft peers must prove they hold the cluster token' },
+  { addrKey: 'peer-addr', key: 'cluster-token', env: 'BINRELAY_CLUSTER_TOKEN', what: 'raft peers must prove they hold the cluster token (or certificates, with peer-tls)' },
 ] as const;
 
 /** The tokens a configuration lacks for the addresses it binds (empty when it is safe). */
@@ -31,7 +34,7 @@ export function missingTokens(c: ExposureInput): MissingToken[] {
   for (const s of SURFACES) {
     const addr = addrs[s.addrKey];
     const host = parseHostPort(addr)?.host ?? addr;
-    if (isLoopbackHost(host) || tokens[s.key]) continue;
+    if (isLoopbackHost(host) || tokens[s.key] || (s.key === 'cluster-token' && c.peerTls === true)) continue;
     missing.push({
       key: s.key,
       detail: `${s.addrKey} ${addr} is not a loopback address, so ${s.what}: set ${s.key} ` +

@@ -2,6 +2,7 @@
 // log.info({ event: 'syncer.reconnect', attempt, delayMs }). Secrets never reach a log line:
 // the redact paths below cover every field that could carry one.
 import { pino, type Logger } from 'pino';
+import { prettyLogStream } from './pretty-log-stream.js';
 
 export type { Logger };
 
@@ -11,11 +12,10 @@ const REDACT = [
   'req.headers.authorization',
 ];
 
-export function createLogger(level: string, name: string, destination?: NodeJS.WritableStream): Logger {
-  return pino(
-    { level, base: { node: name }, redact: { paths: REDACT, censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime },
-    destination ?? pino.destination({ fd: 1, sync: false }),
-  );
+/** `format` pretty: readable lines for a terminal (pretty-log-stream.ts) instead of JSON lines. */
+export function createLogger(level: string, name: string, destination?: NodeJS.WritableStream, format: 'json' | 'pretty' = 'json'): Logger {
+  const out = format === 'pretty' ? prettyLogStream(destination ?? process.stdout) : destination ?? pino.destination({ fd: 1, sync: false });
+  return pino({ level, base: { node: name }, redact: { paths: REDACT, censor: '***' }, timestamp: pino.stdTimeFunctions.isoTime }, out);
 }
 
 /** A logger that drops everything: for tests and library defaults. */

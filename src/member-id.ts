@@ -11,3 +11,16 @@ export function memberIdOf(name: string): number {
 
 /** What a member name may be: it is also part of log lines, URLs and the raft log. */
 export const MEMBER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Two names of `names` that hash to the same 32-bit id (raft could not tell them apart), or
+ *  undefined. Such a member is refused: rename it. */
+export function memberIdCollision(names: Iterable<string>): { id: number; names: [string, string] } | undefined {
+  const seen = new Map<number, string>();
+  for (const name of names) {
+    const id = memberIdOf(name);
+    const other = seen.get(id);
+    if (other !== undefined && other !== name) return { id, names: [other, name] };
+    seen.set(id, name);
+  }
+  return undefined;
+}

@@ -7,11 +7,14 @@ import { ApiError } from '../api/errors.js';
 import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import { encodeRelayRecord, type MemberAttributes } from './relaylog/relay-entry.js';
 import { memberIdOf } from './member-id.js';
+import { peerAddrOfUrl } from './peer-url.js';
 import { importBinlogDir } from './syncer/binlog-import.js';
 import { isPlainFileName } from './relaylog/binlog-dir.js';
-import { publicView, syncerStartSchema } from './syncer/syncer-settings.js';
+import { publicView, syncerStartSchema, upstreamCandidates } from './syncer/syncer-settings.js';
+import { checkUpstream } from './syncer/upstream-check.js';
+import { recordedUpstream } from './syncer/upstream-identity.js';
 import type { RelayNode } from './node.js';
-import { renderMetrics } from './metrics.js';
+import { currentGtid, withKingbusReplicaFields } from './kingbus-status-fields.js';
 
 export class NodeBackend implements AdminBackend, BinlogBackend {
   constructor(
@@ -53,7 +56,10 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
   async addMember(name: string, peerUrl: string): Promise<MemberView> {
     this.requireLeader();
     const id = memberIdOf(name);
-    const peerAddr = peerUrl.replace(/^https?:\/\//, '');
+    const peerAddr = peerAddrOfUrl(peerUrl, this.node.config.peerTls !== undefined, 'peer_url');
+    // Raft knows members by their 32-bit id only: a second name with the same id would be the first.
+    const clash = this.members().find((m) => m.id === String(id));
+    if (clash) throw new ApiError('CONFLICT', `member name ${name} has the same member id ${id} as member ${clash.name}: choose another name`, { field: 'name' });
     await this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: { id: String(id), name, peerAddr, adminAddr: '' } }));
     await this.node.raft.addLearner(id, peerAddr);
     void this.promoteWhenCaughtUp(id, peerAddr);
@@ -91,7 +97,7 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
     const id = this.idOfName(name);
     const old = this.memberAttrs(id);
     await this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: {
-      id: String(id), name, peerAddr: newPeerUrl.replace(/^https?:\/\//, ''), adminAddr: old?.adminAddr ?? '',
+      id: String(id), name, peerAddr: peerAddrOfUrl(newPeerUrl, this.node.config.peerTls !== undefined, 'new_peer_url'), adminAddr: old?.adminAddr ?? '',
     } }));
   }
 
@@ -109,8 +115,8 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
     return { ready: true };
   }
 
-  metrics(): string {
-    return renderMetrics(this.node);
+  metrics(): Promise<string> {
+    return this.node.metrics.render();
   }
 
   leaderAdminAddr(): string | null {
@@ -122,6 +128,12 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
 
   async syncerStart(raw: unknown): Promise<SyncerStatusView> {
     const settings = syncerStartSchema.parse(raw);
+    // A re-point that would splice another history into the relay is refused here, before it is
+    // replicated; an unreachable target is accepted (the syncer retries it and fails over).
+    if (this.node.relay.lastFile()) {
+      const check = await checkUpstream(settings, this.node.relay);
+      if (check.verdict === 'refused') throw new ApiError('CONFLICT', check.reason, { field: 'mysql_addr' });
+    }
     await this.node.raft.propose(encodeRelayRecord({ kind: 'syncer', settings: { running: true, settings } }));
     return this.syncerStatus();
   }
@@ -140,7 +152,7 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
     const shown = record ? publicView(record.settings) : null;
     return {
       status: !record?.running ? 'stopped' : live?.status ?? 'running',
-      mysql_addr: shown?.mysql_addr ?? null,
+      mysql_addr: record ? upstreamCandidates(record.settings)[0] ?? null : null,
       mysql_user: shown?.mysql_user ?? null,
       flavor: relay.flavor ?? live?.flavor ?? null,
       executed_gtid_set: relay.executedGtids.toString(),
@@ -150,6 +162,27 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
       semi_sync: shown?.semi_sync ?? false,
       last_error: live?.last_error ?? null,
       lag_seconds: live?.lag_seconds ?? null,
+      syncer_id: shown?.syncer_id ?? null,
+      syncer_uuid: shown?.syncer_uuid ?? null,
+      current_gtid: currentGtid(relay.executedGtids.toString(), recordedUpstream(relay) ?? null),
+      ...this.failoverStatus(),
+    };
+  }
+
+  private failoverStatus(): Pick<SyncerStatusView, 'mysql_addrs' | 'failover_after_ms' | 'current_upstream' | 'candidates' | 'upstream' | 'switches' | 'last_switch_at' | 'last_switch_forced' | 'last_switch_note'> {
+    const record = this.node.syncer.record;
+    const live = this.node.syncer.running?.status();
+    const up = recordedUpstream(this.node.relay);
+    return {
+      mysql_addrs: record ? upstreamCandidates(record.settings) : [],
+      failover_after_ms: record?.settings.failover_after_ms ?? null,
+      current_upstream: live?.current_upstream ?? up?.addr ?? null,
+      candidates: live?.candidates ?? [],
+      upstream: up ? { addr: up.addr, flavor: up.flavor, server_id: up.server_id, server_uuid: up.server_uuid, same_files: up.same_files } : null,
+      switches: up?.switches ?? 0,
+      last_switch_at: up?.switched_at ?? null,
+      last_switch_forced: up?.forced ?? false,
+      last_switch_note: live?.last_switch_note ?? null,
     };
   }
 
@@ -183,7 +216,8 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
       snapshot_index: this.node.storage.raft.snapshotMeta().index,
       binlog_files: relay.allFiles().map((f) => ({ name: f.name, size: f.endPos })),
       purge_held_back: relay.dir.heldBack(),
-      slaves: current?.replicas ?? [],
+      slaves: (current?.replicas ?? []).map(withKingbusReplicaFields),
+      current_gtid: currentGtid(relay.executedGtids.toString(), recordedUpstream(relay) ?? null),
     };
   }
 

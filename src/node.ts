@@ -10,9 +10,14 @@ import { openStorage, type Storage } from '../storage/storage.js';
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer } from '../api/server.js';
 import { AdminListener } from '../api/admin-listener.js';
+import { adminClient, type AdminClient } from '../api/admin-client.js';
+import { readTlsFiles } from './tls-files.js';
+import { secureDataDir } from './data-dir-permissions.js';
 import { MemberPublisher } from './member-publisher.js';
 import type { Config } from './config.js';
 import { memberIdOf } from './member-id.js';
+import { establishClusterId } from './cluster-id.js';
+import { writeClusterIdRecord } from '../storage/cluster-id-record.js';
 import { RelayLog } from './relaylog/relay-log.js';
 import type { MemberAttributes } from './relaylog/relay-entry.js';
 import { SyncerControl } from './syncer/syncer-control.js';
@@ -24,6 +29,7 @@ import { CompactionPolicy } from './relaylog/compaction-policy.js';
 import { PurgeCoordinator } from './relaylog/purge-coordinator.js';
 import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import { SnapshotFetcher } from './relaylog/snapshot-fetcher.js';
+import { NodeMetrics } from './metrics.js';
 
 /** Recent raft entries kept in memory (followers and replay read older ones from LevelDB). */
 const RAFT_TAIL_CACHE_BYTES = 16 * 1024 * 1024;
@@ -31,8 +37,12 @@ const RAFT_TAIL_CACHE_BYTES = 16 * 1024 * 1024;
 export class RelayNode {
   private admin: FastifyInstance | null = null;
   private adminListener: AdminListener | null = null;
+  /** Calls to other nodes' admin APIs: https verified with admin-tls.ca when admin-tls is set. */
+  private adminClient: AdminClient = adminClient(undefined);
   private members: MemberPublisher | null = null;
   backend: NodeBackend | null = null;
+  /** GET /metrics: this node's own registry, fed from its state and a few observers. */
+  readonly metrics: NodeMetrics;
 
   private constructor(
     readonly config: Config,
@@ -46,7 +56,10 @@ export class RelayNode {
     readonly purges: PurgeCoordinator,
     private readonly snapshots: SnapshotFetcher,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.metrics = new NodeMetrics(this);
+    binlogServer.onConnection = this.metrics.trackConnection;
+  }
 
   /** PURGE BINARY LOGS for the cluster: proposed by the leader, forwarded to it by followers. */
   purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult> {
@@ -57,30 +70,43 @@ export class RelayNode {
     // The admin port first: a node that cannot serve its admin API stops before it opens storage
     // or joins raft, instead of running headless and maybe winning an election.
     const [adminHost, adminPort] = splitAddr(config.adminAddr);
-    const adminListener = await AdminListener.bind(adminHost, adminPort, config.adminLimits);
+    const adminTls = config.adminTls ? readTlsFiles(config.adminTls, 'admin-tls') : undefined;
+    const adminListener = await AdminListener.bind(adminHost, adminPort, config.adminLimits, adminTls);
     try {
-      return await RelayNode.startWired(config, logger, onFatal, adminListener);
+      return await RelayNode.startWired(config, logger, onFatal, adminListener, adminClient(adminTls));
     } catch (err) {
       await adminListener.close();
       throw err;
     }
   }
 
-  private static async startWired(config: Config, logger: Logger, onFatal: (err: Error) => void, adminListener: AdminListener): Promise<RelayNode> {
+  private static async startWired(
+    config: Config, logger: Logger, onFatal: (err: Error) => void, adminListener: AdminListener, admin: AdminClient,
+  ): Promise<RelayNode> {
     const id = memberIdOf(config.name);
     // The raft tail is bounded (raft-log-retain), so every entry is checked at open (CRC,
     // contiguity, terms): LevelDB, without paranoid checks, may drop a damaged log record quietly.
+    const tightened = secureDataDir(config.dataDir);
+    if (tightened > 0) logger.warn({ event: 'node.data_dir.tightened', dataDir: config.dataDir, entries: tightened }, 'data dir entries readable by others made owner-only');
     const storage = await openStorage(config.dataDir, { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES });
+    // Before anything reads the data dir: it must belong to this cluster (src/cluster-id.ts).
+    const clusterId = await establishClusterId(storage.meta, config.dataDir, config).catch(async (err: unknown) => {
+      await storage.close();
+      throw err;
+    });
+    logger.info({ event: 'node.cluster_id', clusterId: clusterId ?? '(joining: learned from the first member that contacts this node)' }, 'cluster id');
     const relay = await openRelay(config.dataDir, storage, logger);
     const peers = new Map<NodeId, string>([...config.initialCluster].map(([name, addr]) => [memberIdOf(name), addr]));
     const transport = await TcpTransport.start({
-      nodeId: id, listen: config.peerAddr, clusterId: 'binrelay', clusterToken: config.clusterToken ?? null,
+      nodeId: id, listen: config.peerAddr, clusterId, clusterToken: config.clusterToken ?? null, tls: config.peerTls?.tls ?? null,
+      onClusterIdLearned: (learned) => void writeClusterIdRecord(storage.meta, { id: learned, origin: 'learned when this node joined', joined: true })
+        .catch((err: unknown) => logger.error({ event: 'node.cluster_id.persist_failed', err }, 'cannot persist the learned cluster id')),
       logger: logger.child({ component: 'transport' }),
     });
     let control: SyncerControl | null = null;
     let raft: RaftNode | null = null;
     const compaction = new CompactionPolicy(config.raftLogRetain, relay, storage.raft, logger);
-    const fetcher = new SnapshotFetcher(relay, id, () => raft?.status().leader ?? 0, config.adminToken ?? null, logger);
+    const fetcher = new SnapshotFetcher(relay, id, () => raft?.status().leader ?? 0, config.adminToken ?? null, logger, admin);
     const machine = relayStateMachine(relay, storage, fetcher.fetch, (entries) => {
       control?.reconcile();
       if (raft) compaction.applied(raft, entries);
@@ -97,10 +123,11 @@ export class RelayNode {
     });
     control = new SyncerControl(raft, relay, logger);
     const backendRef: { leaderAdminAddr(): string | null } = { leaderAdminAddr: () => null };
-    const purges = new PurgeCoordinator(raft, relay, () => backendRef.leaderAdminAddr(), config.adminToken ?? null, logger.child({ component: 'purge' }));
-    const serverControl = new BinlogServerControl(storage, relay, id, logger, (request) => purges.purge(request));
+    const purges = new PurgeCoordinator(raft, relay, () => backendRef.leaderAdminAddr(), config.adminToken ?? null, logger.child({ component: 'purge' }), admin);
+    const serverControl = new BinlogServerControl(storage, relay, id, logger, (request) => purges.purge(request), config.binlogServerDefaults);
     const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, purges, fetcher, logger);
     node.adminListener = adminListener;
+    node.adminClient = admin;
     backendRef.leaderAdminAddr = () => node.backend?.leaderAdminAddr() ?? null;
     purges.startRetention(config.binlogRetention);
     node.watchForFailure(onFatal);
@@ -148,7 +175,7 @@ export class RelayNode {
   private async startAdmin(listener: AdminListener): Promise<void> {
     const backend = new NodeBackend(this, this.logger);
     this.backend = backend;
-    this.admin = createAdminServer({ backend, logger: this.logger, adminToken: this.config.adminToken, listener });
+    this.admin = createAdminServer({ backend, logger: this.logger, adminToken: this.config.adminToken, listener, adminClient: this.adminClient });
     await this.admin.ready();
   }
 
@@ -166,6 +193,7 @@ export class RelayNode {
     await this.transport.close();
     await this.storage.close();
     this.relay.dir.close();
+    this.metrics.close();
     this.logger.info({ event: 'node.stopped' }, 'node stopped');
   }
 }

@@ -1,6 +1,9 @@
 // This node's binlog server: started from the config or the admin API, its settings persisted in
-// the meta store so a restarted node serves again without a new PUT.
+// the meta store so a restarted node serves again without a new PUT. The password is persisted only
+// as the hashes its auth plugins verify against; TLS and limits come from the node's config at
+// every start (a certificate is the node's, not the API caller's).
 import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { NodeId } from '../raft/core/types.js';
 import type { Storage } from '../storage/storage.js';
@@ -8,12 +11,26 @@ import type { ReplicaView } from '../api/backend.js';
 import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import type { RelayLog } from './relaylog/relay-log.js';
 import { BinlogServer, type BinlogServerSettings } from './server/binlog-server.js';
+import { loadPasswordHashes, passwordHashes, storePasswordHashes, type StoredPasswordHashes } from './mysql/password-hashes.js';
 
 const SETTINGS_RECORD = 'binlog-server';
+
+/** What the node's config says about every binlog server it starts, whoever starts it. */
+export type BinlogServerDefaults = Pick<BinlogServerSettings, 'limits' | 'tls' | 'requireSecureTransport'>;
+
+/** The meta store record: no password, only its hashes. */
+interface SavedSettings {
+  addr: string;
+  user: string;
+  password_hashes: StoredPasswordHashes;
+  limits?: BinlogServerSettings['limits'];
+}
 
 export class BinlogServerControl {
   private server: BinlogServer | null = null;
   private settings: BinlogServerSettings | null = null;
+  /** Given every client socket of the servers this control starts (the node's metrics). */
+  onConnection: ((socket: Socket) => void) | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -22,11 +39,25 @@ export class BinlogServerControl {
     private readonly logger: Logger,
     /** PURGE BINARY LOGS from the server's clients; absent, the server refuses the statement. */
     private readonly purge?: (request: PurgeRequest) => Promise<PurgeResult>,
+    private readonly defaults: BinlogServerDefaults = {},
   ) {}
 
+  /** The settings last started, or null. A record from before hashes were kept (it holds the
+   *  password) is rewritten without it. */
   async savedSettings(): Promise<BinlogServerSettings | null> {
-    const saved = this.storage.meta.getJson(SETTINGS_RECORD) as BinlogServerSettings | undefined;
-    return saved ?? null;
+    const saved = this.storage.meta.getJson(SETTINGS_RECORD) as (Partial<SavedSettings> & { password?: unknown }) | undefined;
+    if (!saved || typeof saved.addr !== 'string' || typeof saved.user !== 'string') return null;
+    const settings: BinlogServerSettings = { addr: saved.addr, user: saved.user, password: '' };
+    if (saved.limits) settings.limits = saved.limits;
+    if (typeof saved.password === 'string') {
+      settings.password = passwordHashes(saved.password);
+      await this.storage.meta.putJson(SETTINGS_RECORD, savedRecord(settings), { sync: true });
+      return settings;
+    }
+    const hashes = loadPasswordHashes(saved.password_hashes);
+    if (!hashes) return null;
+    settings.password = hashes;
+    return settings;
   }
 
   get current(): { settings: BinlogServerSettings; replicas: ReplicaView[] } | null {
@@ -40,7 +71,10 @@ export class BinlogServerControl {
    * server's own port (new credentials, same port) is the old one stopped first; if the new one
    * then fails, the old settings are brought back.
    */
-  async start(settings: BinlogServerSettings): Promise<void> {
+  async start(given: BinlogServerSettings): Promise<void> {
+    // From here on only the hashes: nothing of this node keeps the password, in memory or on disk.
+    const password = typeof given.password === 'string' ? passwordHashes(given.password) : given.password;
+    const settings: BinlogServerSettings = { ...this.defaults, ...given, password };
     const old = this.server;
     const oldSettings = this.settings;
     let next: BinlogServer;
@@ -53,7 +87,7 @@ export class BinlogServerControl {
     if (this.server === old && old) await old.stop();
     this.server = next;
     this.settings = settings;
-    await this.storage.meta.putJson(SETTINGS_RECORD, settings, { sync: true });
+    await this.storage.meta.putJson(SETTINGS_RECORD, savedRecord(settings), { sync: true });
     this.logger.info({ event: 'server.started', addr: settings.addr, user: settings.user }, 'binlog server started');
   }
 
@@ -83,6 +117,7 @@ export class BinlogServerControl {
       serverUuid: uuidOf(`binrelay-node-${this.nodeId}`),
       logger: this.logger.child({ component: 'binlog-server' }),
       purge: this.purge,
+      onConnection: (socket) => this.onConnection?.(socket),
     });
   }
 
@@ -95,6 +130,13 @@ export class BinlogServerControl {
     this.settings = null;
     if (forget) await this.storage.meta.del(SETTINGS_RECORD);
   }
+}
+
+function savedRecord(settings: BinlogServerSettings): SavedSettings {
+  const hashes = typeof settings.password === 'string' ? passwordHashes(settings.password) : settings.password;
+  const record: SavedSettings = { addr: settings.addr, user: settings.user, password_hashes: storePasswordHashes(hashes) };
+  if (settings.limits) record.limits = settings.limits;
+  return record;
 }
 
 /** The new address failed only because the running server holds its port. */

@@ -18,7 +18,7 @@ export function registerHealthRoutes(app: FastifyInstance, backend: AdminBackend
     return success({ ready: true });
   });
   app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', 'text/plain; version=0.0.4');
-    return backend.metrics();
+    const text = await backend.metrics();
+    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });
 }

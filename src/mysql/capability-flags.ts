@@ -44,8 +44,8 @@ export const MARIADB_CLIENT_STMT_BULK_OPERATIONS = 1 << 2;
 export const MARIADB_CLIENT_EXTENDED_METADATA = 1 << 3;
 export const MARIADB_CLIENT_CACHE_METADATA = 1 << 4;
 
-/** What every binrelay server can honour, whatever the flavor. No SSL, no compression, no
- *  multi-statements, no session tracking; DEPRECATE_EOF is supported but opt-in. */
+/** What every binrelay server can honour, whatever the flavor. No SSL (unless configured), no
+ *  compression, no multi-statements, no session tracking; DEPRECATE_EOF is supported but opt-in. */
 export const BASE_SERVER_CAPABILITIES =
   (CLIENT_LONG_FLAG |
     CLIENT_CONNECT_WITH_DB |
@@ -57,7 +57,8 @@ export const BASE_SERVER_CAPABILITIES =
     CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA) >>>
   0;
 
-/** Flags this library never implements: advertising them would be a lie the client acts on. */
+/** Flags this library never implements: advertising them would be a lie the client acts on.
+ *  CLIENT_SSL is the exception: a connection given a TLS context adds it back (tls-upgrade.ts). */
 export const UNSUPPORTED_SERVER_CAPABILITIES =
   (CLIENT_SSL |
     CLIENT_COMPRESS |

@@ -106,6 +106,22 @@ export class PacketReader {
     }
   }
 
+  /** Takes every byte pushed and not yet read, leaving the reader empty: the bytes that follow an
+   *  SSLRequest belong to the TLS handshake, not to this framing. Only between payloads. */
+  takeUnread(): Buffer {
+    if (this.#parts.length > 0) {
+      throw new MysqlProtocolError('ERR_MYSQL_MALFORMED_PACKET', 'a payload is partly assembled');
+    }
+    const live = this.#chunks.slice(this.#first);
+    if (live.length > 0) live[0] = live[0]!.subarray(this.#head);
+    const unread = Buffer.concat(live, this.#buffered);
+    this.#chunks = [];
+    this.#first = 0;
+    this.#head = 0;
+    this.#buffered = 0;
+    return unread;
+  }
+
   /** The next `n` buffered bytes without consuming them (n is small: a header). */
   #peek(n: number): Buffer {
     const head = this.#chunks[this.#first]!;

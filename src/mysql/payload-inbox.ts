@@ -22,12 +22,24 @@ export class PayloadInbox {
     this.#socket = socket;
     this.#reader = new PacketReader(options);
     this.#highWaterMark = options.highWaterMark ?? 1024 * 1024;
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#stopped) return;
-      this.#reader.push(chunk);
-      if (this.#reader.bufferedBytes > this.#highWaterMark) socket.pause();
-      this.#wake();
-    });
+    socket.on('data', this.#onData);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#stopped) return;
+    this.#reader.push(chunk);
+    if (this.#reader.bufferedBytes > this.#highWaterMark) this.#socket.pause();
+    this.#wake();
+  };
+
+  /** Stops reading the socket and hands back the bytes it received and nobody read (a TLS
+   *  ClientHello sent right behind the SSLRequest); the socket is left paused. */
+  detach(): Buffer {
+    this.#socket.off('data', this.#onData);
+    this.#socket.pause();
+    this.#stopped = true;
+    this.#wake();
+    return this.#reader.takeUnread();
   }
 
   /** New limits for the payloads still to come (a server trusts a client more once it logged in). */

@@ -14,7 +14,9 @@ export type MysqlProtocolErrorCode =
   /** The client asks for something this server does not do (SSL, pre-4.1 protocol). */
   | 'ERR_MYSQL_UNSUPPORTED_CLIENT'
   /** A caller passed a value the protocol cannot carry. */
-  | 'ERR_MYSQL_INVALID_ARGUMENT';
+  | 'ERR_MYSQL_INVALID_ARGUMENT'
+  /** The TLS handshake after an SSLRequest failed (the client distrusts our certificate, or left). */
+  | 'ERR_MYSQL_TLS_HANDSHAKE';
 
 export class MysqlProtocolError extends Error {
   readonly code: MysqlProtocolErrorCode;

@@ -4,18 +4,19 @@
 // AuthSwitchRequest when the client answered for another one, and verifies the token.
 
 import { CLIENT_PLUGIN_AUTH, hasCapability } from './capability-flags.js';
-import { MYSQL_NATIVE_PASSWORD, nativePasswordHash, verifyNativePassword } from './auth-native-password.js';
-import { CACHING_SHA2_PASSWORD, FAST_AUTH_SUCCESS, cachingSha2Hash, verifyCachingSha2 } from './auth-caching-sha2.js';
+import { MYSQL_NATIVE_PASSWORD, verifyNativePassword } from './auth-native-password.js';
+import { CACHING_SHA2_PASSWORD, FAST_AUTH_SUCCESS, verifyCachingSha2 } from './auth-caching-sha2.js';
 import { ER_ACCESS_DENIED_ERROR, ER_NOT_SUPPORTED_AUTH_MODE, accessDeniedMessage, errorMessage } from './error-codes.js';
 import { encodeAuthSwitchRequest, type HandshakeResponse41 } from './handshake.js';
 import { encodeAuthMoreData } from './response-packets.js';
 import type { AuthPluginName } from './flavor.js';
+import { passwordHashes, type PasswordHashes } from './password-hashes.js';
 
-export interface UserCredentials {
-  password: string;
+/** An account: its password, or only the hashes the plugins verify against (password-hashes.ts). */
+export type UserCredentials = ({ password: string } | { hashes: PasswordHashes }) & {
   /** The account's plugin; defaults to the server's (the one advertised in the greeting). */
   plugin?: AuthPluginName;
-}
+};
 
 export interface AuthRequestInfo {
   connectionId: number;
@@ -57,10 +58,11 @@ function usedPassword(token: Buffer): boolean {
   return token.length > 0 && !(token.length === 1 && token[0] === 0);
 }
 
-function verify(plugin: AuthPluginName, token: Buffer, scramble: Buffer, password: string): boolean {
+function verify(plugin: AuthPluginName, token: Buffer, scramble: Buffer, credentials: UserCredentials): boolean {
+  const hashes = 'hashes' in credentials ? credentials.hashes : passwordHashes(credentials.password);
   return plugin === CACHING_SHA2_PASSWORD
-    ? verifyCachingSha2(token, scramble, cachingSha2Hash(password))
-    : verifyNativePassword(token, scramble, nativePasswordHash(password));
+    ? verifyCachingSha2(token, scramble, hashes.cachingSha2Password)
+    : verifyNativePassword(token, scramble, hashes.mysqlNativePassword);
 }
 
 export async function authenticateClient(x: AuthExchange): Promise<AuthOutcome> {
@@ -86,7 +88,7 @@ export async function authenticateClient(x: AuthExchange): Promise<AuthOutcome> 
     if (next === null) return { status: 'closed' };
     token = next;
   }
-  if (!verify(wanted, token, scramble, credentials.password)) return denied(token);
+  if (!verify(wanted, token, scramble, credentials)) return denied(token);
   // caching_sha2 announces the fast-path success before the OK; an empty password skips it.
   if (wanted === CACHING_SHA2_PASSWORD && usedPassword(token)) channel.write(encodeAuthMoreData(Buffer.from([FAST_AUTH_SUCCESS])));
   return { status: 'ok', plugin: wanted };

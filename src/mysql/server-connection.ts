@@ -5,16 +5,18 @@
 
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import {
   CLIENT_DEPRECATE_EOF,
   CLIENT_PROTOCOL_41,
+  CLIENT_SSL,
   UNSUPPORTED_SERVER_CAPABILITIES,
   hasCapability,
   negotiateCapabilities,
 } from './capability-flags.js';
 import { COM_INIT_DB, COM_PING, COM_QUERY, COM_QUIT } from './command-codes.js';
 import { encodingForCollation } from './column-types.js';
-import { ER_UNKNOWN_COM_ERROR, ER_UNKNOWN_ERROR, errorMessage, sqlStateFor } from './error-codes.js';
+import { ER_ACCESS_DENIED_ERROR, ER_UNKNOWN_COM_ERROR, ER_UNKNOWN_ERROR, accessDeniedMessage, errorMessage, sqlStateFor } from './error-codes.js';
 import { type AuthPluginName, type ServerFlavor, flavorDefaults } from './flavor.js';
 import { decodeHandshakeResponse41, encodeHandshakeV10, generateScramble } from './handshake.js';
 import type { CommandHandler, CommandHandlerFactory } from './command-handler.js';
@@ -25,6 +27,7 @@ import { type ColumnDefinition, type ResultSetOptions, type ResultValue, encodeR
 import { type OkOptions, encodeEof, encodeErr, encodeOk } from './response-packets.js';
 import { type Authenticate, type AuthChannel, type UserCredentials, authenticateClient } from './server-auth.js';
 import { DEFAULT_SERVER_STATUS } from './server-status.js';
+import { isSslRequest, upgradeToTls } from './tls-upgrade.js';
 
 export interface ServerConnectionOptions {
   /** The thread id clients see (and send in KILL); allocated by the server. */
@@ -51,6 +54,10 @@ export interface ServerConnectionOptions {
    *  spent inside a command (a binlog dump streams for as long as it likes) never counts.
    *  Default 28800 s, as on MySQL and MariaDB. */
   idleTimeoutMs?: number;
+  /** Offer TLS (CLIENT_SSL) with this certificate; a client's SSLRequest upgrades the socket. */
+  tls?: SecureContext;
+  /** require_secure_transport: a login over plaintext TCP is refused with 1045, as MariaDB does. */
+  requireSecureTransport?: boolean;
 }
 
 /** max_allowed_packet's default on MySQL 8 and MariaDB 10.6+. */
@@ -64,10 +71,13 @@ const HIGH_WATER_MARK = 1024 * 1024;
 
 export type ConnectionState = 'handshake' | 'command' | 'closed';
 
+export type AuthFailure = 'credentials' | 'insecure-transport';
+
 export interface ServerConnectionEvents {
   authenticated: [user: string];
-  /** The client was refused (1045 and the like); `user` as it sent it. */
-  authFailed: [user: string];
+  /** The client was refused (1045 and the like); `user` as it sent it. `reason` tells a wrong
+   *  password or unknown user from a plaintext login under requireSecureTransport. */
+  authFailed: [user: string, reason: AuthFailure];
   /** Closed for sending no command within idleTimeoutMs. */
   idleTimeout: [];
   close: [];
@@ -95,7 +105,6 @@ function clientHost(address: string | undefined): string {
 
 export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   readonly id: number;
-  readonly socket: Socket;
   readonly flavor: ServerFlavor;
   readonly serverVersion: string;
   readonly serverCapabilities: number;
@@ -104,6 +113,9 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   readonly remotePort: number;
 
   #options: ServerConnectionOptions;
+  /** The TCP socket as accepted; #socket is the TLSSocket over it once TLS is up. */
+  readonly #tcpSocket: Socket;
+  #socket: Socket;
   #inbox: PayloadInbox;
   #writer = new PacketWriter(0);
   #scramble = generateScramble();
@@ -125,12 +137,14 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   constructor(socket: Socket, options: ServerConnectionOptions) {
     super();
     const defaults = flavorDefaults(options.flavor ?? 'mariadb');
-    this.socket = socket;
+    this.#tcpSocket = socket;
+    this.#socket = socket;
     this.#options = options;
     this.id = options.connectionId >>> 0;
     this.flavor = options.flavor ?? 'mariadb';
     this.serverVersion = options.serverVersion ?? defaults.serverVersion;
-    this.serverCapabilities = ((options.capabilities ?? defaults.capabilities) & ~UNSUPPORTED_SERVER_CAPABILITIES) >>> 0;
+    const offered = (options.capabilities ?? defaults.capabilities) & ~UNSUPPORTED_SERVER_CAPABILITIES;
+    this.serverCapabilities = (options.tls ? offered | CLIENT_SSL : offered) >>> 0;
     this.serverAuthPlugin = options.authPlugin ?? defaults.authPlugin;
     this.#charsetId = options.charset ?? defaults.charset;
     this.remoteAddress = clientHost(socket.remoteAddress);
@@ -142,12 +156,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
 
     // Replies are one write each; Nagle would hold them back waiting for the client's ACK.
     socket.setNoDelay(true);
-    // MySQL clients never half-close: FIN means gone (a replica's STOP SLAVE sends nothing else).
-    socket.on('end', () => socket.destroy());
-    socket.on('error', (err) => {
-      this.#lastError = err;
-    });
-    socket.on('close', () => this.#onClosed());
+    this.#watch(socket);
     if (socket.destroyed) {
       process.nextTick(() => this.#onClosed());
       return;
@@ -162,6 +171,16 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /** The socket replies go to: the TCP socket, or the TLSSocket over it after an SSLRequest. */
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  /** True once the connection runs over TLS. */
+  get secure(): boolean {
+    return this.#socket !== this.#tcpSocket;
   }
 
   get closed(): boolean {
@@ -289,7 +308,30 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
 
   /** Drops the connection at once (KILL, fatal errors). */
   destroy(): void {
-    this.socket.destroy();
+    this.#socket.destroy();
+    this.#tcpSocket.destroy();
+  }
+
+  #watch(socket: Socket): void {
+    // MySQL clients never half-close: FIN means gone (a replica's STOP SLAVE sends nothing else).
+    socket.on('end', () => socket.destroy());
+    socket.on('error', (err) => {
+      this.#lastError = err;
+    });
+    socket.on('close', () => this.#onClosed());
+  }
+
+  /** Answers an SSLRequest: TLS over the same socket, then a fresh inbox reading inside it. */
+  async #startTls(context: SecureContext): Promise<void> {
+    const received = this.#inbox.detach();
+    const secure = await upgradeToTls(this.#tcpSocket, context, received);
+    secure.setNoDelay(true);
+    this.#socket = secure;
+    this.#watch(secure);
+    this.#inbox = new PayloadInbox(secure, {
+      maxPayloadLength: this.#options.preAuthMaxPacketSize ?? DEFAULT_PRE_AUTH_MAX_PACKET_SIZE,
+      highWaterMark: PRE_AUTH_HIGH_WATER_MARK,
+    });
   }
 
   async #run(): Promise<void> {
@@ -319,8 +361,14 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   }
 
   async #authenticate(): Promise<boolean> {
-    const first = await this.#inbox.next();
+    let first = await this.#inbox.next();
     if (first === null) return false;
+    if (this.#options.tls && isSslRequest(first.payload)) {
+      await this.#startTls(this.#options.tls);
+      // The full handshake response follows inside TLS, its sequence id continuing the SSLRequest's.
+      first = await this.#inbox.next();
+      if (first === null) return false;
+    }
     this.#writer.sequenceId = first.lastSequenceId + 1;
     if (first.payload.length >= 4) this.#clientCapabilities = first.payload.readUInt32LE(0);
     const response = decodeHandshakeResponse41(first.payload);
@@ -348,6 +396,14 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
         return next.payload;
       },
     };
+    if (this.#options.requireSecureTransport && !this.secure) {
+      // MariaDB 10.11 answers a plaintext login under require_secure_transport with the plain
+      // 1045, whatever the password: the client learns nothing about the account.
+      this.emit('authFailed', response.user, 'insecure-transport');
+      this.sendError(ER_ACCESS_DENIED_ERROR, accessDeniedMessage(response.user, this.remoteAddress, response.authResponse.length > 0));
+      this.close();
+      return false;
+    }
     const outcome = await authenticateClient({
       channel,
       response,
@@ -358,7 +414,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     });
     if (outcome.status === 'closed') return false;
     if (outcome.status === 'denied') {
-      this.emit('authFailed', response.user);
+      this.emit('authFailed', response.user, 'credentials');
       this.sendError(outcome.errno, outcome.message);
       this.close();
       return false;
@@ -451,7 +507,8 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     this.#state = 'closed';
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (!this.#socket.destroyed) this.#socket.destroy();
+    if (!this.#tcpSocket.destroyed) this.#tcpSocket.destroy();
     this.#inbox.stop();
     this.emit('close');
   }

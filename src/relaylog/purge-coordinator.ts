@@ -7,6 +7,7 @@ import { PurgeError, type PurgeRequest, type PurgeResult } from './purge.js';
 import { encodeRelayRecord } from './relay-entry.js';
 import type { RelayLog } from './relay-log.js';
 import { purgeBeforeTarget, retentionTarget, type BinlogRetention } from './retention-policy.js';
+import { adminClient, type AdminClient } from '../../api/admin-client.js';
 
 /** How often the leader checks retention. */
 const RETENTION_CHECK_MS = 5000;
@@ -21,6 +22,8 @@ export class PurgeCoordinator {
     private readonly leaderAdminAddr: () => string | null,
     private readonly adminToken: string | null,
     private readonly logger: Logger,
+    /** http, or https verified with admin-tls.ca. */
+    private readonly admin: AdminClient = adminClient(undefined),
   ) {}
 
   async purge(request: PurgeRequest): Promise<PurgeResult> {
@@ -60,7 +63,7 @@ export class PurgeCoordinator {
     const body = 'to' in request ? { to: request.to } : { before: request.before.toISOString() };
     let res: Response;
     try {
-      res = await fetch(`http://${leader}/binlog/purge`, { method: 'PUT', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      res = await this.admin.fetch(leader, '/binlog/purge', { method: 'PUT', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
     } catch (err) {
       throw new PurgeError('PURGE_UNAVAILABLE', `the leader at ${leader} did not answer: ${(err as Error).message}`);
     }

@@ -17,6 +17,8 @@
 //   kind 4 MEMBER:   JSON of a member's attributes {id, name, peerAddr, adminAddr}, so every node
 //                    can name members and find the leader's admin API.
 //   kind 6 PURGE:    JSON {to}: every file before `to` leaves the relay (PURGE BINARY LOGS TO).
+//   kind 7 UPSTREAM: JSON of the upstream the relay follows (its identity, whether the relay's
+//                    files carry its file names, switches so far), so no node splices two histories.
 
 export const RELAY_ENTRY_VERSION = 1;
 
@@ -27,6 +29,7 @@ export const enum RelayEntryKind {
   MEMBER = 4,
   FORMAT = 5,
   PURGE = 6,
+  UPSTREAM = 7,
 }
 
 export const ENDS_AT_BOUNDARY = 0x01;
@@ -77,7 +80,13 @@ export interface PurgeRecord {
   to: string;
 }
 
-export type RelayRecord = BinlogRecord | AbortRecord | SyncerRecord | MemberRecord | FormatRecord | PurgeRecord;
+export interface UpstreamRecord {
+  kind: 'upstream';
+  /** Opaque to the relay log: the syncer module owns the shape (src/syncer/upstream-identity.ts). */
+  identity: unknown;
+}
+
+export type RelayRecord = BinlogRecord | AbortRecord | SyncerRecord | MemberRecord | FormatRecord | PurgeRecord | UpstreamRecord;
 
 export class RelayEntryError extends Error {
   readonly code = 'RELAY_ENTRY_CORRUPT';
@@ -111,6 +120,8 @@ export function encodeRelayRecord(record: RelayRecord): Buffer {
       return encodeJson(RelayEntryKind.MEMBER, record.member);
     case 'purge':
       return encodeJson(RelayEntryKind.PURGE, { to: record.to });
+    case 'upstream':
+      return encodeJson(RelayEntryKind.UPSTREAM, record.identity);
   }
 }
 
@@ -139,6 +150,7 @@ export function decodeRelayRecord(data: Uint8Array): RelayRecord {
   if (buf[0] !== RELAY_ENTRY_VERSION) throw new RelayEntryError(`unknown relay entry version ${buf[0]}`);
   const kind = buf[1];
   if (kind === RelayEntryKind.SYNCER) return { kind: 'syncer', settings: decodeJson(buf, 'syncer') };
+  if (kind === RelayEntryKind.UPSTREAM) return { kind: 'upstream', identity: decodeJson(buf, 'upstream') };
   if (kind === RelayEntryKind.MEMBER) {
     const member = decodeJson(buf, 'member');
     if (!isMember(member)) throw new RelayEntryError('member record without id, name, peerAddr and adminAddr');

@@ -47,6 +47,8 @@ export interface RelayHead {
   checkpointIndex: number;
   /** The latest syncer settings record (null: never started, or stopped). */
   syncer: unknown;
+  /** The latest UPSTREAM record: the identity of the upstream the relay follows (null: none yet). */
+  upstream: unknown;
   /** Member attributes by raft node id (decimal string), as published through MEMBER records. */
   members: Record<string, MemberAttributes>;
   /** A FORMAT record for a file not yet held: used when that file's first group is published. */
@@ -65,7 +67,7 @@ export interface RelayState {
 }
 
 export function emptyRelayHead(): RelayHead {
-  return { version: 2, flavor: null, executed: '', purged: '', checkpointIndex: 0, syncer: null, members: {}, nextFormat: null, refused: 0, lastEnd: 0, pending: null };
+  return { version: 2, flavor: null, executed: '', purged: '', checkpointIndex: 0, syncer: null, upstream: null, members: {}, nextFormat: null, refused: 0, lastEnd: 0, pending: null };
 }
 
 /** Reads [from, to) of `name` from another node into the local file (snapshot install). */

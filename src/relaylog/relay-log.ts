@@ -103,6 +103,11 @@ export class RelayLog extends EventEmitter {
     return this.head.syncer;
   }
 
+  /** The latest UPSTREAM record's body (null: none applied yet). */
+  get upstreamRecord(): unknown {
+    return this.head.upstream;
+  }
+
   get refused(): number {
     return this.head.refused;
   }
@@ -176,6 +181,8 @@ export class RelayLog extends EventEmitter {
         this.applyPurge(record.to, entry.index);
       } else if (record.kind === 'syncer') {
         this.head.syncer = record.settings;
+      } else if (record.kind === 'upstream') {
+        this.head.upstream = record.identity;
       } else {
         this.head.members[record.member.id] = record.member;
       }

@@ -8,6 +8,7 @@ import type { RelayLog } from './relay-log.js';
 import { fetchFileRange } from './snapshot-transfer.js';
 import { TransferAttemptError } from './snapshot-transfer-error.js';
 import { SnapshotFileGoneError } from './relay-errors.js';
+import { adminClient, type AdminClient } from '../../api/admin-client.js';
 
 /** How long one file range may take, retries included, before the install fails. */
 const FETCH_DEADLINE_MS = 10 * 60_000;
@@ -24,6 +25,8 @@ export class SnapshotFetcher {
     private readonly leader: () => NodeId,
     private readonly adminToken: string | null,
     private readonly logger: Logger,
+    /** http, or https verified with admin-tls.ca. */
+    private readonly admin: AdminClient = adminClient(undefined),
   ) {}
 
   /** Ends every fetch in progress (it fails, and so does the install waiting for it). */
@@ -58,7 +61,7 @@ export class SnapshotFetcher {
         const at = Math.min(to, Math.max(from, localSize(destPath)));
         try {
           const stats = await fetchFileRange({
-            baseUrl: `http://${addr}`, name, from: at, to, destPath,
+            baseUrl: this.admin.baseUrl(addr), ca: this.admin.ca, name, from: at, to, destPath,
             headers: this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {},
             deadlineMs: Math.min(PER_SOURCE_MS, Math.max(1, deadline - Date.now())),
             signal: this.#stopping.signal,

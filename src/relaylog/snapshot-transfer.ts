@@ -26,6 +26,8 @@ export interface FetchFileRangeOptions {
   destPath: string;
   /** Extra request headers, e.g. `authorization: Bearer …`. */
   headers?: Record<string, string>;
+  /** CA certificates an https:// source is verified with (admin-tls.ca); default the system's. */
+  ca?: Buffer | undefined;
   signal?: AbortSignal;
   /** How long the whole download may take, retries included. */
   deadlineMs: number;
@@ -126,7 +128,7 @@ async function runAttempt(options: FetchFileRangeOptions, dest: FileHandle, prog
   url.searchParams.set('to', String(options.to));
   const remainingMs = Math.max(1, Math.ceil(deadlineAt - performance.now()));
   const signals = [AbortSignal.timeout(remainingMs), ...(options.signal ? [options.signal] : [])];
-  const exchange = await get(url, options.headers ?? {}, AbortSignal.any(signals), options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+  const exchange = await get(url, options.headers ?? {}, AbortSignal.any(signals), options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, options.ca);
   const { response } = exchange;
   try {
     if (response.statusCode !== 200) throw await httpFailure(response);
@@ -175,12 +177,12 @@ interface Exchange {
 }
 
 /** Sends the GET and resolves once the response's headers are in. */
-function get(url: URL, headers: Record<string, string>, signal: AbortSignal, idleTimeoutMs: number): Promise<Exchange> {
+function get(url: URL, headers: Record<string, string>, signal: AbortSignal, idleTimeoutMs: number, ca: Buffer | undefined): Promise<Exchange> {
   const client = url.protocol === 'https:' ? https : http;
   let failure: TransferAttemptError | null = null;
   return new Promise((resolve, reject) => {
     // A fresh connection per attempt: a cut or corrupted one is never reused.
-    const request = client.get(url, { headers, signal, agent: false }, (response) => resolve({ response, failure: () => failure }));
+    const request = client.get(url, { headers, signal, agent: false, ...(ca ? { ca } : {}) }, (response) => resolve({ response, failure: () => failure }));
     // Stays attached after the response: a later socket error must not go unhandled.
     request.on('error', reject);
     request.setTimeout(idleTimeoutMs, () => {

@@ -5,11 +5,13 @@
 // It speaks the relay's flavor, chosen per connection (MariaDB until the relay knows).
 import { hostname } from 'node:os';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { refuseConnection } from '../mysql/connection-refusal.js';
 import { ER_CON_COUNT_ERROR, ER_HOST_IS_BLOCKED } from '../mysql/error-codes.js';
 import { flavorDefaults, type ServerFlavor } from '../mysql/flavor.js';
 import { ServerConnection } from '../mysql/server-connection.js';
+import { isEmptyPassword, passwordHashes, type PasswordHashes } from '../mysql/password-hashes.js';
 import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
 import { AuthBackoff } from './auth-backoff.js';
@@ -21,6 +23,7 @@ import { ReplicaRegistry, type ReplicaView } from './replica-registry.js';
 import { ReplicaSession, type SessionContext } from './replica-session.js';
 import { DEFAULT_BINLOG_SERVER_LIMITS, limitsProblem, type BinlogServerLimits } from './server-limits.js';
 import type { ServerFacts } from './system-variables.js';
+import { readTlsFiles, type TlsFiles } from '../tls-files.js';
 
 export type { ReplicaView } from './replica-registry.js';
 export type { BinlogServerLimits } from './server-limits.js';
@@ -29,10 +32,15 @@ export interface BinlogServerSettings {
   /** host:port to listen on (port 0 picks a free one). */
   addr: string;
   user: string;
-  /** Never empty: the server refuses to start without a password. */
-  password: string;
+  /** The password replicas log in with, or only its hashes (what a node persists). Never empty:
+   *  the server refuses to start without a password. */
+  password: string | PasswordHashes;
   /** Connection and packet limits; absent ones take DEFAULT_BINLOG_SERVER_LIMITS. */
   limits?: Partial<BinlogServerLimits>;
+  /** PEM files: with them the greeting offers CLIENT_SSL and an SSLRequest upgrades to TLS. */
+  tls?: TlsFiles;
+  /** Refuse logins over plaintext (1045, as MariaDB's require_secure_transport); needs `tls`. */
+  requireSecureTransport?: boolean;
 }
 
 export interface BinlogServerOptions {
@@ -45,11 +53,13 @@ export interface BinlogServerOptions {
   /** Runs PURGE BINARY LOGS for a client (the node's replicated purge); without it the statement
    *  is refused as MariaDB refuses a purge its configuration does not permit. */
   purge?: (request: PurgeRequest) => Promise<PurgeResult>;
+  /** Sees every client socket accepted (the node's metrics count the bytes it sends). */
+  onConnection?: (socket: Socket) => void;
 }
 
 export class BinlogServerError extends Error {
   constructor(
-    readonly code: 'SERVER_BAD_ADDR' | 'SERVER_LISTEN_FAILED' | 'SERVER_EMPTY_PASSWORD' | 'SERVER_BAD_LIMITS',
+    readonly code: 'SERVER_BAD_ADDR' | 'SERVER_LISTEN_FAILED' | 'SERVER_EMPTY_PASSWORD' | 'SERVER_BAD_LIMITS' | 'SERVER_BAD_TLS',
     message: string,
   ) {
     super(message);
@@ -64,6 +74,22 @@ function parseAddr(addr: string): { host: string; port: number } {
   if (!m || Number(m[2]) > 65535) throw new BinlogServerError('SERVER_BAD_ADDR', `binlog server address "${addr}" is not host:port`);
   const host = m[1]!.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
   return { host, port: Number(m[2]) };
+}
+
+/** The TLS context of `settings`, read from its files now (a renewed certificate takes effect at
+ *  the next start); undefined without TLS. */
+function secureContextOf(settings: BinlogServerSettings): SecureContext | undefined {
+  if (!settings.tls) {
+    if (settings.requireSecureTransport) {
+      throw new BinlogServerError('SERVER_BAD_TLS', 'binlog-server.require-secure-transport needs binlog-server.tls (cert and key): without TLS no client could log in');
+    }
+    return undefined;
+  }
+  try {
+    return createSecureContext(readTlsFiles(settings.tls, 'binlog-server.tls'));
+  } catch (err) {
+    throw new BinlogServerError('SERVER_BAD_TLS', `binlog server TLS: ${(err as Error).message}`);
+  }
 }
 
 function versionTriple(text: string): [number, number, number] | null {
@@ -81,6 +107,9 @@ export class BinlogServer {
   readonly #context: SessionContext;
   readonly #hostname = hostname();
   readonly #limits: BinlogServerLimits;
+  readonly #tls: SecureContext | undefined;
+  /** The only thing held of the password: the hashes its auth plugins verify against. */
+  readonly #passwordHashes: PasswordHashes;
   readonly #admission: ConnectionAdmission;
   readonly #backoff = new AuthBackoff();
   /** Lines any client can cause at will go through the flood guard. */
@@ -89,8 +118,11 @@ export class BinlogServer {
   #address: { host: string; port: number } = { host: '', port: 0 };
   #stopped = false;
 
-  private constructor(options: BinlogServerOptions) {
+  private constructor(options: BinlogServerOptions, tls: SecureContext | undefined) {
     this.#o = options;
+    this.#tls = tls;
+    const { password } = options.settings;
+    this.#passwordHashes = typeof password === 'string' ? passwordHashes(password) : password;
     this.#limits = { ...DEFAULT_BINLOG_SERVER_LIMITS, ...options.settings.limits };
     this.#admission = new ConnectionAdmission(this.#limits);
     this.#clientLog = new FloodGuardedLog(options.logger);
@@ -120,12 +152,13 @@ export class BinlogServer {
 
   static async start(options: BinlogServerOptions): Promise<BinlogServer> {
     const { host, port } = parseAddr(options.settings.addr);
-    if (options.settings.password === '') {
+    const { password } = options.settings;
+    if (typeof password === 'string' ? password === '' : isEmptyPassword(password)) {
       throw new BinlogServerError('SERVER_EMPTY_PASSWORD', 'the binlog server password is empty: set binlog-server.password (the password replicas log in with); an empty one would let anyone read the binlog');
     }
     const problem = limitsProblem({ ...DEFAULT_BINLOG_SERVER_LIMITS, ...options.settings.limits });
     if (problem) throw new BinlogServerError('SERVER_BAD_LIMITS', `binlog server limits: ${problem.detail}`);
-    const server = new BinlogServer(options);
+    const server = new BinlogServer(options, secureContextOf(options.settings));
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         server.#source.close();
@@ -139,7 +172,10 @@ export class BinlogServer {
     });
     const bound = server.#server.address() as AddressInfo;
     server.#address = { host: bound.address, port: bound.port };
-    options.logger.info({ event: 'server.listen', host: bound.address, port: bound.port, user: options.settings.user, serverId: options.serverId }, 'binlog server listening');
+    options.logger.info({
+      event: 'server.listen', host: bound.address, port: bound.port, user: options.settings.user, serverId: options.serverId,
+      tls: server.#tls !== undefined, requireSecureTransport: options.settings.requireSecureTransport === true,
+    }, 'binlog server listening');
     return server;
   }
 
@@ -234,6 +270,7 @@ export class BinlogServer {
       socket.destroy();
       return;
     }
+    this.#o.onConnection?.(socket);
     const ip = clientIp(socket.remoteAddress);
     const blockedMs = this.#backoff.blockedFor(ip);
     if (blockedMs > 0) {
@@ -255,11 +292,13 @@ export class BinlogServer {
       flavor,
       serverVersion: this.#serverVersion(flavor),
       authPlugin: flavorDefaults(flavor).authPlugin,
-      authenticate: (user) => (user === settings.user ? { password: settings.password } : null),
+      authenticate: (user) => (user === settings.user ? { hashes: this.#passwordHashes } : null),
       handler: (c) => new ReplicaSession(this.#context, c),
       maxPacketSize: limits.maxPacketSize,
       handshakeTimeoutMs: limits.handshakeTimeoutMs,
       idleTimeoutMs: limits.waitTimeoutMs,
+      tls: this.#tls,
+      requireSecureTransport: settings.requireSecureTransport === true,
     });
     const connectedAt = new Date();
     this.#connections.set(conn.id, conn);
@@ -270,11 +309,11 @@ export class BinlogServer {
       this.#backoff.succeeded(ip);
       this.#registry.add(conn.id, conn.remoteAddress, conn.remotePort, connectedAt);
     });
-    conn.on('authFailed', (user) => {
+    conn.on('authFailed', (user, reason) => {
       const blockedForMs = this.#backoff.failed(ip);
       this.#clientLog.write('warn', {
-        event: 'server.auth.failed', connId: conn.id, remote: ip, user: user.slice(0, 64), failures: this.#backoff.failures(ip), blockedForMs,
-      }, 'replica login refused');
+        event: 'server.auth.failed', connId: conn.id, remote: ip, user: user.slice(0, 64), reason, failures: this.#backoff.failures(ip), blockedForMs,
+      }, reason === 'insecure-transport' ? 'replica login refused: plaintext while require-secure-transport is on' : 'replica login refused');
     });
     conn.on('handlerError', (err) => this.#clientLog.write('error', { event: 'server.session.error', connId: conn.id, err }, 'session handler failed'));
     conn.on('protocolError', (err) => this.#clientLog.write('warn', {

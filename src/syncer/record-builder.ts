@@ -57,11 +57,12 @@ export class RecordBuilder {
   constructor(
     private readonly options: RecordBuilderOptions,
     private readonly emitRecord: (record: RelayRecord) => void,
-    start: { file: string | null; pos: number; mysqlStartGtids?: string },
+    start: { file: string | null; pos: number; mysqlStartGtids?: string; translated?: boolean },
   ) {
     this.file = start.file;
     this.nextPos = start.pos;
-    this.anchored = start.file !== null;
+    // A translated stream (relay-coordinates.ts) names the relay's new file in its first event.
+    this.anchored = start.file !== null || start.translated === true;
     this.mysqlStartGtids = start.mysqlStartGtids ?? null;
   }
 

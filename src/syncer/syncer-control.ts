@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { RaftNode } from '../../raft/node.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
-import { parseSyncerRecord, type SyncerRecordBody } from './syncer-settings.js';
+import { parseSyncerRecord, upstreamCandidates, type SyncerRecordBody } from './syncer-settings.js';
 import { Syncer, DEFAULT_SYNCER_OPTIONS, type SyncerOptions } from './syncer.js';
 
 export class SyncerControl {
@@ -90,7 +90,7 @@ export class SyncerControl {
       this.settingsJson = json;
       this.syncer = new Syncer(record.settings, this.relay, (data) => this.raft.propose(data), this.logger.child({ component: 'syncer' }), this.options);
       this.syncer.start();
-      this.logger.info({ event: 'syncer.started', mysqlAddr: record.settings.mysql_addr, term: status.term }, 'syncer started');
+      this.logger.info({ event: 'syncer.started', upstreams: upstreamCandidates(record.settings), term: status.term }, 'syncer started');
     }
   }
 }

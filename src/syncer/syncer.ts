@@ -4,16 +4,23 @@
 // upstream error it reconnects with backoff and resumes from the relay's own end, which only ever
 // holds whole transactions; pieces of a transaction cut by a disconnect are discarded with an
 // ABORT record first (DESIGN.md invariant 3).
+//
+// Upstream failover: the settings name candidates. When the current one has been unreachable
+// (or refused) for `failover_after_ms`, the others are probed in order and the first one that
+// holds every transaction the relay executed becomes current; the session then continues by GTID
+// into the relay's own file sequence (start-plan.ts, relay-coordinates.ts).
 import type { Logger } from 'pino';
 import { BinlogEventReader } from '../binlog/event-reader.js';
-import { MysqlGtidSet } from '../binlog/gtid-set-mysql.js';
-import { encodeMysqlGtidSet } from '../binlog/gtid-set-mysql-binary.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
 import { encodeRelayRecord, type RelayRecord } from '../relaylog/relay-entry.js';
-import { DumpError, type DumpRequest } from './dump-command.js';
+import { DumpError } from './dump-command.js';
 import { RecordBuilder } from './record-builder.js';
-import type { SyncerSettings } from './syncer-settings.js';
+import { RelayCoordinates } from './relay-coordinates.js';
+import { planStart, UpstreamRefusedError, type StartPlan } from './start-plan.js';
+import { upstreamCandidates, type SyncerSettings } from './syncer-settings.js';
+import { UpstreamCandidates, type CandidateView } from './upstream-candidates.js';
 import { UpstreamSession, type UpstreamFlavor } from './upstream.js';
+import { upstreamSecretRefs } from './upstream-secrets.js';
 
 export interface SyncerOptions {
   batchBytes: number;
@@ -43,6 +50,11 @@ export interface SyncerStatus {
   last_error: string | null;
   lag_seconds: number | null;
   reconnects: number;
+  /** The candidate the syncer follows (or tries to). */
+  current_upstream: string;
+  candidates: CandidateView[];
+  /** What the last switch said (a GTID continuation, or a forced switch and what it cost). */
+  last_switch_note: string | null;
 }
 
 export type Propose = (data: Uint8Array) => Promise<number>;
@@ -60,8 +72,11 @@ export class Syncer {
   private owesAbort = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  /** Semi-sync positions the upstream waits for, in stream order, not yet in a proposed record. */
-  private acksWaiting: { file: string; pos: number }[] = [];
+  /** Semi-sync positions the upstream waits for, in stream order, not yet in a proposed record:
+   *  where the event ends in the relay (file, pos) and in the upstream (ackFile, ackPos). */
+  private acksWaiting: { file: string; pos: number; ackFile: string; ackPos: number }[] = [];
+  private readonly candidates: UpstreamCandidates;
+  private lastSwitchNote: string | null = null;
 
   constructor(
     readonly settings: SyncerSettings,
@@ -69,7 +84,9 @@ export class Syncer {
     private readonly propose: Propose,
     private readonly logger: Logger,
     private readonly options: SyncerOptions = DEFAULT_SYNCER_OPTIONS,
-  ) {}
+  ) {
+    this.candidates = new UpstreamCandidates(upstreamCandidates(settings));
+  }
 
   start(): void {
     if (this.loop) return;
@@ -95,6 +112,9 @@ export class Syncer {
       last_error: this.lastError,
       lag_seconds: lag,
       reconnects: this.reconnects,
+      current_upstream: this.candidates.current,
+      candidates: this.candidates.view(),
+      last_switch_note: this.lastSwitchNote,
     };
   }
 
@@ -103,19 +123,31 @@ export class Syncer {
     while (!this.stopped) {
       const began = Date.now();
       try {
-        await this.streamOnce();
-        if (!this.stopped) this.lastError = 'upstream closed the connection';
+        await this.streamOnce(this.candidates.current);
+        if (!this.stopped) {
+          this.lastError = 'upstream closed the connection';
+          this.candidates.failed(this.lastError, false);
+        }
       } catch (err) {
         this.lastError = describe(err);
-        this.logger.warn({ event: 'syncer.error', error: this.lastError }, 'syncer lost the upstream');
+        const refused = err instanceof UpstreamRefusedError;
+        this.candidates.failed(this.lastError, refused);
+        this.logger.warn({ event: refused ? 'syncer.upstream.refused' : 'syncer.error', upstream: this.candidates.current, error: this.lastError },
+          refused ? 'upstream refused: it cannot continue the relay' : 'syncer lost the upstream');
       }
       this.session = null;
       if (this.stopped) break;
+      if (this.candidates.failoverDueIn(this.settings.failover_after_ms) === 0 && await this.failover()) {
+        delay = this.options.backoffMinMs;
+        continue;
+      }
       if (Date.now() - began > 5000) delay = this.options.backoffMinMs;
       this.reconnects++;
-      this.logger.info({ event: 'syncer.reconnect', attempt: this.reconnects, delayMs: delay }, 'reconnecting to the upstream');
+      // Never sleep past the moment a failover falls due.
+      const wait = Math.min(delay, this.candidates.failoverDueIn(this.settings.failover_after_ms) ?? delay);
+      this.logger.info({ event: 'syncer.reconnect', attempt: this.reconnects, delayMs: wait }, 'reconnecting to the upstream');
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
+        const timer = setTimeout(resolve, wait);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -124,6 +156,40 @@ export class Syncer {
       this.wake = null;
       delay = Math.min(delay * 2, this.options.backoffMaxMs);
     }
+  }
+
+  /** Probes the other candidates in order and makes the first that can continue the relay
+   *  current. False when none can (each one's reason is in the status and the log). */
+  private async failover(): Promise<boolean> {
+    await this.settle();
+    for (const addr of this.candidates.others()) {
+      if (this.stopped) return false;
+      let session: UpstreamSession | null = null;
+      try {
+        session = await this.open(addr);
+        await planStart(session, this.relay, this.settings, { addr, force: false });
+        this.candidates.probed(addr, null, false);
+        this.logger.warn({ event: 'syncer.failover', from: this.candidates.current, to: addr, unreachableMs: this.settings.failover_after_ms },
+          'upstream unreachable: switching to a candidate that holds every relay transaction');
+        this.candidates.switchTo(addr);
+        return true;
+      } catch (err) {
+        const refused = err instanceof UpstreamRefusedError;
+        this.candidates.probed(addr, describe(err), refused);
+        this.logger.warn({ event: 'syncer.candidate.rejected', upstream: addr, refused, error: describe(err) }, 'failover candidate not usable');
+      } finally {
+        session?.close();
+      }
+    }
+    return false;
+  }
+
+  private open(addr: string): Promise<UpstreamSession> {
+    const s = this.settings;
+    return UpstreamSession.open({
+      addr, user: s.mysql_user, ...upstreamSecretRefs(s),
+      heartbeatMs: this.options.heartbeatMs, connectTimeoutMs: 5000, semiSync: s.semi_sync,
+    });
   }
 
   /** Waits for every proposal in flight, then discards pieces of a cut transaction. */
@@ -136,23 +202,34 @@ export class Syncer {
     }
   }
 
-  private async streamOnce(): Promise<void> {
+  private async streamOnce(addr: string): Promise<void> {
     await this.settle();
     this.acksWaiting = [];
-    const s = this.settings;
-    const session = await UpstreamSession.open({
-      addr: s.mysql_addr, user: s.mysql_user, password: s.mysql_password,
-      heartbeatMs: this.options.heartbeatMs, connectTimeoutMs: 5000, semiSync: s.semi_sync,
-    });
+    const session = await this.open(addr);
     if (this.stopped) {
       session.close();
       return;
     }
     this.session = session;
     this.flavor = session.info.flavor;
-    const { request, start } = await this.resumePoint(session);
-    this.logger.info({ event: 'syncer.dump', flavor: session.info.flavor, file: start.file, pos: start.pos }, 'syncer dump started');
+    let plan: StartPlan;
+    try {
+      plan = await planStart(session, this.relay, this.settings, { addr, force: this.settings.force && this.candidates.isFirst });
+      // Recorded before any data: every node knows whose history the next records continue.
+      if (plan.identity) await this.propose(encodeRelayRecord({ kind: 'upstream', identity: plan.identity }));
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+    const { request, start } = plan;
+    const translator = plan.translate ? new RelayCoordinates(plan.translate) : null;
+    if (plan.note) {
+      this.lastSwitchNote = plan.note;
+      this.logger.warn({ event: 'syncer.switch', upstream: addr, note: plan.note, forced: plan.identity?.forced ?? false }, plan.note);
+    }
+    this.logger.info({ event: 'syncer.dump', upstream: addr, flavor: session.info.flavor, file: start.file, pos: start.pos, byGtid: translator !== null }, 'syncer dump started');
     this.lastError = null;
+    this.candidates.streaming();
 
     const builder = new RecordBuilder(
       { batchBytes: this.options.batchBytes, maxRecordBytes: this.options.maxRecordBytes },
@@ -178,9 +255,11 @@ export class Syncer {
         lastPacket = Date.now();
         try {
           for (const event of reader.feed(bytes)) {
+            const ackFile = translator ? translator.upstreamFile : builder.position.file;
+            for (const out of translator ? translator.translate(event) : [event]) builder.push(out);
             // A semi-sync upstream waits for this position: acked once the record holding it commits.
-            if (needAck && builder.position.file !== null) this.acksWaiting.push({ file: builder.position.file, pos: event.header.logPos });
-            builder.push(event);
+            const at = builder.position;
+            if (needAck && at.file !== null && ackFile !== null) this.acksWaiting.push({ file: at.file, pos: at.pos, ackFile, ackPos: event.header.logPos });
           }
           this.lastEventTimestamp = builder.lastEventTimestamp;
           this.upstreamIdle = builder.idle;
@@ -210,28 +289,9 @@ export class Syncer {
     });
   }
 
-  /** Where to resume: the relay's own end, else start_gtid, else the upstream's oldest binlog. */
-  private async resumePoint(session: UpstreamSession): Promise<{ request: DumpRequest; start: { file: string | null; pos: number; mysqlStartGtids?: string } }> {
-    const flags = session.dumpFlags();
-    const serverId = this.settings.syncer_id;
-    const last = this.relay.lastFile();
-    if (last) return { request: { kind: 'file', file: last.name, pos: last.endPos, serverId, flags }, start: { file: last.name, pos: last.endPos } };
-    if (this.settings.start_gtid && session.info.flavor === 'mysql') {
-      const gtidSet = encodeMysqlGtidSet(MysqlGtidSet.parse(this.settings.start_gtid));
-      return { request: { kind: 'mysql-gtid', file: '', pos: 4, serverId, flags: 0, gtidSet }, start: { file: null, pos: 4, mysqlStartGtids: this.settings.start_gtid } };
-    }
-    if (this.settings.start_gtid) {
-      await session.setMariaDbConnectState(this.settings.start_gtid);
-      return { request: { kind: 'file', file: '', pos: 4, serverId, flags }, start: { file: null, pos: 4 } };
-    }
-    const [first] = await session.binaryLogs();
-    if (!first) throw new Error('the upstream has no binary logs (is log_bin on?)');
-    return { request: { kind: 'file', file: first, pos: 4, serverId, flags }, start: { file: first, pos: 4 } };
-  }
-
   private submit(record: RelayRecord, session: UpstreamSession): void {
     const data = encodeRelayRecord(record);
-    let ack: { file: string; pos: number } | null = null;
+    let ack: { ackFile: string; ackPos: number } | null = null;
     if (record.kind === 'binlog') {
       const end = record.pos + record.bytes.length;
       while (this.acksWaiting.length > 0 && this.acksWaiting[0]!.file === record.file && this.acksWaiting[0]!.pos <= end) ack = this.acksWaiting.shift()!;
@@ -241,7 +301,7 @@ export class Syncer {
     const done = this.propose(data).then(
       () => {
         // Durable on a majority: only now may the upstream's commit return (DESIGN invariant 2).
-        if (ack && session.semiSync) session.ack(ack.file, ack.pos);
+        if (ack && session.semiSync) session.ack(ack.ackFile, ack.ackPos);
       },
       (err: unknown) => {
         // Not acknowledged to a semi-sync upstream. A record the relay refused (it does not

@@ -4,6 +4,7 @@
 // checksums kept, ANNOTATE_ROWS included, GTID events not rewritten for old clients.
 import mysql from 'mysql2';
 import type { Connection } from 'mysql2';
+import { explainPlaintextRefusal, resolveUpstreamSecrets, type UpstreamSecretRefs } from './upstream-secrets.js';
 import { BinlogDumpCommand, BINLOG_SEND_ANNOTATE_ROWS_EVENT, semiSyncAckPacket, type DumpRequest, type Mysql2Wire } from './dump-command.js';
 
 export type UpstreamFlavor = 'mariadb' | 'mysql';
@@ -12,12 +13,13 @@ export interface UpstreamInfo {
   flavor: UpstreamFlavor;
   version: string;
   serverId: number;
+  /** MySQL's @@server_uuid (MariaDB has none). */
+  serverUuid: string | null;
 }
 
-export interface UpstreamConnectOptions {
+export interface UpstreamConnectOptions extends UpstreamSecretRefs {
   addr: string;
   user: string;
-  password: string;
   /** Heartbeat period asked of the upstream; silence for 3 periods means the link is dead. */
   heartbeatMs: number;
   connectTimeoutMs: number;
@@ -36,18 +38,21 @@ export class UpstreamSession {
 
   static async open(options: UpstreamConnectOptions): Promise<UpstreamSession> {
     const [host, port] = splitAddr(options.addr);
+    // Read here, at each connect: a password file or certificate renewed meanwhile is picked up.
+    const { password, ssl } = await resolveUpstreamSecrets(options);
     const connection = mysql.createConnection({
-      host, port, user: options.user, password: options.password,
+      host, port, user: options.user, password, ssl,
       connectTimeout: options.connectTimeoutMs, supportBigNumbers: true, bigNumberStrings: true,
     });
     connection.on('error', () => undefined); // surfaced through the dump's close handling
     try {
       const rows = await query(connection, 'SELECT VERSION() AS v, @@GLOBAL.server_id AS id');
       const version = String(rows[0]?.v ?? '');
+      const flavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+      const uuid = flavor === 'mysql' ? await query(connection, 'SELECT @@GLOBAL.server_uuid AS u') : [];
       const info: UpstreamInfo = {
-        flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql',
-        version,
-        serverId: Number(rows[0]?.id ?? 0),
+        flavor, version, serverId: Number(rows[0]?.id ?? 0),
+        serverUuid: uuid[0]?.u ? String(uuid[0].u) : null,
       };
       const session = new UpstreamSession(connection, info);
       await session.prepare(options.heartbeatMs);
@@ -55,7 +60,7 @@ export class UpstreamSession {
       return session;
     } catch (err) {
       connection.destroy();
-      throw err;
+      throw explainPlaintextRefusal(err, options);
     }
   }
 
@@ -103,6 +108,26 @@ export class UpstreamSession {
   async binaryLogs(): Promise<string[]> {
     const rows = await query(this.connection, 'SHOW BINARY LOGS');
     return rows.map((r) => String(r.Log_name));
+  }
+
+  /** Every transaction in the upstream's binlog: MariaDB's @@gtid_binlog_pos, MySQL's
+   *  @@gtid_executed (text form, whitespace removed). */
+  async gtidState(): Promise<string> {
+    const sql = this.info.flavor === 'mariadb' ? 'SELECT @@GLOBAL.gtid_binlog_pos AS p' : 'SELECT @@GLOBAL.gtid_executed AS p';
+    const rows = await query(this.connection, sql);
+    return String(rows[0]?.p ?? '').replace(/\s+/g, '');
+  }
+
+  /** MariaDB: the GTID position at file:pos of this server's binlog (null when it has no such
+   *  place), which tells whether the relay's file:pos means the same history here. */
+  async binlogGtidPos(file: string, pos: number): Promise<string | null> {
+    try {
+      const rows = await query(this.connection, `SELECT BINLOG_GTID_POS(${this.connection.escape(file)}, ${Math.trunc(pos)}) AS p`);
+      const p = rows[0]?.p;
+      return p === null || p === undefined ? null : String(p);
+    } catch {
+      return null;
+    }
   }
 
   /** MariaDB GTID mode: the start position travels in a session variable. */

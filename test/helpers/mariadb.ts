@@ -48,6 +48,10 @@ export interface MariaDb {
   binlogPaths(): Promise<string[]>;
   /** Waits for the server to exit cleanly (SHUTDOWN), then removes its directory. */
   stop(): Promise<void>;
+  /** Kills the server process with `signal` (a crash: SIGKILL) and waits for it to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on its data dir and port (after kill()). */
+  restart(): Promise<void>;
 }
 
 // Debian puts mariadbd in /usr/sbin, which a non-login PATH may lack.
@@ -129,7 +133,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
 
   const port = await freePort();
   const errorLog = join(baseDir, 'error.log');
-  const child = spawn('mariadbd', [
+  const launch = (): ChildProcess => spawn('mariadbd', [
     '--no-defaults', '--user=root', `--datadir=${dataDir}`, `--tmpdir=${join(baseDir, 'tmp')}`,
     `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${join(baseDir, 'mysqld.sock')}`,
     `--pid-file=${join(baseDir, 'mysqld.pid')}`, `--log-error=${errorLog}`, '--skip-name-resolve',
@@ -141,6 +145,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     '--skip-log-bin-trust-function-creators', '--performance-schema=OFF',
     ...(options.args ?? []),
   ], { stdio: 'ignore' });
+  let child = launch();
   running.add(child);
   child.once('exit', () => running.delete(child));
   try {
@@ -169,8 +174,21 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
       const [rows] = await pool.query('SHOW BINARY LOGS');
       return (rows as Row[]).map((r) => join(dataDir, String(r.Log_name)));
     },
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill(signal);
+      await exited;
+    },
+    async restart() {
+      child = launch();
+      running.add(child);
+      const started = child;
+      started.once('exit', () => running.delete(started));
+      await waitUntilReady(port, started, errorLog);
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         try {
           await pool.query('SHUTDOWN');

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminClient, type AdminClient } from '../../api/admin-client.js';
 import { freePort } from './mariadb.js';
 
 const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../src/cli.ts' : '../../src/cli.js', import.meta.url));
@@ -46,20 +47,33 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+export interface RelayClusterOptions {
+  /** The nodes serve their admin API over HTTPS (admin-tls in extraArgs): api() verifies it with this CA file. */
+  adminCa?: string;
+}
+
 export class RelayCluster {
   readonly nodes: RelayNodeProcess[];
+  /** How many nodes the cluster started with (the rest were added later). */
+  private bootSize = 0;
+  /** How api() reaches the nodes: http, or https verified with options.adminCa. */
+  private readonly admin: AdminClient;
 
   private constructor(
     readonly baseDir: string,
     nodes: RelayNodeProcess[],
     private readonly extraArgs: string[],
     private readonly env: Readonly<Record<string, string>>,
+    options: RelayClusterOptions = {},
   ) {
     this.nodes = nodes;
+    this.admin = adminClient(options.adminCa ? { ca: readFileSync(options.adminCa) } : undefined);
   }
 
   /** `env`: extra environment of every node, e.g. BINRELAY_ADMIN_TOKEN (api() then sends it). */
-  static async start(size: number, extraArgs: string[] = [], env: Readonly<Record<string, string>> = {}): Promise<RelayCluster> {
+  static async start(
+    size: number, extraArgs: string[] = [], env: Readonly<Record<string, string>> = {}, options: RelayClusterOptions = {},
+  ): Promise<RelayCluster> {
     const baseDir = mkdtempSync(join(tmpdir(), 'binrelay-cluster-'));
     const nodes: RelayNodeProcess[] = [];
     for (let i = 1; i <= size; i++) {
@@ -68,7 +82,8 @@ export class RelayCluster {
         dataDir: join(baseDir, `n${i}`), logFile: join(baseDir, `n${i}.log`), child: null,
       });
     }
-    const cluster = new RelayCluster(baseDir, nodes, extraArgs, env);
+    const cluster = new RelayCluster(baseDir, nodes, extraArgs, env, options);
+    cluster.bootSize = size;
     for (let i = 0; i < size; i++) cluster.launch(i);
     await cluster.waitForLeader();
     return cluster;
@@ -76,6 +91,12 @@ export class RelayCluster {
 
   get initialCluster(): string {
     return this.nodes.map((n) => `${n.name}=${n.peerAddr}`).join(',');
+  }
+
+  /** An original member passes the members the cluster started with, on every start (the
+   *  cluster id derives from them); a member added later passes every node. */
+  private initialClusterOf(i: number): string {
+    return i < this.bootSize ? this.nodes.slice(0, this.bootSize).map((n) => `${n.name}=${n.peerAddr}`).join(',') : this.initialCluster;
   }
 
   /** Starts node i's process (again, after a kill: it restarts from its data dir). */
@@ -86,7 +107,7 @@ export class RelayCluster {
     const nodeFlags = [...NODE_SHEBANG_FLAGS, ...(process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
-      '--initial-cluster', this.initialCluster, '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
+      '--initial-cluster', this.initialClusterOf(i), '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
       '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...NODE_MALLOC_ENV, ...this.env } });
     closeSync(log);
     running.add(child);
@@ -169,7 +190,7 @@ export class RelayCluster {
   async api(i: number, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     if (this.env.BINRELAY_ADMIN_TOKEN) headers.authorization = `Bearer ${this.env.BINRELAY_ADMIN_TOKEN}`;
-    const res = await fetch(`http://${this.nodes[i]!.adminAddr}${path}`, {
+    const res = await this.admin.fetch(this.nodes[i]!.adminAddr, path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

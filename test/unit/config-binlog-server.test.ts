@@ -1,19 +1,10 @@
 // The binlog-server section of the config: its password and its limits (src/server/server-limits.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { configError } from '../helpers/config-error.js';
 
 const base = ['--binlog-server.addr', '127.0.0.1:3307', '--binlog-server.user', 'repl'];
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('an empty binlog-server password stops start-up with a message saying what to set', () => {
   const err = configError(() => loadConfig([...base, '--binlog-server.password', ''], {}));

@@ -6,7 +6,7 @@ import { openLocalRelay, waitFor, type LocalRelay } from '../../helpers/local-re
 import { Syncer, DEFAULT_SYNCER_OPTIONS } from '../../../src/syncer/syncer.js';
 import { syncerStartSchema } from '../../../src/syncer/syncer-settings.js';
 import { createLogger, silentLogger } from '../../../src/logger.js';
-import { BinlogServer } from '../../../src/server/binlog-server.js';
+import { BinlogServer, type BinlogServerSettings } from '../../../src/server/binlog-server.js';
 
 /** The account replicas use against the relay (deliberately not the upstream's). */
 export const RELAY_USER = 'relay_repl';
@@ -26,7 +26,8 @@ export interface RelayStack {
   stop(): Promise<void>;
 }
 
-export async function startRelayStack(upstream: MariaDbOptions = {}): Promise<RelayStack> {
+/** `server`: settings of the binlog server beyond the address and account (TLS, limits). */
+export async function startRelayStack(upstream: MariaDbOptions = {}, server: Partial<BinlogServerSettings> = {}): Promise<RelayStack> {
   const up = await startMariaDb({ serverId: 11, ...upstream });
   await up.exec(`CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'replpw';
     GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'repl'@'127.0.0.1'`);
@@ -35,13 +36,13 @@ export async function startRelayStack(upstream: MariaDbOptions = {}): Promise<Re
   const settings = syncerStartSchema.parse({ mysql_addr: `127.0.0.1:${up.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
   const syncer = new Syncer(settings, local.relay, local.commit, logger, { ...DEFAULT_SYNCER_OPTIONS, heartbeatMs: 200 });
   syncer.start();
-  const server = await BinlogServer.start({
-    settings: { addr: '127.0.0.1:0', user: RELAY_USER, password: RELAY_PASSWORD },
+  const binlogServer = await BinlogServer.start({
+    settings: { addr: '127.0.0.1:0', user: RELAY_USER, password: RELAY_PASSWORD, ...server },
     relay: local.relay, serverId: RELAY_SERVER_ID,
     serverUuid: '00000000-0000-4000-8000-00000000b1a7', logger,
   });
   return {
-    up, local, syncer, server, port: server.address.port, logger,
+    up, local, syncer, server: binlogServer, port: binlogServer.address.port, logger,
     async caughtUp(ms = 60_000) {
       const [row] = await up.query('SELECT @@gtid_binlog_pos AS p');
       const pos = String(row!.p);
@@ -49,7 +50,7 @@ export async function startRelayStack(upstream: MariaDbOptions = {}): Promise<Re
       return pos;
     },
     async stop() {
-      await server.stop();
+      await binlogServer.stop();
       await syncer.stop();
       await local.close();
       await up.stop();

@@ -8,7 +8,7 @@ import type { Entry, Message, MessageType, NodeId } from '../../../raft/core/typ
 import { TcpTransport, type TcpTransportOptions } from '../../../raft/transport.js';
 import { encodeFrame, FrameDecoder, FrameKind } from '../../../raft/transport-frame.js';
 import {
-  decodeHello, encodeChallenge, helloAuthentic, Lane, newNonce, tokenKey,
+  decodeHello, encodeChallenge, encodeWelcome, helloAuthentic, Lane, newNonce, tokenKey,
 } from '../../../raft/transport-handshake.js';
 
 const CLUSTER = 'test-cluster';
@@ -81,7 +81,7 @@ async function fakePeer(id: NodeId, pauseBulk: boolean): Promise<{
           const hello = decodeHello(f.payload);
           assert.ok(helloAuthentic(key, nonce, hello) && hello.to === id);
           lane = hello.lane;
-          socket.write(encodeFrame(FrameKind.welcome, Buffer.alloc(0)));
+          socket.write(encodeFrame(FrameKind.welcome, encodeWelcome(key, nonce, hello)));
           if (lane === Lane.bulk) {
             bulk.push(socket);
             if (pauseBulk) socket.pause();
@@ -283,4 +283,88 @@ test('close releases the port and makes send a no-op', async () => {
   assert.equal(a.t.stats(2), undefined);
   const again = await node(1, {}, `127.0.0.1:${port}`);
   await again.t.close();
+});
+
+test('a peer of another cluster with the same node ids and token is refused and logged; no message crosses', async () => {
+  const b = await node(2);
+  const stranger = await node(1, { clusterId: 'other-cluster' });
+  try {
+    stranger.t.setPeer(2, b.addr);
+    stranger.t.send([msg('app', 1, 2, 5)]);
+    await waitFor('refusal logged', () => b.log.lines.some((l) => l.event === 'transport.auth.refused'));
+    await waitFor('stranger told', () => stranger.log.lines.some((l) => l.event === 'transport.peer.refused' && l.reason === 'cluster'));
+    const refusal = b.log.lines.find((l) => l.event === 'transport.auth.refused')!;
+    assert.match(String(refusal.reason), /cluster id mismatch: this node belongs to cluster test-cluster, the peer to other-cluster/);
+    assert.deepEqual(b.got, []);
+  } finally {
+    for (const n of [b, stranger]) await n.t.close();
+  }
+});
+
+test('a joining node adopts the cluster id of the first peer that proves the token, then refuses other clusters', async () => {
+  const learned: string[] = [];
+  const joiner = await node(3, { clusterId: null, onClusterIdLearned: (id) => learned.push(id), backoffMsMin: 20, backoffMsMax: 100 });
+  const member = await node(1);
+  const impostor = await node(4, { clusterId: 'other-cluster', clusterToken: 'other-token' });
+  const stranger = await node(5, { clusterId: 'other-cluster' });
+  try {
+    joiner.t.setPeer(1, member.addr);
+    joiner.t.send([msg('heartbeatResp', 3, 1, 1)]);
+    await waitFor('joiner waits', () => joiner.log.lines.some((l) => l.event === 'transport.peer.connect_failed' && /cluster id not known/.test(String(l.reason))));
+    impostor.t.setPeer(3, joiner.addr);
+    impostor.t.send([msg('heartbeat', 4, 3, 1)]);
+    await waitFor('impostor refused', () => impostor.log.lines.some((l) => l.event === 'transport.peer.refused' && l.reason === 'auth'));
+    assert.deepEqual(learned, [], 'a peer without the token teaches nothing');
+
+    member.t.setPeer(3, joiner.addr);
+    member.t.send([msg('app', 1, 3, 7)]);
+    await waitFor('member delivered', () => joiner.got.some((m) => m.from === 1 && m.index === 7));
+    assert.deepEqual(learned, [CLUSTER]);
+    joiner.t.send([msg('appResp', 3, 1, 7)]);
+    await waitFor('joiner reaches the member', () => member.got.some((m) => m.from === 3 && m.index === 7));
+
+    stranger.t.setPeer(3, joiner.addr);
+    stranger.t.send([msg('heartbeat', 5, 3, 1)]);
+    await waitFor('stranger refused', () => stranger.log.lines.some((l) => l.event === 'transport.peer.refused' && l.reason === 'cluster'));
+    assert.ok(!joiner.got.some((m) => m.from === 5 || m.from === 4));
+  } finally {
+    for (const n of [joiner, member, impostor, stranger]) await n.t.close();
+  }
+});
+
+test('a server whose welcome does not prove the token is refused: nothing is sent to it', async () => {
+  const got: Buffer[] = [];
+  const welcomes = [Buffer.alloc(0), newNonce()];
+  const server = createServer((socket) => {
+    const welcome = welcomes.shift() ?? newNonce();
+    const decoder = new FrameDecoder(1024 * 1024);
+    let helloSeen = false;
+    socket.on('error', () => undefined);
+    socket.write(encodeFrame(FrameKind.challenge, encodeChallenge(newNonce())));
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of decoder.push(chunk)) {
+        if (helloSeen) got.push(Buffer.from(f.payload));
+        helloSeen = true;
+        // A forged server: it cannot compute the proof, so it answers with an old-style empty
+        // welcome, then with random bytes.
+        socket.write(encodeFrame(FrameKind.welcome, welcome));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = await node(1, { backoffMsMin: 20, backoffMsMax: 50 });
+  try {
+    const port = (server.address() as { port: number }).port;
+    a.t.setPeer(2, `127.0.0.1:${port}`);
+    a.t.send([msg('app', 1, 2, 1)]);
+    await waitFor('forged welcome refused', () => a.log.lines.filter((l) => l.event === 'transport.peer.unauthentic').length >= 1);
+    a.t.send([msg('app', 1, 2, 2)]);
+    await waitFor('forged welcome refused again', () => a.log.lines.filter((l) => l.event === 'transport.peer.unauthentic').length >= 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(got, [], 'no message reached the forged server');
+    assert.ok(!a.log.lines.some((l) => l.event === 'transport.peer.connected'));
+  } finally {
+    await a.t.close();
+    await new Promise((r) => server.close(() => r(undefined)));
+  }
 });

@@ -151,3 +151,61 @@ test('an uncaught exception or unhandled rejection in a running node: one fatal 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Starts a node with `args`, waits until it is healthy, stops it with SIGTERM; its output. */
+async function startAndStop(args: string[], adminAddr: string): Promise<string> {
+  const run = start(args);
+  await waitHealthy(adminAddr, run);
+  run.child.kill('SIGTERM');
+  assert.equal(await exitWithin(run, 20_000), 0);
+  return run.output();
+}
+
+test('a start without tokens prints no deprecation warning and no token placeholder', async () => {
+  const args = await loopbackAddrs();
+  const output = await startAndStop(args, args[1]!);
+  assert.doesNotMatch(output, /FSTDEP|DeprecationWarning/);
+  const starting = output.split('\n').find((line) => line.includes('"node.starting"'));
+  assert.ok(starting, output);
+  const config = (JSON.parse(starting) as { config: Record<string, unknown> }).config;
+  assert.equal('adminToken' in config, false, 'an unset admin token is not logged as "***"');
+  assert.equal('clusterToken' in config, false);
+});
+
+test('--log-format pretty writes one readable line per event instead of JSON', async () => {
+  const args = await loopbackAddrs();
+  const output = await startAndStop([...args, '--log-format', 'pretty'], args[1]!);
+  const lines = output.split('\n').filter(Boolean);
+  assert.ok(lines.every((line) => !line.startsWith('{')), output);
+  assert.ok(lines.some((line) => /^\d\d:\d\d:\d\d\.\d{3} INFO {2}node1 node\.started node started {2}id=\d+/.test(line)), output);
+});
+
+test("a kingbus config file starts a node, each kingbus key noted in the log", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'binrelay-kingbus-'));
+  const [admin, peer] = [await freePort(), await freePort()];
+  // kingbus's etc/kingbus.yaml, with this machine's ports and directories.
+  const file = join(dir, 'kingbus.yaml');
+  writeFileSync(file, `name: 'kingbus_0'
+admin-url: http://127.0.0.1:${admin}
+metrics-addr: 127.0.0.1:2728
+heartbeat-interval: 100ms
+election-timeout: 1000ms
+initial-cluster: kingbus_0=http://127.0.0.1:${peer}
+initial-cluster-state: new
+peer-url: http://127.0.0.1:${peer}
+reserve-data-size: 20
+log-dir: ${join(dir, 'log')}
+log-level: debug
+`);
+  try {
+    const output = await startAndStop(['--config', file], `127.0.0.1:${admin}`);
+    const notes = output.split('\n').filter((line) => line.includes('"config.kingbus_key"')).map((line) => (JSON.parse(line) as { note: string }).note);
+    for (const key of ['admin-url', 'peer-url', 'metrics-addr', 'log-dir', 'reserve-data-size']) {
+      assert.ok(notes.some((note) => note.startsWith(`${key} (kingbus)`)), `${key} noted: ${JSON.stringify(notes)}`);
+    }
+    const starting = JSON.parse(output.split('\n').find((line) => line.includes('"node.starting"'))!) as { config: { binlogRetention: { maxBytes: number } } };
+    assert.equal(starting.config.binlogRetention.maxBytes, 20e9);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

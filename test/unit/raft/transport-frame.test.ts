@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader } from '../../../raft/transport-frame.js';
 import {
-  decodeHello, encodeHello, helloAuthentic, Lane, newNonce, tokenKey,
+  decodeHello, encodeHello, encodeWelcome, helloAuthentic, Lane, newNonce, tokenKey, welcomeAuthentic,
 } from '../../../raft/transport-handshake.js';
 
 test('frames split at every byte boundary decode to the same frames', () => {
@@ -39,12 +39,29 @@ test('an unknown frame kind is refused', () => {
 test('a hello proves the token for this nonce only', () => {
   const key = tokenKey('token');
   const nonce = newNonce();
-  const hello = decodeHello(encodeHello(key, nonce, Lane.bulk, 3, 9, 'cluster-a'));
+  const fields = { lane: Lane.bulk, from: 3, to: 9, clusterId: 'cluster-a' };
+  const hello = decodeHello(encodeHello(key, nonce, newNonce(), fields));
   assert.deepEqual([hello.lane, hello.from, hello.to, hello.clusterId], [Lane.bulk, 3, 9, 'cluster-a']);
   assert.equal(helloAuthentic(key, nonce, hello), true);
   assert.equal(helloAuthentic(tokenKey('other'), nonce, hello), false);
   assert.equal(helloAuthentic(key, newNonce(), hello), false);
   assert.equal(helloAuthentic(key, nonce, { ...hello, from: 4 }), false);
+  assert.equal(helloAuthentic(key, nonce, { ...hello, clusterId: 'cluster-b' }), false);
   assert.equal(helloAuthentic(tokenKey(null), nonce, hello), false);
   assert.deepEqual(tokenKey(null), tokenKey(''));
+});
+
+test('a welcome proves the token over the client nonce, for this hello only', () => {
+  const key = tokenKey('token');
+  const serverNonce = newNonce();
+  const clientNonce = newNonce();
+  const fields = { lane: Lane.control, from: 3, to: 9, clusterId: 'cluster-a' };
+  const hello = decodeHello(encodeHello(key, serverNonce, clientNonce, fields));
+  const welcome = encodeWelcome(key, serverNonce, hello);
+  assert.equal(welcomeAuthentic(key, serverNonce, clientNonce, fields, welcome), true);
+  assert.equal(welcomeAuthentic(tokenKey('other'), serverNonce, clientNonce, fields, welcome), false, 'server without the token');
+  assert.equal(welcomeAuthentic(key, serverNonce, newNonce(), fields, welcome), false, 'welcome replayed to another connection');
+  assert.equal(welcomeAuthentic(key, serverNonce, clientNonce, { ...fields, clusterId: 'cluster-b' }, welcome), false, 'other cluster');
+  assert.equal(welcomeAuthentic(key, serverNonce, clientNonce, fields, Buffer.alloc(0)), false, 'empty welcome (protocol v1)');
+  assert.equal(welcomeAuthentic(key, serverNonce, clientNonce, fields, hello.mac), false, 'the hello mac reflected back');
 });

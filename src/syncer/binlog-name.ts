@@ -1,0 +1,10 @@
+// The relay's own file sequence: after an upstream switch the relay goes on under its current
+// base name with the next number (`up-bin.000007` → `up-bin.000008`), never reusing a name.
+
+/** The name after `name`: its numeric extension plus one, keeping at least its width. */
+export function nextBinlogName(name: string): string {
+  const m = /^(.*)\.(\d+)$/.exec(name);
+  if (!m) return `${name}.000001`;
+  const digits = m[2]!;
+  return `${m[1]}.${String(Number(digits) + 1).padStart(digits.length, '0')}`;
+}

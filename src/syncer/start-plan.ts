@@ -1,0 +1,116 @@
+// Where a syncer session starts on the server it connected to, and whether it may start there.
+//   - Empty relay: start_gtid, else the upstream's oldest binlog; the relay mirrors its files.
+//   - Same server whose files the relay mirrors: resume at the relay's file:pos (exact, the
+//     bytes stay the upstream's). For MariaDB the server must also place the relay's file:pos at
+//     the relay's GTID state (BINLOG_GTID_POS), so a server reusing the identity and file names
+//     with another history is never resumed by position.
+//   - Any other server, or one whose files the relay no longer mirrors: continue by GTID, only if
+//     the server holds every transaction the relay executed (or the switch is forced), into a new
+//     relay file (relay-coordinates.ts).
+import { MariaDbGtidSet } from '../binlog/gtid-set-mariadb.js';
+import { MysqlGtidSet } from '../binlog/gtid-set-mysql.js';
+import { encodeMysqlGtidSet } from '../binlog/gtid-set-mysql-binary.js';
+import type { RelayLog } from '../relaylog/relay-log.js';
+import type { DumpRequest } from './dump-command.js';
+import { describeCoverage, forcedStartState, gtidCoverage } from './gtid-coverage.js';
+import type { RelayCoordinatesStart } from './relay-coordinates.js';
+import type { SyncerSettings } from './syncer-settings.js';
+import type { UpstreamSession } from './upstream.js';
+import { recordedUpstream, sameServer, type ServerIdentity, type UpstreamIdentity } from './upstream-identity.js';
+
+/** A candidate that cannot continue the relay's history (and the switch is not forced). */
+export class UpstreamRefusedError extends Error {
+  readonly code = 'SYNCER_UPSTREAM_REFUSED';
+}
+
+export interface StartPlan {
+  request: DumpRequest;
+  /** RecordBuilder's start: the relay's end, or null file for a GTID start. */
+  start: { file: string | null; pos: number; mysqlStartGtids?: string; translated?: boolean };
+  /** Set for a GTID continuation: the stream moves into the relay's own file sequence. */
+  translate: RelayCoordinatesStart | null;
+  /** The UPSTREAM record to propose before any data (null: the recorded one stands). */
+  identity: UpstreamIdentity | null;
+  /** What the log and status say about this start (a switch, a forced switch). */
+  note: string | null;
+}
+
+export interface PlanOptions {
+  addr: string;
+  /** The operator forces a switch to this candidate past a refusal. */
+  force: boolean;
+  now?: () => Date;
+}
+
+export async function planStart(session: UpstreamSession, relay: RelayLog, settings: SyncerSettings, options: PlanOptions): Promise<StartPlan> {
+  const { flavor, serverId, serverUuid } = session.info;
+  const server: ServerIdentity = { flavor, server_id: serverId, server_uuid: serverUuid };
+  const recorded = recordedUpstream(relay);
+  const identity = (sameFiles: boolean, switched: boolean, forced: boolean): UpstreamIdentity => ({
+    addr: options.addr, ...server, same_files: sameFiles,
+    switches: (recorded?.switches ?? 0) + (switched ? 1 : 0),
+    switched_at: switched ? (options.now?.() ?? new Date()).toISOString() : recorded?.switched_at ?? null,
+    forced: switched ? forced : recorded?.forced ?? false,
+  });
+  const flags = session.dumpFlags();
+  const syncerId = settings.syncer_id;
+  const last = relay.lastFile();
+  if (!last) return { ...(await emptyRelayStart(session, settings, flags)), translate: null, identity: identity(true, false, false), note: null };
+
+  if (relay.flavor && relay.flavor !== flavor) {
+    throw new UpstreamRefusedError(`upstream ${options.addr} is ${flavor}; the relay holds a ${relay.flavor} history`);
+  }
+  if (recorded?.same_files && sameServer(recorded, server) && await mirrorsRelayEnd(session, relay)) {
+    const unchanged = relay.upstreamRecord !== null && recorded.addr === options.addr;
+    return {
+      request: { kind: 'file', file: last.name, pos: last.endPos, serverId: syncerId, flags },
+      start: { file: last.name, pos: last.endPos }, translate: null,
+      identity: unchanged ? null : identity(true, false, false), note: null,
+    };
+  }
+
+  const executed = relay.executedGtids.toString();
+  const theirs = await session.gtidState();
+  const coverage = gtidCoverage(flavor, executed, theirs);
+  let startState = executed;
+  let note = `continuing by GTID from ${options.addr} at ${executed} in a new relay file`;
+  if (!coverage.holdsAll) {
+    const why = describeCoverage(options.addr, coverage);
+    if (!options.force) throw new UpstreamRefusedError(`${why}: refused (force the switch to accept it)`);
+    startState = forcedStartState(flavor, executed, theirs);
+    note = `forced switch to ${options.addr}: ${why}; continuing from ${startState || 'its oldest binlog'} in a new relay file`;
+  }
+  const translate: RelayCoordinatesStart = { flavor, lastRelayFile: last.name, startState };
+  const start = { file: null, pos: 4, translated: true };
+  if (flavor === 'mysql') {
+    const gtidSet = encodeMysqlGtidSet(MysqlGtidSet.parse(startState));
+    return { request: { kind: 'mysql-gtid', file: '', pos: 4, serverId: syncerId, flags: 0, gtidSet }, start, translate, identity: identity(false, true, !coverage.holdsAll), note };
+  }
+  await session.setMariaDbConnectState(startState);
+  return { request: { kind: 'file', file: '', pos: 4, serverId: syncerId, flags }, start, translate, identity: identity(false, true, !coverage.holdsAll), note };
+}
+
+/** MariaDB: the server places the relay's end at the relay's GTID state (the same history). */
+async function mirrorsRelayEnd(session: UpstreamSession, relay: RelayLog): Promise<boolean> {
+  if (session.info.flavor !== 'mariadb') return true;
+  const last = relay.lastFile()!;
+  const there = await session.binlogGtidPos(last.name, last.endPos);
+  if (there === null) return false;
+  return MariaDbGtidSet.parse(there).equals(relay.executedGtids.mariadbSet);
+}
+
+/** An empty relay: start_gtid, else the upstream's oldest binlog (a whole first file). */
+async function emptyRelayStart(session: UpstreamSession, settings: SyncerSettings, flags: number): Promise<Pick<StartPlan, 'request' | 'start'>> {
+  const serverId = settings.syncer_id;
+  if (settings.start_gtid && session.info.flavor === 'mysql') {
+    const gtidSet = encodeMysqlGtidSet(MysqlGtidSet.parse(settings.start_gtid));
+    return { request: { kind: 'mysql-gtid', file: '', pos: 4, serverId, flags: 0, gtidSet }, start: { file: null, pos: 4, mysqlStartGtids: settings.start_gtid } };
+  }
+  if (settings.start_gtid) {
+    await session.setMariaDbConnectState(settings.start_gtid);
+    return { request: { kind: 'file', file: '', pos: 4, serverId, flags }, start: { file: null, pos: 4 } };
+  }
+  const [first] = await session.binaryLogs();
+  if (!first) throw new Error('the upstream has no binary logs (is log_bin on?)');
+  return { request: { kind: 'file', file: first, pos: 4, serverId, flags }, start: { file: first, pos: 4 } };
+}
