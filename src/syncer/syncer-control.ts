@@ -88,7 +88,14 @@ export class SyncerControl {
     }
     if (shouldRun && !this.syncer) {
       this.settingsJson = json;
-      this.syncer = new Syncer(record.settings, this.relay, (data) => this.raft.propose(data), this.logger.child({ component: 'syncer' }), this.options);
+      const term = status.term;
+      // A read barrier per connection: the leader still holds a quorum in the syncer's term.
+      const fence = async (): Promise<void> => {
+        await this.raft.readIndex();
+        const now = this.raft.status();
+        if (now.role !== 'leader' || now.term !== term) throw new Error(`no longer leader of term ${term}`);
+      };
+      this.syncer = new Syncer(record.settings, this.relay, (data) => this.raft.propose(data), this.logger.child({ component: 'syncer' }), this.options, fence);
       this.syncer.start();
       this.logger.info({ event: 'syncer.started', upstreams: upstreamCandidates(record.settings), term: status.term }, 'syncer started');
     }

@@ -59,6 +59,11 @@ export interface SyncerStatus {
 
 export type Propose = (data: Uint8Array) => Promise<number>;
 
+/** Resolves while this node still leads the term its syncer was started in; rejects otherwise.
+ *  Asked before every connection to the upstream: a deposed leader that still reaches the upstream
+ *  must not open a dump with the cluster's server_id, which would kick the real leader's. */
+export type LeadershipFence = () => Promise<void>;
+
 export class Syncer {
   private stopped = false;
   private session: UpstreamSession | null = null;
@@ -84,6 +89,7 @@ export class Syncer {
     private readonly propose: Propose,
     private readonly logger: Logger,
     private readonly options: SyncerOptions = DEFAULT_SYNCER_OPTIONS,
+    private readonly fence: LeadershipFence | null = null,
   ) {
     this.candidates = new UpstreamCandidates(upstreamCandidates(settings));
   }
@@ -121,6 +127,10 @@ export class Syncer {
   private async run(): Promise<void> {
     let delay = this.options.backoffMinMs;
     while (!this.stopped) {
+      if (!(await this.stillLeading())) {
+        await this.pause(this.options.backoffMinMs);
+        continue;
+      }
       const began = Date.now();
       try {
         await this.streamOnce(this.candidates.current);
@@ -146,15 +156,31 @@ export class Syncer {
       // Never sleep past the moment a failover falls due.
       const wait = Math.min(delay, this.candidates.failoverDueIn(this.settings.failover_after_ms) ?? delay);
       this.logger.info({ event: 'syncer.reconnect', attempt: this.reconnects, delayMs: wait }, 'reconnecting to the upstream');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
+      await this.pause(wait);
       delay = Math.min(delay * 2, this.options.backoffMaxMs);
+    }
+  }
+
+  /** Sleeps `ms`, or less when stop() wakes it. */
+  private async pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = null;
+  }
+
+  private async stillLeading(): Promise<boolean> {
+    if (!this.fence) return true;
+    try {
+      await this.fence();
+      return true;
+    } catch (err) {
+      this.logger.warn({ event: 'syncer.fence.unconfirmed', err: (err as Error).message }, 'leadership not confirmed; not connecting to the upstream');
+      return false;
     }
   }
 
