@@ -70,6 +70,8 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
   private async promoteWhenCaughtUp(id: number, peerAddr: string): Promise<void> {
     const deadline = Date.now() + 10 * 60_000;
     while (Date.now() < deadline) {
+      // A stopped raft still reports its last role: without this a stopping leader would wait here.
+      if (!this.node.raft.running) return;
       const status = this.node.raft.status();
       if (status.role !== 'leader') return;
       const peer = status.peers.find((p) => p.id === id);
