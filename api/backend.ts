@@ -124,3 +124,22 @@ export interface SnapshotBackend {
   /** Absolute path of the relay's binlog file `name`, or null when the relay has no such file. */
   binlogFilePath(name: string): string | null;
 }
+
+/** GET /dashboard.json: what the dashboard page shows of this node (the syncer comes from
+ *  /binlog/syncer/status, answered by the leader). */
+export interface DashboardView {
+  node: HealthView;
+  members: MemberView[];
+  server: ServerStatusView;
+  /** Per connected replica (by server_id): bytes not yet sent, and the age of the oldest event
+   *  not yet sent (null when unknown). */
+  replica_lag: { server_id: number; bytes: number; seconds: number | null }[];
+  /** Rates over the last minutes, oldest first. */
+  throughput: { at: number; ingest_bytes_per_s: number; served_bytes_per_s: number }[];
+  /** The last warnings and errors this node logged, newest first. */
+  recent_errors: { at: string; level: string; event: string | null; message: string }[];
+}
+
+export interface DashboardBackend {
+  dashboard(): DashboardView;
+}

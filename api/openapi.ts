@@ -34,6 +34,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   { method: 'GET', path: '/metrics', tag: 'operations', produces: 'text/plain', summary: 'Prometheus metrics' },
   { method: 'GET', path: '/openapi.json', tag: 'operations', public: true, summary: 'This document' },
   { method: 'GET', path: '/docs', tag: 'operations', public: true, produces: 'text/html', summary: 'This document as a page' },
+  { method: 'GET', path: '/', tag: 'operations', public: true, produces: 'text/html', summary: 'The dashboard: members, syncer, replicas and their lag, throughput, binlog files, recent errors' },
+  { method: 'GET', path: '/dashboard.json', tag: 'operations', summary: "What the dashboard shows of this node (the syncer's part comes from /binlog/syncer/status)" },
   { method: 'GET', path: '/cluster', tag: 'members', summary: 'The members (kingbus name)' },
   { method: 'GET', path: '/members', tag: 'members', summary: 'The members, their roles and the leader' },
   {

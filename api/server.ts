@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
-import type { AdminBackend, BinlogBackend, SnapshotBackend } from './backend.js';
+import type { AdminBackend, BinlogBackend, DashboardBackend, SnapshotBackend } from './backend.js';
 import type { AdminListener } from './admin-listener.js';
 import { leaderForwarder } from './forward.js';
 import { auditMutatingCalls } from './audit-log.js';
@@ -22,6 +22,7 @@ import { registerPurgeRoutes } from './routes/binlog-purge.js';
 import { registerImportRoutes } from './routes/import.js';
 import { registerSnapshotRoutes } from './routes/snapshot.js';
 import { registerOpenApiRoutes } from './routes/openapi.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 import { ROUTE_DOCS } from './openapi.js';
 
 /** Routes answered without the admin token (they reveal nothing). */
@@ -34,7 +35,7 @@ export function registeredRoutes(app: FastifyInstance): readonly string[] {
 }
 
 export interface AdminServerOptions {
-  backend: AdminBackend & Partial<BinlogBackend> & Partial<SnapshotBackend>;
+  backend: AdminBackend & Partial<BinlogBackend> & Partial<SnapshotBackend> & Partial<DashboardBackend>;
   logger: Logger;
   /** When set, every route but /healthz needs `Authorization: Bearer <token>`; calls forwarded
    *  to the leader carry this node's token (never the client's Authorization header). */
@@ -145,11 +146,16 @@ export function createAdminServer(options: AdminServerOptions): FastifyInstance 
     registerImportRoutes(app, options.backend, forward);
   }
   if (isSnapshotBackend(options.backend)) registerSnapshotRoutes(app, options.backend);
+  if (isDashboardBackend(options.backend)) registerDashboardRoutes(app, options.backend);
   return app;
 }
 
 function isBinlogBackend(backend: Partial<BinlogBackend>): backend is BinlogBackend {
   return typeof backend.syncerStatus === 'function' && typeof backend.serverStatus === 'function';
+}
+
+function isDashboardBackend(backend: Partial<DashboardBackend>): backend is DashboardBackend {
+  return typeof backend.dashboard === 'function';
 }
 
 function isSnapshotBackend(backend: Partial<SnapshotBackend>): backend is SnapshotBackend {

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { RelayNode } from './node.js';
 import { IngestCounter } from './metrics/ingest-counter.js';
 import { observeRaftPersists } from './metrics/raft-persist-observer.js';
-import { eventTimeReader, replicaLags } from './metrics/replica-lag.js';
+import { eventTimeReader, replicaLags, type ReplicaLag } from './metrics/replica-lag.js';
 import { ServedBytes } from './metrics/served-bytes.js';
 
 /** 0.25 ms to 2.5 s: a local fsync is sub-millisecond to tens of ms, a commit adds a round trip. */
@@ -46,6 +46,23 @@ export class NodeMetrics {
     this.#syncerSeries();
     this.#serverSeries();
   }
+
+  /** Binlog bytes committed into this node's relay since it started. */
+  get ingestedBytes(): number {
+    return this.#ingest.total;
+  }
+
+  /** Bytes the binlog server sent to its clients since this node started. */
+  get servedBytes(): number {
+    return this.#served.total;
+  }
+
+  /** How far each connected replica is behind this node's relay (metrics/replica-lag.ts). */
+  replicaLags(): ReplicaLag[] {
+    return replicaLags(this.node.binlogServer.current?.replicas ?? [], this.node.relay.allFiles(), this.#eventTimeAt, Date.now() / 1000);
+  }
+
+  readonly #eventTimeAt = eventTimeReader((name) => this.node.relay.dir.filePath(name));
 
   /** The binlog server reports each client socket here (bytes served). */
   readonly trackConnection = (socket: Socket): void => this.#served.track(socket);
@@ -126,12 +143,9 @@ export class NodeMetrics {
 
   #serverSeries(): void {
     const node = this.node;
-    const relay = node.relay;
-    const eventTimeAt = eventTimeReader((name) => relay.dir.filePath(name));
     this.#gauge('binrelay_server_replicas', 'Replicas connected to this node\'s binlog server.', () => node.binlogServer.current?.replicas.length ?? 0);
     this.#counter('binrelay_server_sent_bytes_total', 'Bytes the binlog server sent to its clients (replicas, mariadb-binlog).', () => this.#served.total);
-    const lags = (): ReturnType<typeof replicaLags> =>
-      replicaLags(node.binlogServer.current?.replicas ?? [], relay.allFiles(), eventTimeAt, Date.now() / 1000);
+    const lags = (): ReplicaLag[] => this.replicaLags();
     new Gauge({
       name: 'binrelay_replica_lag_bytes', registers: [this.registry], labelNames: ['server_id'],
       help: 'Bytes of the relay a connected replica has not received yet, by its server_id.',

@@ -2,11 +2,12 @@
 // the members' published attributes, the cluster's syncer (leader only: followers forward), and
 // this node's binlog server.
 import type { Logger } from 'pino';
-import type { AdminBackend, BinlogBackend, BinlogImportView, HealthView, MemberView, ServerStatusView, SyncerStatusView } from '../api/backend.js';
+import type { AdminBackend, BinlogBackend, DashboardBackend, DashboardView, BinlogImportView, HealthView, MemberView, ServerStatusView, SyncerStatusView } from '../api/backend.js';
 import { ApiError } from '../api/errors.js';
 import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import { encodeRelayRecord, type MemberAttributes } from './relaylog/relay-entry.js';
 import { memberIdOf } from './member-id.js';
+import { recentProblems } from './recent-problems.js';
 import { peerAddrOfUrl } from './peer-url.js';
 import { importBinlogDir } from './syncer/binlog-import.js';
 import { isPlainFileName } from './relaylog/binlog-dir.js';
@@ -16,7 +17,7 @@ import { recordedUpstream } from './syncer/upstream-identity.js';
 import type { RelayNode } from './node.js';
 import { currentGtid, withKingbusReplicaFields } from './kingbus-status-fields.js';
 
-export class NodeBackend implements AdminBackend, BinlogBackend {
+export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBackend {
   constructor(
     private readonly node: RelayNode,
     private readonly logger: Logger,
@@ -119,6 +120,17 @@ export class NodeBackend implements AdminBackend, BinlogBackend {
 
   metrics(): Promise<string> {
     return this.node.metrics.render();
+  }
+
+  dashboard(): DashboardView {
+    return {
+      node: this.health(),
+      members: this.members(),
+      server: this.serverStatus(),
+      replica_lag: this.node.metrics.replicaLags().map((l) => ({ server_id: l.serverId, bytes: l.bytes, seconds: Number.isNaN(l.seconds) ? null : l.seconds })),
+      throughput: this.node.throughput.points(),
+      recent_errors: recentProblems(),
+    };
   }
 
   leaderAdminAddr(): string | null {

@@ -30,6 +30,7 @@ import { PurgeCoordinator } from './relaylog/purge-coordinator.js';
 import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import { SnapshotFetcher } from './relaylog/snapshot-fetcher.js';
 import { NodeMetrics } from './metrics.js';
+import { ThroughputHistory } from './throughput-history.js';
 
 /** Recent raft entries kept in memory (followers and replay read older ones from LevelDB). */
 const RAFT_TAIL_CACHE_BYTES = 16 * 1024 * 1024;
@@ -43,6 +44,8 @@ export class RelayNode {
   backend: NodeBackend | null = null;
   /** GET /metrics: this node's own registry, fed from its state and a few observers. */
   readonly metrics: NodeMetrics;
+  /** Ingest and serving rates over the last minutes, for the dashboard. */
+  readonly throughput: ThroughputHistory;
 
   private constructor(
     readonly config: Config,
@@ -58,6 +61,8 @@ export class RelayNode {
     private readonly logger: Logger,
   ) {
     this.metrics = new NodeMetrics(this);
+    this.throughput = new ThroughputHistory(this.metrics);
+    this.throughput.start();
     binlogServer.onConnection = this.metrics.trackConnection;
   }
 
@@ -193,6 +198,7 @@ export class RelayNode {
     await this.transport.close();
     await this.storage.close();
     this.relay.dir.close();
+    this.throughput.stop();
     this.metrics.close();
     this.logger.info({ event: 'node.stopped' }, 'node stopped');
   }

@@ -136,7 +136,7 @@ export async function runDemo(args: string[]): Promise<number> {
     }, REPORT_EVERY_MS);
 
     say('');
-    for (const n of nodes) say(`${n.name}: admin API http://${n.adminAddr}/docs   metrics http://${n.adminAddr}/metrics   binlog server ${n.binlogAddr}`);
+    for (const n of nodes) say(`${n.name}: dashboard http://${n.adminAddr}/   API http://${n.adminAddr}/docs   metrics http://${n.adminAddr}/metrics   binlog server ${n.binlogAddr}`);
     say(`a MariaDB replica (server_id 3) replicates from ${served.name}; point another one at any node with:`);
     say(`  CHANGE MASTER TO MASTER_HOST='${host}', MASTER_PORT=${port}, MASTER_USER='${RELAY_USER}', MASTER_PASSWORD='${RELAY_PASSWORD}', MASTER_USE_GTID=slave_pos; START SLAVE;`);
     say(durationS > 0 ? `running for ${durationS} s` : 'Ctrl-C stops and removes everything');

@@ -29,7 +29,7 @@ test('the demo replicates its workload to a real replica through the cluster; Ct
   assert.ok(received, out);
   assert.ok(Number(received[2]) >= 1, `the workload wrote rows: ${received[0]}`);
   assert.equal(received[1], received[2]);
-  assert.match(out, /admin API http:\/\/127\.0\.0\.1:\d+\/docs/);
+  assert.match(out, /dashboard http:\/\/127\.0\.0\.1:\d+\/ /);
   assert.match(out, /CHANGE MASTER TO MASTER_HOST='127\.0\.0\.1', MASTER_PORT=\d+/);
   const dir = /working in (\S+)/.exec(out)![1]!;
   assert.equal(existsSync(dir), false, `${dir} removed`);

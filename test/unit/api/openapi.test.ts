@@ -17,7 +17,7 @@ function fullBackend(): AdminServerOptions['backend'] {
     readiness: () => ({ ready: true }), metrics: () => '',
     leaderAdminAddr: () => null, syncerStart: unused, syncerStop: unused, syncerStatus: unused,
     serverStart: unused, serverStop: unused, serverStatus: unused, purge: unused, importBinlogs: unused,
-    binlogFilePath: () => null,
+    binlogFilePath: () => null, dashboard: unused,
   };
 }
 
