@@ -6,7 +6,6 @@
 // maxConnections; handshakes can never fill it (limitsProblem), so logged-in sessions always have
 // room. An attacker on a replica's own address still competes for that address's slots: nothing
 // before the login tells the two apart.
-import { isIP } from 'node:net';
 import type { BinlogServerLimits } from './server-limits.js';
 
 export type AdmissionLimits = Pick<BinlogServerLimits, 'maxConnections' | 'maxHandshakes' | 'maxHandshakesPerIp' | 'replicaHandshakes'>;
@@ -23,11 +22,8 @@ export interface AdmissionTicket {
 
 export type AdmissionRefusal = 'connection limit' | 'per-ip limit' | 'handshake limit';
 
-/** `::ffff:10.0.0.1` (an IPv4 client on a dual-stack socket) and `10.0.0.1` are one address. */
-export function clientIp(address: string | undefined): string {
-  const s = (address ?? '').toLowerCase();
-  return s.startsWith('::ffff:') && isIP(s.slice(7)) === 4 ? s.slice(7) : s;
-}
+/** One address per client, whatever the socket family (the peer port's rule). */
+export { normalizeIp as clientIp } from '../../raft/transport-admission.js';
 
 export class ConnectionAdmission {
   readonly #limits: AdmissionLimits;
