@@ -11,6 +11,9 @@ import { IngestCounter } from './metrics/ingest-counter.js';
 import { observeRaftPersists } from './metrics/raft-persist-observer.js';
 import { eventTimeReader, replicaLags, type ReplicaLag } from './metrics/replica-lag.js';
 import { ServedBytes } from './metrics/served-bytes.js';
+import { CANDIDATE_STATES } from './syncer/upstream-candidates.js';
+import { recordedUpstream } from './syncer/upstream-identity.js';
+import { upstreamCandidates } from './syncer/syncer-settings.js';
 
 /** 0.25 ms to 2.5 s: a local fsync is sub-millisecond to tens of ms, a commit adds a round trip. */
 const LATENCY_BUCKETS_SECONDS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -44,6 +47,7 @@ export class NodeMetrics {
     this.#raftSeries();
     this.#relaySeries();
     this.#syncerSeries();
+    this.#upstreamSeries();
     this.#serverSeries();
   }
 
@@ -139,6 +143,39 @@ export class NodeMetrics {
     this.#gauge('binrelay_syncer_lag_seconds', 'Seconds the syncer is behind the upstream (last event timestamp); NaN while unknown.',
       () => live()?.lag_seconds ?? null);
     this.#counter('binrelay_syncer_reconnects_total', 'Syncer reconnects to the upstream since it started on this node.', () => live()?.reconnects ?? 0);
+  }
+
+  /** Upstream failover: switches and their time from the replicated UPSTREAM record (the same on
+   *  every node); the current upstream; each candidate's state where the syncer runs. Labels
+   *  take only the configured candidates. */
+  #upstreamSeries(): void {
+    const node = this.node;
+    this.#counter('binrelay_syncer_upstream_switches_total', 'Upstream switches the relay recorded (continuations by GTID from another upstream).',
+      () => recordedUpstream(node.relay)?.switches ?? 0);
+    this.#gauge('binrelay_syncer_upstream_last_switch_timestamp_seconds', 'Unix time of the last upstream switch; NaN before any.', () => {
+      const at = recordedUpstream(node.relay)?.switched_at;
+      return at ? Date.parse(at) / 1000 : null;
+    });
+    new Gauge({
+      name: 'binrelay_syncer_upstream_info', registers: [this.registry], labelNames: ['upstream'],
+      help: 'The upstream candidate the syncer follows (1); no series while it follows none of the configured candidates.',
+      collect() {
+        this.reset();
+        const record = node.syncer.record;
+        const current = node.syncer.running?.status().current_upstream ?? recordedUpstream(node.relay)?.addr;
+        if (record && current !== undefined && upstreamCandidates(record.settings).includes(current)) this.set({ upstream: current }, 1);
+      },
+    });
+    new Gauge({
+      name: 'binrelay_syncer_upstream_candidate_state', registers: [this.registry], labelNames: ['candidate', 'state'],
+      help: 'Each upstream candidate as the running syncer knows it (on the leader): 1 on its state (current, standby, unreachable, refused).',
+      collect() {
+        this.reset();
+        for (const c of node.syncer.running?.status().candidates ?? []) {
+          for (const state of CANDIDATE_STATES) this.set({ candidate: c.addr, state }, c.state === state ? 1 : 0);
+        }
+      },
+    });
   }
 
   #serverSeries(): void {

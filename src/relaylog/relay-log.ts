@@ -3,6 +3,7 @@
 // the real binlog file at their position, holds the group back from readers until the piece that
 // ends the transaction, then publishes it: the file's served end moves, GTIDs count as executed,
 // readers are woken. Replicas are only ever served up to a published end (DESIGN.md invariants 1–3).
+// The group held back is a pending group (pending-group.ts).
 //
 // Persistence: after each applied batch the node stages checkpoint() into the raft store's next
 // batch, with the applied index and the conf state (one atomic write). The checkpoint index is
@@ -14,34 +15,23 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Entry } from '../../raft/core/types.js';
 import type { Db } from '../../storage/db.js';
-import { BinlogEventReader } from '../binlog/event-reader.js';
-import type { BinlogEvent } from '../binlog/binlog-event.js';
-import { LOG_EVENT_ARTIFICIAL_F, readEventHeader } from '../binlog/event-header.js';
+import { readEventHeader } from '../binlog/event-header.js';
 import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, PREVIOUS_GTIDS_LOG_EVENT, ROTATE_EVENT } from '../binlog/event-type.js';
 import { parseFormatDescription } from '../binlog/format-description.js';
 import type { BinlogDir } from './binlog-dir.js';
 import { readFormatRecord, writeFileHead } from './file-head.js';
 import { ExecutedGtids, fileStartGtids } from './executed-gtids.js';
 import { decodeRelayRecord, type BinlogRecord } from './relay-entry.js';
+import { notePendingEvent, readPendingBack, startPending, type Pending } from './pending-group.js';
 import { loadRelayState, stageFile, stageFileRemoval, stageHead, type RelayCheckpointSink } from './relay-checkpoint.js';
 import { RelayCorruptError, SnapshotFileGoneError } from './relay-errors.js';
-import type { FileRangeFetcher, PendingGroup, RelayFile, RelayHead, RelayState } from './relay-files.js';
-
-/** A group whose pieces are applied but whose end is not yet. */
-interface Pending extends PendingGroup {
-  reader: BinlogEventReader;
-  events: BinlogEvent[];
-  gtids: string[];
-  lastEventTime: number;
-}
+import type { FileRangeFetcher, RelayFile, RelayHead, RelayState } from './relay-files.js';
 
 export interface RelayAdvance {
   file: string;
   endPos: number;
   index: number;
 }
-
-const READ_BACK_CHUNK = 1024 * 1024;
 
 export class RelayLog extends EventEmitter {
   private head: RelayHead;
@@ -255,16 +245,9 @@ export class RelayLog extends EventEmitter {
     else this.dir.remove(p.file);
   }
 
-  private startPending(file: string, startPos: number, firstIndex: number): Pending {
-    const known = this.fileByName(file);
-    const fde = known?.fde ?? (this.head.nextFormat?.file === file ? this.head.nextFormat.fde : null);
-    const format = fde ? parseFormatDescription(Buffer.from(fde, 'base64')) : undefined;
-    return {
-      file, startPos, nextPos: startPos, firstIndex,
-      // The syncer verified every CRC; the raft entries carry their own.
-      reader: new BinlogEventReader({ expectMagic: false, startOffset: startPos, format, verifyChecksums: false }),
-      events: [], gtids: [], lastEventTime: 0,
-    };
+  /** The FORMAT_DESCRIPTION (base64) in force in `file`: its own, or the one held for it. */
+  private fdeOf(file: string): string | null {
+    return this.fileByName(file)?.fde ?? (this.head.nextFormat?.file === file ? this.head.nextFormat.fde : null);
   }
 
   private applyBinlog(record: BinlogRecord, index: number): void {
@@ -282,11 +265,11 @@ export class RelayLog extends EventEmitter {
         const next = this.head.nextFormat?.file === record.file ? this.head.nextFormat : null;
         writeFileHead(this.dir, record.file, record.pos, next ? Buffer.from(next.fde, 'base64') : null);
       }
-      this.pending = this.startPending(record.file, record.pos, index);
+      this.pending = startPending(record.file, record.pos, index, this.fdeOf(record.file));
     }
     const p = this.pending;
     try {
-      for (const event of p.reader.feed(record.bytes)) this.noteEvent(p, event);
+      for (const event of p.reader.feed(record.bytes)) notePendingEvent(p, event, this.executed);
     } catch (err) {
       this.logger.error({ event: 'relay.corrupt', index, file: p.file, pos: p.nextPos, err }, 'corrupt binlog bytes refused');
       this.dropPending();
@@ -313,19 +296,6 @@ export class RelayLog extends EventEmitter {
     if (last && record.pos !== 4) return `a new file must start at 4`;
     if (record.pos < 4) return 'position below 4';
     return null;
-  }
-
-  private noteEvent(p: Pending, event: BinlogEvent): void {
-    const type = event.header.type;
-    if (event.header.flags & LOG_EVENT_ARTIFICIAL_F) {
-      throw new Error(`artificial event (type ${type}) at ${event.offset} must not be stored`);
-    }
-    if (event.header.timestamp > 0) p.lastEventTime = event.header.timestamp;
-    const gtid = this.executed.gtidOf(event);
-    if (gtid !== null) p.gtids.push(gtid);
-    if (type === FORMAT_DESCRIPTION_EVENT || type === GTID_LIST_EVENT || type === PREVIOUS_GTIDS_LOG_EVENT || type === ROTATE_EVENT) {
-      p.events.push({ ...event, bytes: Buffer.from(event.bytes) });
-    }
   }
 
   /** Takes the server id and, for the first file, the flavor from a file's FDE. */
@@ -470,25 +440,7 @@ export class RelayLog extends EventEmitter {
     }
     this.pending = null;
     const p = this.head.pending;
-    if (p) await this.rebuildPending(p);
-  }
-
-  private async rebuildPending(group: PendingGroup): Promise<void> {
-    const p = this.startPending(group.file, group.startPos, group.firstIndex);
-    const handle = await this.dir.openReader(group.file);
-    try {
-      const buf = Buffer.allocUnsafe(READ_BACK_CHUNK);
-      for (let at = group.startPos; at < group.nextPos;) {
-        const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, group.nextPos - at), at);
-        if (bytesRead <= 0) throw new RelayCorruptError(`binlog file ${group.file} ends at ${at}, before its pending group's end ${group.nextPos}`);
-        for (const event of p.reader.feed(buf.subarray(0, bytesRead))) this.noteEvent(p, event);
-        at += bytesRead;
-      }
-    } finally {
-      await handle.release();
-    }
-    p.nextPos = group.nextPos;
-    this.pending = p;
+    if (p) this.pending = await readPendingBack(this.dir, p, this.fdeOf(p.file), this.executed);
   }
 
   /**

@@ -10,11 +10,21 @@
 // Each event's log_pos is shifted by the distance between the two files; the upstream's ROTATE
 // names the relay's next file; CRC32s are recomputed wherever bytes change. A later upstream file
 // maps to the relay's next file with the same positions (the shift is 0 from its head on).
+//
+// A reconnect to the same upstream (`continueAt`) goes on in the relay's current file at its end
+// instead, when the dump's FORMAT_DESCRIPTION describes the events as the file's own does (an
+// upgraded server or another checksum setting starts the next file as above).
+//
+// BINLOG_CHECKPOINT (MariaDB) names the oldest binlog file crash recovery still needs; the new
+// upstream's names its own files, which are not in the relay's sequence. Replicas ignore it, but
+// `mariadb-binlog` prints it and a server recovering from these files would open it; every
+// transaction in the relay is committed, so the relay's current file is the true value. The
+// event is rebuilt with that name, and the shift takes in its change of length.
 import { buildEvent } from '../binlog/event-builder.js';
 import type { BinlogEvent } from '../binlog/binlog-event.js';
 import { writeEventChecksum } from '../binlog/event-checksum.js';
 import { LOG_EVENT_ARTIFICIAL_F, LOG_POS_OFFSET, FLAGS_OFFSET, readEventHeader } from '../binlog/event-header.js';
-import { FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, HEARTBEAT_LOG_EVENT, HEARTBEAT_LOG_EVENT_V2, ROTATE_EVENT } from '../binlog/event-type.js';
+import { BINLOG_CHECKPOINT_EVENT, FORMAT_DESCRIPTION_EVENT, GTID_LIST_EVENT, HEARTBEAT_LOG_EVENT, HEARTBEAT_LOG_EVENT_V2, ROTATE_EVENT } from '../binlog/event-type.js';
 import { eventsHaveChecksum, parseFormatDescription, rewriteFormatDescription } from '../binlog/format-description.js';
 import { MariaDbGtidSet } from '../binlog/gtid-set-mariadb.js';
 import { MysqlGtidSet } from '../binlog/gtid-set-mysql.js';
@@ -31,6 +41,8 @@ export interface RelayCoordinatesStart {
   lastRelayFile: string;
   /** The GTID state the dump was asked to continue from (written at the new file's head). */
   startState: string;
+  /** A reconnect to the same upstream: the end of the relay's last file and that file's FDE. */
+  continueAt?: { pos: number; fde: Buffer };
 }
 
 export class RelayCoordinates {
@@ -56,6 +68,7 @@ export class RelayCoordinates {
     if (!this.anchored) return this.awaitResumePoint(event);
     if (artificial || logPos === 0) return [event];
     if (type === ROTATE_EVENT) return [this.realRotate(event)];
+    if (type === BINLOG_CHECKPOINT_EVENT) return [this.checkpoint(event)];
     return [this.shifted(event)];
   }
 
@@ -80,6 +93,12 @@ export class RelayCoordinates {
     if (!mariadbMarker && !mysqlFirst) return [];
     if (!this.headFde) throw new Error('GTID resume point before the FORMAT_DESCRIPTION');
     this.anchored = true;
+    const resumeAt = mariadbMarker ? logPos : logPos - event.bytes.length;
+    const at = this.start.continueAt;
+    if (at && sameEventFormat(at.fde, this.headFde)) {
+      this.shift = at.pos - resumeAt;
+      return mysqlFirst ? [this.shifted(event)] : [];
+    }
     this.relayFile = nextBinlogName(this.relayFile);
     const checksum = eventsHaveChecksum(parseFormatDescription(this.headFde));
     const fde = rewriteFormatDescription(this.headFde, { clearInUse: true });
@@ -96,7 +115,6 @@ export class RelayCoordinates {
     state.writeUInt32LE(stateAt + state.length, LOG_POS_OFFSET);
     if (this.start.flavor === 'mariadb') state.writeUInt16LE(0, FLAGS_OFFSET);
     if (checksum) writeEventChecksum(state);
-    const resumeAt = mariadbMarker ? logPos : logPos - event.bytes.length;
     this.shift = stateAt + state.length - resumeAt;
     const head = [
       this.rebuilt(buildFakeRotate({ serverId, nextFile: this.relayFile, position: 4, checksum }), event, checksum),
@@ -112,11 +130,28 @@ export class RelayCoordinates {
     const body = Buffer.alloc(8 + next.length);
     body.writeBigUInt64LE(4n, 0);
     next.copy(body, 8);
+    return this.withBody(event, body);
+  }
+
+  /** The upstream's BINLOG_CHECKPOINT naming the relay's current file; later events move by
+   *  the change of its length. */
+  private checkpoint(event: BinlogEvent): BinlogEvent {
+    const name = Buffer.from(this.relayFile, 'utf8');
+    const body = Buffer.alloc(4 + name.length);
+    body.writeUInt32LE(name.length, 0);
+    name.copy(body, 4);
+    const rebuilt = this.withBody(event, body);
+    this.shift += rebuilt.bytes.length - event.bytes.length;
+    return rebuilt;
+  }
+
+  /** `event` with another body at its place in the relay file: log_pos and CRC made anew. */
+  private withBody(event: BinlogEvent, body: Buffer): BinlogEvent {
     const start = event.header.logPos - event.bytes.length + this.shift;
     const checksum = event.checksumLength === 4;
     const size = 19 + body.length + (checksum ? 4 : 0);
     return this.rebuilt(buildEvent({
-      type: ROTATE_EVENT, serverId: event.header.serverId, body, checksum,
+      type: event.header.type, serverId: event.header.serverId, body, checksum,
       timestamp: event.header.timestamp, logPos: start + size, flags: event.header.flags,
     }), event, checksum);
   }
@@ -132,4 +167,13 @@ export class RelayCoordinates {
   private rebuilt(bytes: Buffer, like: BinlogEvent, checksum: boolean): BinlogEvent {
     return { offset: like.offset, header: readEventHeader(bytes), bytes, checksumLength: checksum ? 4 : 0 };
   }
+}
+
+/** Two FORMAT_DESCRIPTIONs describe events alike (server, header and post-header lengths,
+ *  checksum), whatever their creation time, position and flags. */
+export function sameEventFormat(a: Uint8Array, b: Uint8Array): boolean {
+  const x = parseFormatDescription(a);
+  const y = parseFormatDescription(b);
+  return x.binlogVersion === y.binlogVersion && x.serverVersion === y.serverVersion && x.flavor === y.flavor
+    && x.headerLength === y.headerLength && x.checksumAlg === y.checksumAlg && Buffer.from(x.postHeaderLengths).equals(y.postHeaderLengths);
 }

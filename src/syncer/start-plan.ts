@@ -4,6 +4,9 @@
 //     bytes stay the upstream's). For MariaDB the server must also place the relay's file:pos at
 //     the relay's GTID state (BINLOG_GTID_POS), so a server reusing the identity and file names
 //     with another history is never resumed by position.
+//   - The server the relay switched to (its files are not the relay's): a reconnect continues by
+//     GTID in the relay's current file, at its end, when that server wrote the file, still holds
+//     every relay transaction, and the file did not end with a ROTATE: no new file, no switch.
 //   - Any other server, or one whose files the relay no longer mirrors: continue by GTID, only if
 //     the server holds every transaction the relay executed (or the switch is forced), into a new
 //     relay file (relay-coordinates.ts).
@@ -15,7 +18,7 @@ import type { DumpRequest } from './dump-command.js';
 import { describeCoverage, forcedStartState, gtidCoverage } from './gtid-coverage.js';
 import type { RelayCoordinatesStart } from './relay-coordinates.js';
 import type { SyncerSettings } from './syncer-settings.js';
-import type { UpstreamSession } from './upstream.js';
+import type { UpstreamFlavor, UpstreamSession } from './upstream.js';
 import { recordedUpstream, sameServer, type ServerIdentity, type UpstreamIdentity } from './upstream-identity.js';
 
 /** A candidate that cannot continue the relay's history (and the switch is not forced). */
@@ -80,14 +83,27 @@ export async function planStart(session: UpstreamSession, relay: RelayLog, setti
     startState = forcedStartState(flavor, executed, theirs);
     note = `forced switch to ${options.addr}: ${why}; continuing from ${startState || 'its oldest binlog'} in a new relay file`;
   }
-  const translate: RelayCoordinatesStart = { flavor, lastRelayFile: last.name, startState };
-  const start = { file: null, pos: 4, translated: true };
-  if (flavor === 'mysql') {
-    const gtidSet = encodeMysqlGtidSet(MysqlGtidSet.parse(startState));
-    return { request: { kind: 'mysql-gtid', file: '', pos: 4, serverId: syncerId, flags: 0, gtidSet }, start, translate, identity: identity(false, true, !coverage.holdsAll), note };
+  const request = await gtidRequest(session, flavor, startState, syncerId, flags);
+  // The upstream the relay already continues by GTID, in a file it wrote (a switch recorded before
+  // the new file began still starts it): the relay's end is where the continuation resumes.
+  const sameUpstream = recorded !== null && !recorded.same_files && sameServer(recorded, server) && last.serverId === serverId;
+  if (sameUpstream && coverage.holdsAll && !last.rotated && last.fde !== null) {
+    const continueAt = { pos: last.endPos, fde: Buffer.from(last.fde, 'base64') };
+    return {
+      request, start: { file: last.name, pos: last.endPos, translated: true },
+      translate: { flavor, lastRelayFile: last.name, startState, continueAt },
+      identity: recorded.addr === options.addr ? null : identity(false, false, false), note: null,
+    };
   }
-  await session.setMariaDbConnectState(startState);
-  return { request: { kind: 'file', file: '', pos: 4, serverId: syncerId, flags }, start, translate, identity: identity(false, true, !coverage.holdsAll), note };
+  const translate: RelayCoordinatesStart = { flavor, lastRelayFile: last.name, startState };
+  return { request, start: { file: null, pos: 4, translated: true }, translate, identity: identity(false, true, !coverage.holdsAll), note };
+}
+
+/** The dump request of a GTID continuation from `state` (MariaDB: set as the connect state). */
+async function gtidRequest(session: UpstreamSession, flavor: UpstreamFlavor, state: string, serverId: number, flags: number): Promise<DumpRequest> {
+  if (flavor === 'mysql') return { kind: 'mysql-gtid', file: '', pos: 4, serverId, flags: 0, gtidSet: encodeMysqlGtidSet(MysqlGtidSet.parse(state)) };
+  await session.setMariaDbConnectState(state);
+  return { kind: 'file', file: '', pos: 4, serverId, flags };
 }
 
 /** MariaDB: the server places the relay's end at the relay's GTID state (the same history). */
@@ -102,13 +118,10 @@ async function mirrorsRelayEnd(session: UpstreamSession, relay: RelayLog): Promi
 /** An empty relay: start_gtid, else the upstream's oldest binlog (a whole first file). */
 async function emptyRelayStart(session: UpstreamSession, settings: SyncerSettings, flags: number): Promise<Pick<StartPlan, 'request' | 'start'>> {
   const serverId = settings.syncer_id;
-  if (settings.start_gtid && session.info.flavor === 'mysql') {
-    const gtidSet = encodeMysqlGtidSet(MysqlGtidSet.parse(settings.start_gtid));
-    return { request: { kind: 'mysql-gtid', file: '', pos: 4, serverId, flags: 0, gtidSet }, start: { file: null, pos: 4, mysqlStartGtids: settings.start_gtid } };
-  }
   if (settings.start_gtid) {
-    await session.setMariaDbConnectState(settings.start_gtid);
-    return { request: { kind: 'file', file: '', pos: 4, serverId, flags }, start: { file: null, pos: 4 } };
+    const mysql = session.info.flavor === 'mysql';
+    const request = await gtidRequest(session, session.info.flavor, settings.start_gtid, serverId, flags);
+    return { request, start: { file: null, pos: 4, ...(mysql ? { mysqlStartGtids: settings.start_gtid } : {}) } };
   }
   const [first] = await session.binaryLogs();
   if (!first) throw new Error('the upstream has no binary logs (is log_bin on?)');

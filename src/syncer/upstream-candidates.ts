@@ -2,7 +2,8 @@
 // are unreachable or refused (and why), and when the current one became unreachable, which is
 // what starts a failover once it lasts `failover_after_ms`.
 
-export type CandidateState = 'current' | 'standby' | 'unreachable' | 'refused';
+export const CANDIDATE_STATES = ['current', 'standby', 'unreachable', 'refused'] as const;
+export type CandidateState = typeof CANDIDATE_STATES[number];
 
 export interface CandidateView {
   addr: string;

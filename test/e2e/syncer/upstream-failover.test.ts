@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { freePort, listBinlogFiles, mariadbBinlog, pointReplica, slaveStatus, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
+import { parseExposition, promtoolCheckMetrics, sampleValue, type Sample } from '../../helpers/prometheus-text.js';
 
 let primary: MariaDb;
 let replica: MariaDb;
@@ -32,6 +33,11 @@ interface SyncerStatus {
 async function pos(db: MariaDb, variable: string): Promise<string> {
   const [row] = await db.query(`SELECT @@${variable} AS p`);
   return String(row!.p);
+}
+
+async function metrics(node: number): Promise<{ text: string; samples: Sample[] }> {
+  const text = await (await fetch(`http://${cluster.nodes[node]!.adminAddr}/metrics`)).text();
+  return { text, samples: parseExposition(text) };
 }
 
 async function syncerStatus(): Promise<SyncerStatus> {
@@ -107,6 +113,19 @@ test('SIGKILL of the primary under a workload: the relay continues from the prom
   writing = false;
   await writer;
 
+  // A dropped dump on R after the switch: the syncer reconnects to the same upstream and goes on
+  // in the relay's current file (no new file, no second switch).
+  const switched = await syncerStatus();
+  const { samples: beforeKill } = await metrics(followers[0]!);
+  const dumps = await replica.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%' AND USER = 'repl'");
+  assert.equal(dumps.length, 1, 'the relay dumps from R');
+  await replica.exec(`KILL ${dumps[0]!.ID}`);
+  await waitFor('the syncer to dump from R again', async () => {
+    const again = await replica.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%' AND USER = 'repl'");
+    return again.length === 1 && again[0]!.ID !== dumps[0]!.ID;
+  }, 10_000);
+  for (let i = 0; i < 3; i++) await replica.exec(`INSERT INTO app.u VALUES (${next++}, 'R')`);
+
   const end = await pos(replica, 'gtid_binlog_pos');
   await waitFor(`D at ${end}`, async () => (await pos(gtidDownstream, 'gtid_slave_pos')) === end, 30_000);
   await waitFor(`F at ${end}`, async () => (await pos(fileDownstream, 'gtid_slave_pos')) === end, 30_000);
@@ -126,6 +145,22 @@ test('SIGKILL of the primary under a workload: the relay continues from the prom
   assert.ok(status.last_switch_at);
   assert.match(status.last_binlog_file, /^up-bin\.\d{6}$/, 'the relay goes on under its own file names');
   assert.deepEqual(status.candidates.map((c) => c.state), ['unreachable', 'current']);
+  assert.equal(status.last_binlog_file, switched.last_binlog_file, 'the reconnect to R continued in the relay file');
+  assert.equal(status.switches, 1, 'a reconnect to the same upstream is no switch');
+
+  // /metrics on a follower: the switch (from the replicated UPSTREAM record) and the current upstream.
+  const after = await metrics(followers[0]!);
+  const check = promtoolCheckMetrics(after.text);
+  assert.equal(check.code, 0, check.output);
+  assert.equal(sampleValue(after.samples, 'binrelay_relay_files'), sampleValue(beforeKill, 'binrelay_relay_files'), 'no relay file was opened by the reconnect');
+  assert.equal(sampleValue(after.samples, 'binrelay_syncer_upstream_switches_total'), 1);
+  const switchedAt = sampleValue(after.samples, 'binrelay_syncer_upstream_last_switch_timestamp_seconds')!;
+  assert.ok(Math.abs(switchedAt - Date.parse(status.last_switch_at!) / 1000) < 1, `last switch at ${switchedAt}`);
+  assert.equal(sampleValue(after.samples, 'binrelay_syncer_upstream_info', { upstream: `127.0.0.1:${replica.port}` }), 1);
+  assert.equal(after.samples.filter((s) => s.name === 'binrelay_syncer_upstream_info').length, 1);
+  const { samples: onLeader } = await metrics(leader);
+  assert.equal(sampleValue(onLeader, 'binrelay_syncer_upstream_candidate_state', { candidate: `127.0.0.1:${replica.port}`, state: 'current' }), 1);
+  assert.equal(sampleValue(onLeader, 'binrelay_syncer_upstream_candidate_state', { candidate: `127.0.0.1:${primary.port}`, state: 'unreachable' }), 1);
 
   // mariadb-binlog -R --raw from a relay node: P's bytes up to the switch, then the relay's next file.
   const primaryFiles = await listBinlogFiles(primary.dataDir);

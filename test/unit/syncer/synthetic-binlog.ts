@@ -1,10 +1,10 @@
 // Writes MariaDB-shaped binlog files for tests: magic, FDE (CRC32), GTID transactions of row
 // events closed by XID, standalone DDL, and the closing ROTATE, each event with its log_pos and
-// CRC. It records where every transaction ends, so tests can cut files at or between boundaries.
+// CRC, and MariaDB's BINLOG_CHECKPOINT. It records where every transaction ends, so tests can cut files at or between boundaries.
 import { BINLOG_CHECKSUM_ALG_CRC32 } from '../../../src/binlog/event-checksum.js';
 import { buildEvent } from '../../../src/binlog/event-builder.js';
 import { BINLOG_MAGIC, LOG_EVENT_BINLOG_IN_USE_F } from '../../../src/binlog/event-header.js';
-import { GTID_EVENT, QUERY_EVENT, ROTATE_EVENT, START_ENCRYPTION_EVENT, WRITE_ROWS_EVENT_V1, XID_EVENT } from '../../../src/binlog/event-type.js';
+import { BINLOG_CHECKPOINT_EVENT, GTID_EVENT, QUERY_EVENT, ROTATE_EVENT, START_ENCRYPTION_EVENT, WRITE_ROWS_EVENT_V1, XID_EVENT } from '../../../src/binlog/event-type.js';
 import { buildFormatDescription } from '../../../src/binlog/format-description.js';
 import { buildMariaDbGtidEvent, FL_STANDALONE } from '../../../src/binlog/mariadb-gtid-event.js';
 
@@ -56,6 +56,17 @@ export class SyntheticBinlog {
   /** MariaDB's START_ENCRYPTION: what an encrypted binlog has right after its FDE. */
   startEncryption(): this {
     this.add(START_ENCRYPTION_EVENT, Buffer.alloc(17));
+    return this;
+  }
+
+  /** MariaDB's BINLOG_CHECKPOINT naming `file` (the oldest one crash recovery needs). */
+  checkpoint(file: string): this {
+    const name = Buffer.from(file, 'utf8');
+    const body = Buffer.alloc(4 + name.length);
+    body.writeUInt32LE(name.length, 0);
+    name.copy(body, 4);
+    this.add(BINLOG_CHECKPOINT_EVENT, body);
+    this.boundaries.push(this.size);
     return this;
   }
 
