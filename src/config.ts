@@ -1,15 +1,16 @@
 // Node configuration (DESIGN.md §4): one zod schema; values come from defaults < YAML file <
 // BINRELAY_* environment < --flags. An unknown or invalid key stops start-up with a message naming
 // the key. Nested keys: `--binlog-server.addr X` on the command line, BINRELAY_BINLOG_SERVER__ADDR
-// in the environment (`-` → `_`, `.` → `__`).
+// in the environment (`-` → `_`, `.` → `__`). Every key is documented where it is declared
+// (`key(…)`): `binrelay start --help` is generated from this schema (src/config-help.ts).
 import { readFileSync } from 'node:fs';
 import type { PeerTls } from '../raft/transport-tls.js';
 import { peerSecureContext } from '../raft/transport-tls.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../api/http-limits.js';
-import { missingTokens } from './exposed-addresses.js';
-import { listenAddrSchema, parseHostPort } from './host-port.js';
+import { advertisedAddresses, missingTokens } from './exposed-addresses.js';
+import { connectAddrSchema, isWildcardHost, listenAddrSchema, parseHostPort } from './host-port.js';
 import { MEMBER_NAME, memberIdCollision } from './member-id.js';
 import type { BinlogServerSettings } from './server/binlog-server.js';
 import type { BinlogServerDefaults } from './server-control.js';
@@ -24,12 +25,38 @@ export class ConfigError extends Error {
   }
 }
 
-const hostPort = listenAddrSchema;
+/** What `start --help` shows of a key: what it does, the form of its value (HOST:PORT,
+ *  DURATION…), the default applied where it is not the schema's own, and whether it is a secret. */
+export interface ConfigKeyMeta {
+  description: string;
+  value?: string;
+  defaultShown?: string | number;
+  secret?: boolean;
+}
+
+/** `schema` documented: the description and the rest of ConfigKeyMeta, kept with its value form. */
+function key<T extends z.ZodType>(schema: T, description: string, more: Omit<ConfigKeyMeta, 'description'> = {}): T {
+  return schema.meta({ ...schema.meta(), description, ...more });
+}
+
+/** The form of a value, for `start --help`. */
+const form = <T extends z.ZodType>(schema: T, value: string): T => schema.meta({ value });
+
+const hostPort = form(listenAddrSchema, 'HOST:PORT');
+
+/** An address other members connect to: no wildcard, no port 0. */
+const advertisedAddr = form(connectAddrSchema.refine(
+  (s) => !isWildcardHost(parseHostPort(s)?.host ?? s),
+  'expected the host:port other members reach this node at, not a wildcard such as 0.0.0.0 or ::',
+), 'HOST:PORT');
+
+const file = form(z.string().min(1), 'FILE');
+const secret = form(z.string().min(1), 'SECRET');
 
 const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** '100ms', '30s', '15m', '12h', '7d' or a number of milliseconds; positive. */
-const durationMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
+const durationMs = form(z.union([z.number(), z.string()]).transform((value, ctx) => {
   const m = typeof value === 'string' ? /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim()) : null;
   const ms = m ? Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 'ms']! : value;
   if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0) {
@@ -37,14 +64,14 @@ const durationMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
     return z.NEVER;
   }
   return ms;
-});
+}), 'DURATION');
 
 const SIZE_UNIT_BYTES: Readonly<Record<string, number>> = {
   b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
 };
 
 /** '512MiB', '10GB', '1048576' (bytes): SI units are powers of 1000, IEC units of 1024. */
-const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
+const byteSize = form(z.union([z.number(), z.string()]).transform((value, ctx) => {
   const m = typeof value === 'string' ? /^(\d+)\s*([kmgt]i?b|b)?$/i.exec(value.trim()) : null;
   const bytes = m ? Number(m[1]) * SIZE_UNIT_BYTES[(m[2] ?? 'b').toLowerCase()]! : value;
   if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) {
@@ -52,23 +79,23 @@ const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
     return z.NEVER;
   }
   return bytes;
-});
+}), 'SIZE');
 
 /** A whole number from YAML, or from a flag or environment variable (text). */
-const count = z.union([z.number(), z.string()]).transform((value, ctx) => {
+const count = form(z.union([z.number(), z.string()]).transform((value, ctx) => {
   const n = typeof value === 'string' ? (/^\s*\d+\s*$/.test(value) ? Number(value) : NaN) : value;
   if (!Number.isSafeInteger(n) || n < 0) {
     ctx.addIssue({ code: 'custom', message: 'expected a whole number' });
     return z.NEVER;
   }
   return n;
-});
+}), 'N');
 
-const memberName = z.string().regex(MEMBER_NAME, 'expected a name of letters, digits, _ . -');
+const memberName = form(z.string().regex(MEMBER_NAME, 'expected a name of letters, digits, _ . -'), 'NAME');
 
 /** `n1=host:port,n2=host:port` → Map(name → host:port), names unique. kingbus's form
  *  `n1=http://host:port` is read the same (plain TCP; config checks `https://` against peer-tls). */
-const initialCluster = z.string().transform((s, ctx) => {
+const initialCluster = form(z.string().transform((s, ctx) => {
   const members = new Map<string, string>();
   for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, url, extra] = part.split('=');
@@ -84,16 +111,20 @@ const initialCluster = z.string().transform((s, ctx) => {
     members.set(name, addr);
   }
   return members;
-});
+}), 'NAME=HOST:PORT,…');
 
 const atLeastOne = count.pipe(z.number().min(1, 'expected at least 1'));
 
 /** PEM files of a listener: certificate (chain), private key, and a CA bundle where one is used. */
-const tlsFiles = z.strictObject({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional() });
+const tlsFiles = z.strictObject({
+  cert: key(file, 'PEM certificate (chain) of this node'),
+  key: key(file, 'PEM private key of the certificate'),
+  ca: key(file.optional(), 'PEM CA bundle (admin-tls: calls to other nodes verify their certificates against it, else against the system CAs)'),
+});
 
 /** true/false from YAML, or 'true'/'false'/'on'/'off'/'1'/'0' from a flag or the environment. */
-const onOff = z.union([z.boolean(), z.enum(['true', 'false', 'on', 'off', '1', '0'])])
-  .transform((v) => v === true || v === 'true' || v === 'on' || v === '1');
+const onOff = form(z.union([z.boolean(), z.enum(['true', 'false', 'on', 'off', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === 'on' || v === '1'), 'true|false');
 
 /** Checks now that the files of a TLS section can be read, naming the key when one cannot. */
 function checkedTlsFiles(raw: z.infer<typeof tlsFiles> | undefined, key: string): TlsFiles | undefined {
@@ -108,7 +139,7 @@ function checkedTlsFiles(raw: z.infer<typeof tlsFiles> | undefined, key: string)
 }
 
 /** Mutual TLS between nodes: this node's certificate and key, and the CA of every peer's. */
-const peerTls = tlsFiles.extend({ ca: z.string().min(1) });
+const peerTls = tlsFiles.extend({ ca: key(file, "PEM CA that signs every node's certificate") });
 
 /** Reads the peer-tls files at start; an unreadable file or unusable material names its key. */
 function loadPeerTls(raw: z.infer<typeof peerTls> | undefined): Config['peerTls'] {
@@ -128,19 +159,22 @@ function loadPeerTls(raw: z.infer<typeof peerTls> | undefined): Config['peerTls'
 /** The binlog server; its limits default to DEFAULT_BINLOG_SERVER_LIMITS (src/server/server-limits.ts).
  *  addr, user and password start it at boot; without them the rest applies to a server started
  *  through the admin API. */
+const limits = DEFAULT_BINLOG_SERVER_LIMITS;
 const binlogServer = z.strictObject({
-  addr: hostPort.optional(),
-  user: z.string().min(1).optional(),
-  password: z.string().min(1, 'must not be empty: replicas log in with it, and without one anybody who reaches the port reads the binlog').optional(),
-  tls: tlsFiles.optional(),
-  'require-secure-transport': onOff.optional(),
-  'max-connections': atLeastOne.optional(),
-  'max-handshakes': atLeastOne.optional(),
-  'max-handshakes-per-ip': atLeastOne.optional(),
-  'replica-handshakes': count.optional(),
-  'max-packet-size': byteSize.pipe(z.number().min(64 * 1024, 'expected at least 64KiB').max(2 ** 30, 'expected at most 1GiB')).optional(),
-  'handshake-timeout': durationMs.optional(),
-  'wait-timeout': durationMs.optional(),
+  addr: key(hostPort.optional(), 'where the binlog server listens for replicas; addr, user and password together start it at boot (else it starts with PUT /binlog/server/start, and a restarted node starts it again with the settings it last ran with)'),
+  user: key(form(z.string().min(1), 'USER').optional(), 'the account replicas log in with'),
+  password: key(form(z.string().min(1, 'must not be empty: replicas log in with it, and without one anybody who reaches the port reads the binlog'), 'SECRET').optional(),
+    "that account's password; the node keeps only the hashes it verifies against", { secret: true }),
+  tls: key(tlsFiles.optional(), 'offer TLS to replicas (every start, the admin API\'s too)'),
+  'require-secure-transport': key(onOff.optional(), 'refuse plaintext logins (1045), as MariaDB does; needs binlog-server.tls', { defaultShown: 'false' }),
+  'max-connections': key(atLeastOne.optional(), 'connections at most, logged in or not (1040 beyond)', { defaultShown: limits.maxConnections }),
+  'max-handshakes': key(atLeastOne.optional(), 'connections still logging in, from addresses no replica logged in from', { defaultShown: limits.maxHandshakes }),
+  'max-handshakes-per-ip': key(atLeastOne.optional(), 'connections still logging in from one address', { defaultShown: limits.maxHandshakesPerIp }),
+  'replica-handshakes': key(count.optional(), 'login slots kept for addresses a replica logged in from', { defaultShown: limits.replicaHandshakes }),
+  'max-packet-size': key(byteSize.pipe(z.number().min(64 * 1024, 'expected at least 64KiB').max(2 ** 30, 'expected at most 1GiB')).optional(),
+    'max_allowed_packet after login (64KiB before)', { defaultShown: limits.maxPacketSize }),
+  'handshake-timeout': key(durationMs.optional(), 'connect_timeout: from connect to a finished login', { defaultShown: limits.handshakeTimeoutMs }),
+  'wait-timeout': key(durationMs.optional(), 'wait_timeout: an idle logged-in connection is closed (never one running a dump)', { defaultShown: limits.waitTimeoutMs }),
 });
 
 const BINLOG_SERVER_LIMIT_KEYS: Readonly<Record<keyof BinlogServerLimits, keyof z.infer<typeof binlogServer>>> = {
@@ -181,41 +215,46 @@ function binlogServerSettings(raw: z.infer<typeof binlogServer> | undefined): { 
 
 /** How long the relay keeps its binlog files; absent limits keep everything. */
 const binlogRetention = z.strictObject({
-  'max-age': durationMs.optional(),
-  'max-bytes': byteSize.pipe(z.number().positive('expected a size above 0')).optional(),
-  'min-files': count.pipe(z.number().min(1, 'expected at least 1')).default(1),
+  'max-age': key(durationMs.optional(), 'purge binlog files older than this (on every node: the purge is replicated)', { defaultShown: 'keep all' }),
+  'max-bytes': key(byteSize.pipe(z.number().positive('expected a size above 0')).optional(), 'purge the oldest files beyond this total', { defaultShown: 'keep all' }),
+  'min-files': key(count.pipe(z.number().min(1, 'expected at least 1')).default(1), 'files retention always keeps'),
 });
 
 const RAFT_LOG_RETAIN_DEFAULTS = { bytes: 256 * 2 ** 20, entries: 100_000 } as const;
 
 /** How much raft log a snapshot leaves behind for followers to catch up from. */
 const raftLogRetain = z.strictObject({
-  bytes: byteSize.default(RAFT_LOG_RETAIN_DEFAULTS.bytes),
-  entries: count.default(RAFT_LOG_RETAIN_DEFAULTS.entries),
+  bytes: key(byteSize.default(RAFT_LOG_RETAIN_DEFAULTS.bytes), 'raft log bytes kept behind a snapshot'),
+  entries: key(count.default(RAFT_LOG_RETAIN_DEFAULTS.entries), 'raft log entries kept behind a snapshot'),
 });
 
 export const configSchema = z.strictObject({
-  name: memberName.default('node1'),
-  'data-dir': z.string().min(1).optional(),
-  'admin-addr': hostPort.default('127.0.0.1:9595'),
-  'peer-addr': hostPort.default('127.0.0.1:9696'),
-  'initial-cluster': initialCluster.optional(),
-  'initial-cluster-state': z.enum(['new', 'existing']).default('new'),
-  'cluster-token': z.string().min(1).optional(),
-  'cluster-name': memberName.optional(),
-  'peer-tls': peerTls.optional(),
-  'admin-token': z.string().min(1).optional(),
-  'admin-tls': tlsFiles.optional(),
-  'heartbeat-interval': durationMs.default(100),
-  'election-timeout': durationMs.default(1000),
-  'binlog-server': binlogServer.optional(),
-  'binlog-retention': binlogRetention.optional(),
-  'raft-log-retain': raftLogRetain.optional(),
-  'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  'log-format': z.enum(['json', 'pretty']).default('json'),
-  'admin-request-timeout': durationMs.default(DEFAULT_HTTP_LIMITS.requestTimeoutMs),
-  'admin-connection-timeout': durationMs.default(DEFAULT_HTTP_LIMITS.connectionTimeoutMs),
-  'admin-max-connections': count.pipe(z.number().min(1, 'expected at least 1')).default(DEFAULT_HTTP_LIMITS.maxConnections),
+  name: key(memberName.default('node1'), 'this node\'s name, unique in the cluster (its member id derives from it)'),
+  'data-dir': key(form(z.string().min(1), 'DIR').optional(), 'binlog files (binlog/), raft log (raft-log/), LevelDB state (leveldb/)', { defaultShown: './data/<name>' }),
+  'admin-addr': key(hostPort.default('127.0.0.1:9595'), 'where the admin API (REST, /metrics, dashboard) listens; not loopback: needs admin-token'),
+  'peer-addr': key(hostPort.default('127.0.0.1:9696'), 'where raft traffic from the other members is accepted; not loopback: needs cluster-token (or peer-tls)'),
+  'advertise-admin-addr': key(advertisedAddr.optional(), 'the admin address this node publishes to the other members (they forward calls to the leader and fetch snapshot files there); set it when admin-addr is 0.0.0.0 or :: (a container)',
+    { defaultShown: "admin-addr; for 0.0.0.0 or ::, the advertised peer host with admin-addr's port" }),
+  'advertise-peer-addr': key(advertisedAddr.optional(), 'the peer address this node publishes to the other members; set it when peer-addr is 0.0.0.0 or :: (a container) and initial-cluster does not list this node at a reachable address',
+    { defaultShown: "peer-addr; for 0.0.0.0 or ::, this node's address in initial-cluster (else start-up stops)" }),
+  'initial-cluster': key(initialCluster.optional(), 'peer addresses of the initial members, this node included; also the kingbus form name=http://host:port', { defaultShown: 'this node alone, at peer-addr' }),
+  'initial-cluster-state': key(z.enum(['new', 'existing']).default('new'),
+    'new: this node is one of the initial members, which form the cluster together. existing: a node added to a running cluster (POST /members first, on any node); it starts empty, learns the cluster id from the first member that contacts it, and catches up from the leader (its log, or a snapshot of the relay state with the binlog files when the log is compacted). Only read while the data dir is empty'),
+  'cluster-token': key(secret.optional(), 'authenticates raft peers (the same on every node)', { secret: true }),
+  'cluster-name': key(memberName.optional(), 'part of the cluster id, which derives from initial-cluster and this name: set it when two clusters have equal initial-cluster'),
+  'peer-tls': key(peerTls.optional(), 'mutual TLS between nodes (all nodes, or none)'),
+  'admin-token': key(secret.optional(), 'bearer token of the admin API (every route but /, /healthz, /openapi.json, /docs)', { secret: true }),
+  'admin-tls': key(tlsFiles.optional(), 'HTTPS admin API; calls to other nodes verify them with ca (all nodes, or none)'),
+  'heartbeat-interval': key(durationMs.default(100), 'raft heartbeat'),
+  'election-timeout': key(durationMs.default(1000), 'raft election timeout; at least twice heartbeat-interval'),
+  'binlog-server': key(binlogServer.optional(), 'the MySQL-protocol server replicas and mariadb-binlog read the binlog from'),
+  'binlog-retention': key(binlogRetention.optional(), 'automatic purge of old binlog files; without a limit every file is kept'),
+  'raft-log-retain': key(raftLogRetain.optional(), 'raft log kept behind a snapshot for lagging followers'),
+  'log-level': key(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level'),
+  'log-format': key(z.enum(['json', 'pretty']).default('json'), 'json: one JSON object per line (for collectors); pretty: readable lines for a terminal'),
+  'admin-request-timeout': key(durationMs.default(DEFAULT_HTTP_LIMITS.requestTimeoutMs), 'a request (headers and body) must arrive within this'),
+  'admin-connection-timeout': key(durationMs.default(DEFAULT_HTTP_LIMITS.connectionTimeoutMs), 'an idle admin connection is closed (never while its request is handled)'),
+  'admin-max-connections': key(count.pipe(z.number().min(1, 'expected at least 1')).default(DEFAULT_HTTP_LIMITS.maxConnections), 'open admin API connections at most'),
 });
 
 export interface Config {
@@ -223,6 +262,11 @@ export interface Config {
   dataDir: string;
   adminAddr: string;
   peerAddr: string;
+  /** What this node publishes to the other members as its admin and peer addresses (never a
+   *  wildcard): advertise-admin-addr / advertise-peer-addr, or what src/exposed-addresses.ts
+   *  derives when they are not set. */
+  advertiseAdminAddr: string;
+  advertisePeerAddr: string;
   /** Every initial member by name → peer address; contains this node. */
   initialCluster: Map<string, string>;
   initialClusterState: 'new' | 'existing';
@@ -293,6 +337,12 @@ export function envValues(env: NodeJS.ProcessEnv): Raw {
   return values;
 }
 
+/** The BINRELAY_* variable that sets `key` (data-dir → BINRELAY_DATA_DIR, binlog-server.addr →
+ *  BINRELAY_BINLOG_SERVER__ADDR): the inverse of envKeys. */
+export function envVariableOf(key: string): string {
+  return `BINRELAY_${key.split('.').map((part) => part.replace(/-/g, '_')).join('__').toUpperCase()}`;
+}
+
 /** Config key → the BINRELAY_* variable that sets it. */
 function envKeys(env: NodeJS.ProcessEnv): Map<string, { name: string; value: string }> {
   const keys = new Map<string, { name: string; value: string }>();
@@ -361,11 +411,18 @@ export function validateConfig(given: Raw, notesSoFar: string[] = []): Config {
     peerTls: c['peer-tls'] !== undefined,
   });
   if (missing.length > 0) throw new ConfigError(missing.map((m) => m.key).join(', '), missing.map((m) => m.detail).join('; '));
+  const advertised = advertisedAddresses({
+    adminAddr: c['admin-addr'], peerAddr: c['peer-addr'], advertiseAdminAddr: c['advertise-admin-addr'], advertisePeerAddr: c['advertise-peer-addr'],
+    initialClusterAddr: c['initial-cluster']?.get(c.name),
+  });
+  if (!advertised.ok) throw new ConfigError(advertised.key, advertised.detail);
   return {
     name: c.name,
     dataDir: c['data-dir'] ?? `./data/${c.name}`,
     adminAddr: c['admin-addr'],
     peerAddr: c['peer-addr'],
+    advertiseAdminAddr: advertised.adminAddr,
+    advertisePeerAddr: advertised.peerAddr,
     initialCluster: initial,
     initialClusterState: c['initial-cluster-state'],
     clusterToken: c['cluster-token'],

@@ -37,6 +37,18 @@ export const listenAddrSchema = z.string().refine((s) => parseHostPort(s) !== nu
 /** An address other nodes or clients connect to (port 1-65535). */
 export const connectAddrSchema = z.string().refine((s) => parseHostPort(s, { connectable: true }) !== null, 'expected host:port (port 1-65535)');
 
+/** True for the addresses that mean "every interface": 0.0.0.0 and :: (in any spelling). A node
+ *  may listen on one, but it is no address another machine can connect to. */
+export function isWildcardHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return isIP(h) === 4 ? h === '0.0.0.0' : isIP(h) === 6 && /^[0:]+$/.test(h);
+}
+
+/** `host:port`, bracketing an IPv6 literal. */
+export function formatHostPort(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
 /** True for names and literals that only this machine can reach: `localhost`, 127.0.0.0/8, ::1
  *  (also as an IPv4-mapped IPv6 address). Anything else — 0.0.0.0, ::, a LAN address or any
  *  other host name — is reachable from elsewhere. */

@@ -171,9 +171,10 @@ export class RelayNode {
     this.relay.on('corrupt', (err: Error) => fail(err));
   }
 
-  /** This node's attributes as it would publish them. */
+  /** This node's attributes as it publishes them: its advertised addresses, never a wildcard it
+   *  listens on (src/exposed-addresses.ts). */
   get self(): MemberAttributes {
-    return { id: String(this.id), name: this.config.name, peerAddr: this.config.peerAddr, adminAddr: this.config.adminAddr };
+    return { id: String(this.id), name: this.config.name, peerAddr: this.config.advertisePeerAddr, adminAddr: this.config.advertiseAdminAddr };
   }
 
   /** Attaches the admin API to its socket (bound at the start, answering 503 until now). */

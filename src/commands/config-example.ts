@@ -14,6 +14,11 @@ data-dir: ./data/node1
 # Admin API (REST, /metrics, dashboard) and raft traffic. A non-loopback address needs its token.
 admin-addr: 127.0.0.1:9595
 peer-addr: 127.0.0.1:9696
+# What this node publishes to the other members instead (set them when binding 0.0.0.0 or ::, as
+# in a container). Default: the addresses above; for 0.0.0.0/::, this node's entry in
+# initial-cluster (and that host with admin-addr's port); start-up stops when there is none.
+# advertise-admin-addr: relay1.example.net:9595
+# advertise-peer-addr: relay1.example.net:9696
 
 # The initial members by name and peer address, this node included (default: this node alone).
 # kingbus's form name=http://host:port is read too.

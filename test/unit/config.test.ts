@@ -138,7 +138,7 @@ test('a non-loopback peer-addr without cluster-token stops start-up; both missin
     return true;
   });
   assert.equal(configErrorKey(() => loadConfig(['--admin-addr', '0.0.0.0:1', '--peer-addr', '0.0.0.0:2'], {})), 'admin-token, cluster-token');
-  const file = yamlFile('admin-addr: 0.0.0.0:1\npeer-addr: 0.0.0.0:2\nadmin-token: a\ncluster-token: c\n');
+  const file = yamlFile('admin-addr: 0.0.0.0:1\npeer-addr: 0.0.0.0:2\nadvertise-peer-addr: relay1:2\nadmin-token: a\ncluster-token: c\n');
   assert.equal(loadConfig(['--config', file], {}).clusterToken, 'c');
 });
 

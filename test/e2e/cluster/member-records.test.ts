@@ -7,16 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 import type { MemberView } from '../../../api/backend.js';
-
-async function waitUntil(what: string, pred: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 async function members(cluster: RelayCluster, i: number): Promise<MemberView[]> {
   return (await cluster.api(i, 'GET', '/members')).body.data as MemberView[];

@@ -76,22 +76,28 @@ test('a 0.0.0.0 peer address without a cluster token: exits non-zero naming clus
   assert.match(run.output(), /BINRELAY_CLUSTER_TOKEN/);
 });
 
-test('loopback addresses start without tokens; 0.0.0.0 starts with both tokens from the environment', async () => {
+test('loopback addresses start without tokens; 0.0.0.0 starts with both tokens and an advertised address from the environment', async () => {
   const args = await loopbackAddrs();
   const run = start(args);
   await waitHealthy(args[1]!, run);
   run.child.kill('SIGTERM');
   assert.equal(await exitWithin(run, 20_000), 0);
 
-  const port = await freePort();
-  const exposed = start(['--admin-addr', `0.0.0.0:${port}`, '--peer-addr', `0.0.0.0:${await freePort()}`],
-    { BINRELAY_ADMIN_TOKEN: 'admin-secret', BINRELAY_CLUSTER_TOKEN: 'cluster-secret' });
+  const [port, peerPort] = [await freePort(), await freePort()];
+  const wildcard = ['--admin-addr', `0.0.0.0:${port}`, '--peer-addr', `0.0.0.0:${peerPort}`];
+  const tokens = { BINRELAY_ADMIN_TOKEN: 'admin-secret', BINRELAY_CLUSTER_TOKEN: 'cluster-secret' };
+  const unadvertised = start(wildcard, tokens);
+  assert.equal(await exitWithin(unadvertised, 10_000), 2);
+  assert.match(unadvertised.output(), /advertise-peer-addr: peer-addr 0\.0\.0\.0:\d+ listens on every interface/);
+  const exposed = start(wildcard, { ...tokens, BINRELAY_ADVERTISE_PEER_ADDR: `localhost:${peerPort}` });
   await waitHealthy(`127.0.0.1:${port}`, exposed);
   const cluster = await fetch(`http://127.0.0.1:${port}/cluster`);
   assert.equal(cluster.status, 401, 'the admin token is enforced');
   exposed.child.kill('SIGTERM');
   assert.equal(await exitWithin(exposed, 20_000), 0);
   assert.doesNotMatch(exposed.output(), /admin-secret|cluster-secret/, 'tokens never reach the log');
+  const started = JSON.parse(exposed.output().split('\n').find((l) => l.includes('"node.started"'))!) as Record<string, unknown>;
+  assert.deepEqual([started.advertisePeerAddr, started.advertiseAdminAddr], [`localhost:${peerPort}`, `localhost:${port}`]);
 });
 
 test('the image runs as a non-root user and its command refuses to start without both tokens', async () => {
