@@ -77,19 +77,31 @@ export class Applier {
     this.d.onApplied(this.appliedIndex);
   }
 
-  /** Applies committed entries in order; throws ApplyFailedError if the application fails. */
-  async entries(entries: readonly Entry[]): Promise<void> {
+  /** Applies committed entries in order and reports them to the RawNode. Synchronous when the
+   *  application is (the driver relies on that to apply between two Readys); otherwise returns
+   *  the promise of it. Throws (or rejects with) ApplyFailedError if the application fails. */
+  entries(entries: readonly Entry[]): Promise<void> | void {
     for (const e of entries) if (e.type === 'confChange') this.confChange(e);
     const floor = this.appliedBeforeStart;
     const fresh = entries[0]!.index > floor ? entries : entries.filter((e) => e.index > floor);
     const last = entries[entries.length - 1]!.index;
-    let refused: ApplyRefusals | void = undefined;
+    let result: ReturnType<RaftNodeOptions['apply']> | undefined;
     try {
-      if (fresh.length > 0) refused = await this.d.app.apply(fresh);
+      if (fresh.length > 0) result = this.d.app.apply(fresh);
     } catch (err) {
       throw new ApplyFailedError(last, err);
     }
+    if (result instanceof Promise) {
+      return result.then((refused) => this.applied(entries, last, refused), (err: unknown) => {
+        throw new ApplyFailedError(last, err);
+      });
+    }
+    this.applied(entries, last, result);
+  }
+
+  private applied(entries: readonly Entry[], last: number, refused: ApplyRefusals | void | undefined): void {
     this.appliedIndex = last;
+    this.d.raw.appliedTo(last, entries);
     this.d.proposals.applied(entries, last, () => new ConfChangeRejectedError('the committed entry is not a conf change'), refused ?? undefined);
     this.d.reads.applied(last);
     this.d.onApplied(last);

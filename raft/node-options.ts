@@ -54,9 +54,12 @@ export interface RaftNodeOptions {
   readonly electionTimeoutMs: number;
   readonly logger?: Logger;
   /** The application's state machine: committed entries in log order (all types, including
-   *  the empty entries new leaders append). Awaited before the next Ready; a throw stops the
-   *  node. To survive restarts consistently, stage the applied index into the store's next
-   *  batch (storage/raft-store.ts stageAppliedIndex): the driver writes the conf state there.
+   *  the empty entries new leaders append). Best synchronous: then it runs as soon as entries
+   *  are committed and durable here, also while a later write is under way; a promise is
+   *  awaited before the next write and the next apply. A throw stops the node. To survive
+   *  restarts consistently, stage the applied index into the store's next batch
+   *  (storage/raft-store.ts stageAppliedIndex) before returning: the driver writes the conf
+   *  state after the same entries in that batch.
    *  It may return the entries it refused (index → why): their proposals reject with
    *  EntryRefusedError instead of resolving. */
   readonly apply: (entries: readonly Entry[]) => Promise<ApplyRefusals | void> | ApplyRefusals | void;
@@ -68,6 +71,22 @@ export interface RaftNodeOptions {
    *  Default: the store's snapshot index. */
   readonly appliedIndex?: number;
   readonly raftConfig?: RaftConfigOverrides;
+  /** Told, by index, as entries move along the commit path here (latency metrics). */
+  readonly commitPath?: CommitPathObserver;
+}
+
+/** The commit path seen from one node, in log indexes only (the observer brings its own clock). */
+export interface CommitPathObserver {
+  /** This node (the leader) appended a proposal at `index`. */
+  proposed(index: number): void;
+  /** Entries up to `index` are durable here. */
+  persisted(index: number): void;
+  /** This node learned that entries up to `index` are committed. */
+  committed(index: number): void;
+  /** Entries up to `index` are applied here. */
+  applied(index: number): void;
+  /** Leader or term changed: indexes seen so far may be rewritten. */
+  reset(): void;
 }
 
 export interface PeerStatus {

@@ -2,16 +2,22 @@
 // meets time, peers and disk — all through the ports of raft/ports.ts, so the simulator runs
 // this exact code against simulated ones.
 //
-// The loop (one Ready in flight at a time; inputs arriving meanwhile go straight into the
-// RawNode and ride in the next Ready, which is what makes group commit):
+// The loop (one Ready written at a time; inputs arriving meanwhile go straight into the
+// RawNode, and their entries ride in the next Ready, which is what makes group commit):
 //
 //   tick / message / propose ──► RawNode ──hasReady──► ready()
 //     1. send rd.messages                     (the leader's appends may precede its own write)
-//     2. store.persist(one batch, sync: rd.mustSync)  — a failure stops the node for good
-//     3. send rd.messagesAfterPersist         (votes, append acks: they promise durable state)
-//     4. apply rd.snapshot, rd.committedEntries  (conf changes into the RawNode and the peer
-//                                              book, then the application's callback, awaited)
-//     5. advance(rd)
+//     2. apply the committed entries already durable here
+//     3. store.persist(one batch, sync: rd.mustSync)  — a failure stops the node for good; the
+//        batch also carries the application's staged checkpoint and the conf state after the
+//        same entries, and a commit index covering everything applied
+//     4. advancePersisted(rd); send rd.messagesAfterPersist (votes, append acks: they promise
+//        durable state); apply rd.snapshot, then the rest of rd.committedEntries
+//
+// Between two Readys (while one is written), nothing waits for the disk: messages that promise
+// nothing durable (heartbeats and answers, appends, a new commit index) leave at once, and
+// committed entries durable here are applied at once (betweenReadys). When no Ready is left, a
+// batch carries what the applies staged.
 //
 // Determinism: nothing here reads a clock or arms a timer except through `clock`, and the only
 // randomness is the injected rng; the simulator therefore replays a run exactly.
@@ -20,7 +26,8 @@ import { pino, type Logger } from 'pino';
 import { isLocalMessageType } from './core/message.js';
 import { RawNode } from './core/raw-node.js';
 import type { FetchRange, Ready } from './core/ready.js';
-import type { ConfChange, ConfState, Message, NodeId, Role, SnapshotMeta } from './core/types.js';
+import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Role, SnapshotMeta } from './core/types.js';
+import type { PersistBatch } from './ports.js';
 import {
   LeadershipLostError, NodeStoppedError, NotLeaderError,
   PersistFailedError, ProposalRefusedError, ReadIndexTimeoutError, TransferFailedError,
@@ -62,6 +69,13 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly bootNonce: number;
   private readonly compactions = new CompactionQueue();
   private transfer: { readonly to: NodeId; readonly done: Promise<void> } | null = null;
+  private betweenScheduled = false;
+  /** The highest commit index reported to opts.commitPath. */
+  private seenCommit = 0;
+  /** An asynchronous apply started between two Readys, until it settles. */
+  private applying: Promise<void> | null = null;
+  /** The hard state last written (a restart starts from it). */
+  private writtenHard: HardState;
 
   private constructor(private readonly opts: RaftNodeOptions, raw: RawNode, applied: number, confState: ConfState) {
     super();
@@ -70,11 +84,15 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     // The start time (a restart always comes later) with random low bits: distinct per boot.
     this.bootNonce = opts.clock.nowMs() + opts.rng.nextU32() / 2 ** 32;
     this.log = (opts.logger ?? silent).child({ raftId: opts.id });
+    this.writtenHard = opts.store.initialState().hardState;
     this.peers = new PeerBook(opts.id, opts.transport, opts.resolvePeer, (peer) =>
       this.log.warn({ event: 'raft.peer.address_unknown', peer }, 'member without a known address: unreachable'));
     this.applier = new Applier({
       self: opts.id, raw, peers: this.peers, proposals: this.proposals, reads: this.reads, log: this.log, app: opts,
-      onApplied: (index) => this.emit('applied', index),
+      onApplied: (index) => {
+        this.opts.commitPath?.applied(index);
+        this.emit('applied', index);
+      },
       onRemoved: () => this.emit('removed'),
     }, applied, confState);
   }
@@ -289,7 +307,15 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.fail(err);
       return;
     }
+    this.noteCommit();
     this.kick();
+  }
+
+  private noteCommit(): void {
+    const commit = this.raw.commitIndex();
+    if (commit <= this.seenCommit) return;
+    this.seenCommit = commit;
+    this.opts.commitPath?.committed(commit);
   }
 
   private proposeWith(op: string, kind: 'normal' | 'confChange', fn: () => { index: number; term: number }): Promise<number> {
@@ -308,6 +334,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       return Promise.reject(new ProposalRefusedError(String(e.reason), leader));
     }
     const p = this.proposals.add(at.index, at.term, kind);
+    this.opts.commitPath?.proposed(at.index);
     this.kick();
     return p;
   }
@@ -319,22 +346,78 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   // ---- the Ready loop ------------------------------------------------------------------------
 
   private kick(): void {
-    if (this.state !== 'running' || this.loop !== null) return;
-    this.loop = this.runLoop().finally(() => {
-      this.loop = null;
+    if (this.state !== 'running') return;
+    if (this.loop === null) {
+      this.loop = this.runLoop().finally(() => {
+        this.loop = null;
+      });
+      return;
+    }
+    // A Ready is being written: what may go now goes now (see betweenReadys).
+    if (this.betweenScheduled) return;
+    this.betweenScheduled = true;
+    queueMicrotask(() => {
+      this.betweenScheduled = false;
+      this.betweenReadys();
     });
+  }
+
+  /** While a Ready is written: send what needs no write (heartbeats and their answers, appends,
+   *  the new commit index) and apply committed entries already durable here. So a slow write
+   *  starves neither the peers nor the replicas, and a commit reaches the followers and the
+   *  application at once. */
+  private betweenReadys(): void {
+    if (this.state !== 'running') return;
+    try {
+      this.send(this.raw.takeMessages());
+      if (this.applying !== null) return;
+      const entries = this.raw.takeStableCommitted();
+      if (entries.length > 0) this.startApply(entries);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Applies `entries` (synchronously if the application does). An asynchronous apply is held
+   *  in `applying` until it settles: no other apply starts meanwhile (order), and no write
+   *  either (what it stages must go into a batch whole, with the conf state that goes with it). */
+  private startApply(entries: readonly Entry[]): void {
+    this.holdApplying(this.applier.entries(entries));
+  }
+
+  /** Holds every other apply (and write) back until `result` settles, if it is a promise: an
+   *  asynchronous apply, or a snapshot being installed. */
+  private holdApplying(result: Promise<void> | void): void {
+    if (!(result instanceof Promise)) return;
+    const done = result.then(() => undefined, (err: unknown) => this.fail(err));
+    this.applying = done;
+    void done.finally(() => {
+      if (this.applying === done) this.applying = null;
+    });
+  }
+
+  private async settleApplying(): Promise<boolean> {
+    while (this.applying !== null) await this.applying;
+    return !this.failed;
   }
 
   private async runLoop(): Promise<void> {
     // Yield once so that a synchronous burst of inputs (proposals, messages) joins one Ready.
     await Promise.resolve();
     while (this.state === 'running') {
+      if (!(await this.settleApplying())) return;
       if (this.compactions.pending) {
+        // The checkpoint first: a restart must not find the log compacted past it.
+        if (this.checkpointOwed() && !(await this.write({ entries: [], hardState: null, snapshot: null, sync: false }))) return;
         if (!(await this.compactNow())) return;
         continue;
       }
-      if (!this.raw.hasReady()) return;
-      if (!(await this.handleReady(this.raw.ready()))) return;
+      if (this.raw.hasReady()) {
+        if (!(await this.handleReady(this.raw.ready()))) return;
+        continue;
+      }
+      if (!this.checkpointOwed()) return;
+      if (!(await this.write({ entries: [], hardState: null, snapshot: null, sync: false }))) return;
     }
   }
 
@@ -349,9 +432,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return this.state === 'running';
   }
 
-  /** Processes one Ready in the contract's order. Returns false if the node stopped on it. */
+  /** Processes one Ready. Returns false if the node stopped on it. Committed entries already
+   *  durable here are applied before the write (a commit-only Ready then costs one batch, written
+   *  after the replicas were served); the others after it. */
   private async handleReady(rd: Ready): Promise<boolean> {
-    const { store } = this.opts;
     if (rd.entriesToFetch !== undefined) for (const r of rd.entriesToFetch) this.fetch(r);
     if (rd.softState !== null || rd.hardState !== null) this.noteState(rd);
     if (rd.readStates.length > 0) {
@@ -360,49 +444,75 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     }
     // A `snap` is inline metadata: no reportSnapshot needed (the core re-probes on a heartbeat answer).
     this.send(rd.messages);
-    if (rd.entries.length > 0 || rd.hardState !== null || rd.snapshot !== null || this.applier.hasUnwrittenConf) {
-      const confState = this.applier.confForBatch(rd.snapshot !== null);
-      try {
-        await store.persist({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, confState, sync: rd.mustSync });
-      } catch (err) {
-        this.fail(new PersistFailedError(err));
-        return false;
-      }
-      if (this.failed) return false;
-      this.applier.batchWritten(confState !== null, rd.snapshot !== null);
-    }
+    const firstNew = rd.snapshot !== null ? 0 : rd.entries[0]?.index ?? Infinity;
+    const split = rd.committedEntries.findIndex((e) => e.index >= firstNew);
+    const durable = split < 0 ? rd.committedEntries : rd.committedEntries.slice(0, split);
+    const fresh = split < 0 ? [] : rd.committedEntries.slice(split);
+    if (!(await this.applyNow(durable))) return false;
+    if (!(await this.write({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync }))) return false;
+    const lastWritten = rd.entries[rd.entries.length - 1];
+    if (lastWritten !== undefined) this.opts.commitPath?.persisted(lastWritten.index);
     try {
-      if (rd.snapshot !== null) await this.applier.snapshot(rd.snapshot);
-      if (this.failed) return false;
+      this.raw.advancePersisted(rd);
+      this.noteCommit();
+      this.send(this.raw.takeMessages()); // the leader's own copy counted: a commit goes out now
+      // Installing a snapshot may take long (the relay fetches files): no entry after it may be
+      // applied between Readys meanwhile.
+      if (rd.snapshot !== null) this.holdApplying(this.applier.snapshot(rd.snapshot));
+      if (!(await this.settleApplying())) return false;
       this.send(rd.messagesAfterPersist);
-      if (rd.committedEntries.length > 0) await this.applier.entries(rd.committedEntries);
-      if (this.failed) return false;
-      this.raw.advance(rd);
     } catch (err) {
       this.fail(err);
       return false;
     }
-    if (!(await this.writeCheckpoint())) return false;
+    if (!(await this.applyNow(fresh))) return false;
     this.dropStaleProposals();
     return true;
   }
 
-  /** Right after an apply: the application's staged checkpoint (its state and applied index)
-   *  and the conf state after the same entries, in one batch, so a restart always resumes from a
-   *  state consistent with its membership. Unsynced: a crash before the next synced batch only
-   *  re-applies entries, which the application's checkpoint makes idempotent. */
-  private async writeCheckpoint(): Promise<boolean> {
-    const { store } = this.opts;
-    if (!this.applier.hasUnwrittenConf && store.hasStaged?.() !== true) return true;
-    const confState = this.applier.confForBatch(false);
+  private async applyNow(entries: readonly Entry[]): Promise<boolean> {
+    if (entries.length === 0) return true;
+    if (!(await this.settleApplying())) return false;
     try {
-      await store.persist({ entries: [], hardState: null, snapshot: null, confState, sync: false });
+      this.startApply(entries);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    return this.settleApplying();
+  }
+
+  /** The application staged a checkpoint, the conf state changed, or entries were applied past
+   *  the commit index on disk: a batch is owed even with no Ready. */
+  private checkpointOwed(): boolean {
+    return this.applier.hasUnwrittenConf || this.opts.store.hasStaged?.() === true || this.applier.appliedIndex > this.writtenHard.commit;
+  }
+
+  /** Writes one batch: the Ready's part, plus the application's staged checkpoint with the conf
+   *  state after the same entries (the store takes what is staged at the call), and a commit
+   *  index covering everything applied (a restart needs applied <= commit). Skipped when there
+   *  is nothing to write. */
+  private async write(part: Omit<PersistBatch, 'confState'>): Promise<boolean> {
+    if (!(await this.settleApplying())) return false;
+    const hardState = this.hardStateToWrite(part.hardState);
+    if (part.entries.length === 0 && hardState === null && part.snapshot === null && !this.checkpointOwed()) return true;
+    const confState = this.applier.confForBatch(part.snapshot !== null);
+    try {
+      await this.opts.store.persist({ ...part, hardState, confState });
     } catch (err) {
       this.fail(new PersistFailedError(err));
       return false;
     }
-    this.applier.batchWritten(confState !== null, false);
+    if (hardState !== null) this.writtenHard = hardState;
+    this.applier.batchWritten(confState !== null, part.snapshot !== null);
     return !this.failed;
+  }
+
+  private hardStateToWrite(fromReady: HardState | null): HardState | null {
+    const base = fromReady ?? this.writtenHard;
+    const commit = Math.max(base.commit, this.applier.appliedIndex);
+    if (fromReady === null && commit === base.commit) return null;
+    return commit === base.commit ? base : { ...base, commit };
   }
 
   /** Waiters whose entry can no longer be committed by us: we are not leader any more, or lead
@@ -451,6 +561,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.leader = leader;
     this.role = role;
     if (changed) {
+      this.opts.commitPath?.reset();
       this.log.info({ event: 'raft.leader.changed', leader, term, role }, 'leader changed');
       this.emit('leaderChanged', { leader, term, role });
     }

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Socket } from 'node:net';
 import type { RelayNode } from './node.js';
+import { COMMIT_PATH_HOPS, type CommitPathHop } from './metrics/commit-path.js';
 import { IngestCounter } from './metrics/ingest-counter.js';
 import { observeRaftPersists } from './metrics/raft-persist-observer.js';
 import { eventTimeReader, replicaLags, type ReplicaLag } from './metrics/replica-lag.js';
@@ -17,6 +18,8 @@ import { upstreamCandidates } from './syncer/syncer-settings.js';
 
 /** 0.25 ms to 2.5 s: a local fsync is sub-millisecond to tens of ms, a commit adds a round trip. */
 const LATENCY_BUCKETS_SECONDS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** 25 µs to 1 s: most hops take well under a millisecond; a stall shows in the top buckets. */
+const HOP_BUCKETS_SECONDS = [0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1];
 const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 const SYNCER_STATES = ['running', 'stopped', 'error'] as const;
 
@@ -25,6 +28,7 @@ export class NodeMetrics {
   readonly #served = new ServedBytes();
   readonly #ingest: IngestCounter;
   readonly #unobserve: () => void;
+  readonly #hops: Histogram<'hop'>;
 
   constructor(private readonly node: RelayNode) {
     collectDefaultMetrics({ register: this.registry });
@@ -40,6 +44,11 @@ export class NodeMetrics {
       name: 'binrelay_raft_fsync_duration_seconds', registers: [this.registry], buckets: LATENCY_BUCKETS_SECONDS,
       help: 'Duration of a synced raft persist (one batch written and fsynced).',
     });
+    this.#hops = new Histogram({
+      name: 'binrelay_commit_path_seconds', registers: [this.registry], buckets: HOP_BUCKETS_SECONDS, labelNames: ['hop'],
+      help: 'Each hop of the commit path on this node: upstream event received to proposed (leader), proposed to durable here (leader), durable to known committed, committed to applied, applied to flushed to a replica.',
+    });
+    for (const hop of COMMIT_PATH_HOPS) this.#hops.labels(hop);
     this.#unobserve = observeRaftPersists(node.storage.raft, {
       synced: (seconds) => fsync.observe(seconds),
       committed: (seconds) => commit.observe(seconds),
@@ -50,6 +59,11 @@ export class NodeMetrics {
     this.#upstreamSeries();
     this.#serverSeries();
   }
+
+  /** One commit-path hop took `seconds` (metrics/commit-path.ts, the syncer, the binlog server). */
+  readonly observeHop = (hop: CommitPathHop, seconds: number): void => {
+    this.#hops.observe({ hop }, seconds);
+  };
 
   /** Binlog bytes committed into this node's relay since it started. */
   get ingestedBytes(): number {

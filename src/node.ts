@@ -30,6 +30,7 @@ import { PurgeCoordinator } from './relaylog/purge-coordinator.js';
 import type { PurgeRequest, PurgeResult } from './relaylog/purge.js';
 import { SnapshotFetcher } from './relaylog/snapshot-fetcher.js';
 import { NodeMetrics } from './metrics.js';
+import { CommitPathTimer } from './metrics/commit-path.js';
 import { ThroughputHistory } from './throughput-history.js';
 
 /** Recent raft entries kept in memory (followers and replay read older ones from LevelDB). */
@@ -59,11 +60,15 @@ export class RelayNode {
     readonly purges: PurgeCoordinator,
     private readonly snapshots: SnapshotFetcher,
     private readonly logger: Logger,
+    commitPath: CommitPathTimer,
   ) {
     this.metrics = new NodeMetrics(this);
     this.throughput = new ThroughputHistory(this.metrics);
     this.throughput.start();
     binlogServer.onConnection = this.metrics.trackConnection;
+    commitPath.onHop = this.metrics.observeHop;
+    syncer.onReceiveToPropose = (seconds) => this.metrics.observeHop('receive_to_propose', seconds);
+    binlogServer.onCommitServed = (seconds) => this.metrics.observeHop('apply_to_send', seconds);
   }
 
   /** PURGE BINARY LOGS for the cluster: proposed by the leader, forwarded to it by followers. */
@@ -116,6 +121,7 @@ export class RelayNode {
       control?.reconcile();
       if (raft) compaction.applied(raft, entries);
     });
+    const commitPath = new CommitPathTimer();
     raft = await RaftNode.start({
       id, peers,
       join: config.initialClusterState === 'existing',
@@ -125,12 +131,13 @@ export class RelayNode {
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       logger: logger.child({ component: 'raft' }),
       apply: machine.apply, applySnapshot: machine.applySnapshot, appliedIndex: machine.appliedIndex,
+      commitPath,
     });
     control = new SyncerControl(raft, relay, logger);
     const backendRef: { leaderAdminAddr(): string | null } = { leaderAdminAddr: () => null };
     const purges = new PurgeCoordinator(raft, relay, () => backendRef.leaderAdminAddr(), config.adminToken ?? null, logger.child({ component: 'purge' }), admin);
     const serverControl = new BinlogServerControl(storage, relay, id, logger, (request) => purges.purge(request), config.binlogServerDefaults);
-    const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, purges, fetcher, logger);
+    const node = new RelayNode(config, id, storage, relay, transport, raft, control, serverControl, purges, fetcher, logger, commitPath);
     node.adminListener = adminListener;
     node.adminClient = admin;
     backendRef.leaderAdminAddr = () => node.backend?.leaderAdminAddr() ?? null;

@@ -31,6 +31,8 @@ export class BinlogServerControl {
   private settings: BinlogServerSettings | null = null;
   /** Given every client socket of the servers this control starts (the node's metrics). */
   onConnection: ((socket: Socket) => void) | undefined;
+  /** Given the commit-to-replica time of the servers this control starts (the node's metrics). */
+  onCommitServed: ((seconds: number) => void) | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -118,6 +120,7 @@ export class BinlogServerControl {
       logger: this.logger.child({ component: 'binlog-server' }),
       purge: this.purge,
       onConnection: (socket) => this.onConnection?.(socket),
+      onCommitServed: (seconds) => this.onCommitServed?.(seconds),
     });
   }
 

@@ -30,7 +30,7 @@ import { EntryCache, type EntryCacheStats } from './entry-cache.js';
 import { appliedIndexKey, RaftStateField, raftStateKey } from './keys.js';
 import { readRaftStateRecords } from './raft-state-records.js';
 import { SegmentLog } from './segment-log.js';
-import { guardedWriter, StagedWrites } from './staged-writes.js';
+import { guardedWriter, StagedWrites, type TakenWrites } from './staged-writes.js';
 import { StorageError } from './storage-error.js';
 import { TermRuns } from './term-runs.js';
 import { u64Bytes } from './u64.js';
@@ -167,10 +167,16 @@ export class SegmentRaftStore implements RaftStore {
    * the store refuses further writes (the node must restart and recover from disk).
    */
   persist(batch: PersistBatch, extra?: (w: BatchWriter) => void): Promise<void> {
-    return this.serialized(() => this.doPersist(batch, extra));
+    // What is staged now goes with this batch: the caller pairs it with the batch's conf state.
+    const staged = this.staged.take();
+    return this.serialized(() => this.doPersist(batch, staged, extra)).catch((err: unknown) => {
+      // A refused batch wrote nothing and the store stays usable: the records wait for the next.
+      if ((err as { code?: unknown }).code === 'ERR_STORAGE_INVALID_ARGUMENT') this.staged.putBack(staged);
+      throw err;
+    });
   }
 
-  private async doPersist(batch: PersistBatch, extra?: (w: BatchWriter) => void): Promise<void> {
+  private async doPersist(batch: PersistBatch, staged: TakenWrites, extra?: (w: BatchWriter) => void): Promise<void> {
     const oldLast = this.last;
     let first = this.first;
     let last = this.last;
@@ -231,14 +237,19 @@ export class SegmentRaftStore implements RaftStore {
       const cs = batch.confState ?? (s !== null ? s.confState : null);
       if (cs !== null) w.put(CONF_STATE_KEY, encodeConfState(cs));
       if (hs !== null) w.put(HARD_STATE_KEY, encodeHardState(hs));
-      const written = this.staged.drainInto(w);
+      staged.writeInto(w);
       for (const [key, value] of extraOps) {
         if (value === null) w.del(key);
         else w.put(key, value);
       }
       const voteChanged = hs !== null && (hs.term !== this.hard.term || hs.vote !== this.hard.vote);
-      await w.write({ sync: batch.sync && (entries.length === 0 || s !== null || voteChanged) });
-      runAll(written);
+      // Entries alone need no LevelDB write (the segment append made them durable).
+      if (s !== null || cs !== null || hs !== null || staged.hasWrites || extraOps.length > 0) {
+        await w.write({ sync: batch.sync && (entries.length === 0 || s !== null || voteChanged) });
+      } else {
+        await w.close();
+      }
+      runAll(staged.callbacks);
 
       // Durable: now the synchronous view moves.
       this.epoch = epoch;
@@ -340,12 +351,16 @@ export class SegmentRaftStore implements RaftStore {
 
   /** Writes staged records now, for when no Ready is coming to carry them. */
   flushStaged(sync: boolean): Promise<void> {
+    const staged = this.staged.take();
     return this.serialized(async () => {
-      if (this.staged.size === 0) return;
+      if (!staged.hasWrites) {
+        runAll(staged.callbacks); // whatever they waited for went in an earlier batch
+        return;
+      }
       const w = this.db.batch();
-      const written = this.staged.drainInto(w);
+      staged.writeInto(w);
       await this.guarded(() => w.write({ sync }));
-      runAll(written);
+      runAll(staged.callbacks);
     });
   }
 

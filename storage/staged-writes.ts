@@ -44,16 +44,41 @@ export class StagedWrites {
     this.pending.set(key.toString('hex'), { key, value });
   }
 
-  /** Adds every pending write to `w` and forgets them; returns the callbacks to run once `w`
-   *  is written. */
-  drainInto(w: BatchWriter): (() => void)[] {
-    for (const { key, value } of this.pending.values()) {
+  /** Returns writes a refused batch took, under what was staged since (a later stage wins). */
+  putBack(taken: TakenWrites): void {
+    const later = new Map(this.pending);
+    this.pending.clear();
+    for (const w of taken.writes) this.pending.set(w.key.toString('hex'), w);
+    for (const [k, w] of later) this.pending.set(k, w);
+    this.callbacks = [...taken.callbacks, ...this.callbacks];
+  }
+
+  /** Takes every pending write (and the callbacks waiting for them) out, to go into one batch. */
+  take(): TakenWrites {
+    const taken = new TakenWrites([...this.pending.values()], this.callbacks);
+    this.pending.clear();
+    this.callbacks = [];
+    return taken;
+  }
+}
+
+/** Writes taken out of StagedWrites at one moment: what a batch carries is what was staged when
+ *  it was asked for, whatever is staged while it is being written. */
+export class TakenWrites {
+  constructor(
+    readonly writes: readonly { key: Buffer; value: Buffer | null }[],
+    /** To run once the batch carrying the writes is written. */
+    readonly callbacks: readonly (() => void)[],
+  ) {}
+
+  get hasWrites(): boolean {
+    return this.writes.length > 0;
+  }
+
+  writeInto(w: BatchWriter): void {
+    for (const { key, value } of this.writes) {
       if (value === null) w.del(key);
       else w.put(key, value);
     }
-    this.pending.clear();
-    const callbacks = this.callbacks;
-    this.callbacks = [];
-    return callbacks;
   }
 }

@@ -1,7 +1,7 @@
 // The node's log as the algorithm sees it: stable storage followed by the unstable part, plus
 // the commit and apply cursors.
 //
-//   firstIndex-1 (snapshot)      applied <= committed <= lastIndex
+//   firstIndex-1 (snapshot)      applied <= applying <= committed <= lastIndex
 //   [ compacted ... ][ storage .............. ][ unstable ......... ]
 import { assert } from './assert.js';
 import { entriesBytes, limitBytes } from './entry-size.js';
@@ -10,15 +10,17 @@ import type { LogStorage } from './log-storage.js';
 import { Unstable } from './unstable.js';
 import type { Entry, SnapshotMeta } from './types.js';
 
-/** Invariants: firstIndex-1 <= applied <= committed <= lastIndex (applied may trail a pending
- *  snapshot until it is written); committed never decreases. */
+/** Invariants: firstIndex-1 <= applied <= applying <= committed <= lastIndex (applied may trail
+ *  a pending snapshot until it is written); committed never decreases. */
 export class RaftLog {
   readonly storage: LogStorage;
   readonly unstable: Unstable;
   /** Highest index known to be stored on a quorum. */
   committed: number;
-  /** Highest index the application has applied (acknowledged through advance()). */
+  /** Highest index the application has applied (acknowledged through advance() or appliedTo()). */
   applied: number;
+  /** Highest index handed out for applying: entries in (applied, applying] are being applied. */
+  applying: number;
 
   constructor(storage: LogStorage, applied?: number) {
     this.storage = storage;
@@ -31,6 +33,7 @@ export class RaftLog {
     this.applied = applied ?? first - 1;
     assert(this.applied >= first - 1 && this.applied <= this.committed,
       () => `applied ${this.applied} is out of [${first - 1}, ${this.committed}]`);
+    this.applying = this.applied;
   }
 
   firstIndex(): number {
@@ -138,9 +141,22 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index === 0) return;
-    assert(index <= this.committed && index >= this.applied,
-      () => `applied ${index} is out of [${this.applied}, ${this.committed}]`);
+    assert(index <= this.applying && index >= this.applied,
+      () => `applied ${index} is out of [${this.applied}, ${this.applying}]`);
     this.applied = index;
+  }
+
+  /** Entries up to `index` were handed out for applying. */
+  applyingTo(index: number): void {
+    assert(index <= this.committed && index >= this.applying,
+      () => `applying ${index} is out of [${this.applying}, ${this.committed}]`);
+    this.applying = index;
+  }
+
+  /** A snapshot at `index` was written: everything up to it counts as applied. */
+  appliedSnapshotTo(index: number): void {
+    if (index > this.applied) this.applied = index;
+    if (index > this.applying) this.applying = index;
   }
 
   /** Entries in [lo, hi) with at most maxBytes of payload (at least one entry). Reads storage
@@ -181,15 +197,21 @@ export class RaftLog {
   }
 
   /** True when committed entries wait to be handed out for applying (none while a snapshot is
-   *  pending: it must be written and applied first). */
-  hasNextCommittedEntries(): boolean {
-    return this.unstable.snapshot === null && this.committed > this.applied;
+   *  pending: it must be written and applied first). With `stableOnly`, only entries durable
+   *  here count. */
+  hasNextCommittedEntries(stableOnly = false): boolean {
+    return this.unstable.snapshot === null && this.applyLimit(stableOnly) > this.applying;
   }
 
-  /** Committed entries after `applied`, at most maxBytes (at least one). */
-  nextCommittedEntries(maxBytes: number): Entry[] {
-    if (!this.hasNextCommittedEntries()) return [];
-    return this.slice(this.applied + 1, this.committed + 1, maxBytes);
+  /** Committed entries after `applying`, at most maxBytes (at least one); with `stableOnly`,
+   *  only those durable here (they may be applied while later entries are being written). */
+  nextCommittedEntries(maxBytes: number, stableOnly = false): Entry[] {
+    if (!this.hasNextCommittedEntries(stableOnly)) return [];
+    return this.slice(this.applying + 1, this.applyLimit(stableOnly) + 1, maxBytes);
+  }
+
+  private applyLimit(stableOnly: boolean): number {
+    return stableOnly ? Math.min(this.committed, this.lastStableIndex()) : this.committed;
   }
 
   /** Installs a snapshot: the log becomes empty at snapshot.index, which counts as committed. */

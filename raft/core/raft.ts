@@ -419,7 +419,7 @@ export class Raft {
 
   onSnapshotPersisted(index: number): void {
     this.raftLog.stableSnapTo(index);
-    if (index > this.raftLog.applied) this.raftLog.applied = index;
+    this.raftLog.appliedSnapshotTo(index);
   }
 
   onEntriesFetched(): void {

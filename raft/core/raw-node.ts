@@ -6,8 +6,15 @@
 //     send(rd.messages); persist(rd.snapshot, rd.entries, rd.hardState, {sync: rd.mustSync});
 //     send(rd.messagesAfterPersist); apply(rd.committedEntries); node.advance(rd);
 //   }
+//
+// A pipelined driver does more between two Readys (etcd's asynchronous storage writes and
+// application, in the Ready form): while a Ready's write is under way it sends takeMessages()
+// (heartbeats, appends, commit updates: nothing that promises durable state) and applies
+// takeStableCommitted() (committed entries already durable here). It then closes a Ready with
+// advancePersisted(rd) and reports each applied batch with appliedTo().
 import type { RaftConfig } from './config.js';
 import { encodeConfChange } from './confchange.js';
+import { entriesBytes } from './entry-size.js';
 import { LogTemporarilyUnavailableError, NotLeaderError, RaftUsageError } from './errors.js';
 import type { LogStorage } from './log-storage.js';
 import { isLocalMessageType, isResponseType, makeMessage } from './message.js';
@@ -28,6 +35,8 @@ export class RawNode {
   private prevHardState: HardState;
   private outstanding: Ready | null = null;
   private readonly maxCommittedSizePerReady: number;
+  /** Payload bytes handed out for applying and not yet reported applied. */
+  private applyingBytes = 0;
 
   /** Restores term, vote, commit and membership from storage.initialState(); the log from
    *  storage; `config.applied` says how far the application got. Starts as a follower. */
@@ -76,6 +85,22 @@ export class RawNode {
     this.raft.step(m);
   }
 
+  /** Messages that may leave now, without a Ready: everything queued except what must wait for
+   *  a write (votes, append answers). Leader appends of new proposals are built here too. */
+  takeMessages(): Message[] {
+    const r = this.raft;
+    r.flushAppends();
+    const out = r.msgs;
+    r.msgs = [];
+    return out;
+  }
+
+  /** Committed entries that are durable here and not yet handed out: they may be applied at
+   *  once, also while a Ready is outstanding. Report them with appliedTo(). */
+  takeStableCommitted(): Entry[] {
+    return this.takeCommitted(true);
+  }
+
   hasReady(): boolean {
     const r = this.raft;
     const log = r.raftLog;
@@ -85,7 +110,12 @@ export class RawNode {
     if (log.unstable.offsetInProgress < log.unstable.offset + log.unstable.entries.length) return true;
     if (r.msgs.length > 0 || r.msgsAfterPersist.length > 0 || r.readStates.length > 0) return true;
     if (r.fetchRanges.length > 0) return true;
-    return log.hasNextCommittedEntries() && !r.committedFetchBlocked;
+    return log.hasNextCommittedEntries() && !r.committedFetchBlocked && !this.applyingFull();
+  }
+
+  /** Applying may lag by a few Readys' worth of entries, no more (memory stays bounded). */
+  private applyingFull(): boolean {
+    return this.applyingBytes > 0 && this.applyingBytes >= 4 * this.maxCommittedSizePerReady;
   }
 
   /** Everything to persist, send and apply since the last Ready. One Ready at a time: call
@@ -96,7 +126,7 @@ export class RawNode {
     r.checkInvariants();
     r.flushAppends();
     const log = r.raftLog;
-    const committedEntries = this.nextCommittedEntries();
+    const committedEntries = this.takeCommitted(false);
     const soft = r.softState();
     const hard = r.hardState();
     const hardChanged = !hardStateEqual(hard, this.prevHardState);
@@ -126,11 +156,17 @@ export class RawNode {
     return rd;
   }
 
-  private nextCommittedEntries(): Entry[] {
+  private takeCommitted(stableOnly: boolean): Entry[] {
     const r = this.raft;
-    if (r.committedFetchBlocked) return [];
+    if (r.committedFetchBlocked || this.applyingFull()) return [];
     try {
-      return r.raftLog.nextCommittedEntries(this.maxCommittedSizePerReady);
+      const entries = r.raftLog.nextCommittedEntries(this.maxCommittedSizePerReady, stableOnly);
+      const last = entries[entries.length - 1];
+      if (last !== undefined) {
+        r.raftLog.applyingTo(last.index);
+        this.applyingBytes += entriesBytes(entries);
+      }
+      return entries;
     } catch (err) {
       if (!(err instanceof LogTemporarilyUnavailableError)) throw err;
       r.noteFetch(err);
@@ -141,14 +177,27 @@ export class RawNode {
 
   /** The driver persisted, sent and applied `rd`. */
   advance(rd: Ready): void {
+    this.advancePersisted(rd);
+    const applied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (applied !== undefined) this.appliedTo(applied.index, rd.committedEntries);
+  }
+
+  /** The driver persisted `rd` and sent its messages; its committed entries are reported
+   *  applied separately, with appliedTo(). The next ready() may follow at once. */
+  advancePersisted(rd: Ready): void {
     if (rd !== this.outstanding) throw new RaftUsageError('advance() with a Ready that is not the outstanding one');
     this.outstanding = null;
     const r = this.raft;
     if (rd.snapshot !== null) r.onSnapshotPersisted(rd.snapshot.index);
     const last = rd.entries[rd.entries.length - 1];
     if (last !== undefined) r.onPersisted(last.index, last.term);
-    const applied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (applied !== undefined) r.onApplied(applied.index, rd.committedEntries);
+  }
+
+  /** The application applied `entries` (handed out by a Ready or takeStableCommitted(), in
+   *  order), the last of them being `index`. */
+  appliedTo(index: number, entries: readonly Entry[]): void {
+    this.raft.onApplied(index, entries);
+    this.applyingBytes = Math.max(0, this.applyingBytes - entriesBytes(entries));
   }
 
   /** Asks the leader (directly, or forwarded through a follower) to hand leadership to `to`:
@@ -185,6 +234,11 @@ export class RawNode {
    *  check-quorum it grants votes at once instead of after an election timeout. */
   forgetLeader(): void {
     if (this.raft.state === 'follower') this.raft.lead = NONE;
+  }
+
+  /** The commit index known here (cheap, unlike status()). */
+  commitIndex(): number {
+    return this.raft.raftLog.committed;
   }
 
   status(): Status {

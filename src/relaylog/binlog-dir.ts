@@ -10,9 +10,12 @@ import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, 
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { RecentBytes } from './recent-bytes.js';
 import { RelayCorruptError } from './relay-errors.js';
 
 const fdatasyncAsync = promisify(fdatasync);
+/** Recent bytes held for caught-up readers: a few transactions' worth, not a read cache. */
+const RECENT_BYTES_MAX = 1024 * 1024;
 
 /** A binlog file name as upstreams write them (base.NNNNNN); nothing with a path in it. */
 export function isPlainFileName(name: string): boolean {
@@ -32,6 +35,8 @@ export class BinlogDir {
   readonly #readers = new Map<string, number>();
   /** Files to unlink once no reader holds them. */
   readonly #doomed = new Set<string>();
+  /** The newest bytes written, for caught-up readers (recent-bytes.ts). */
+  readonly #recent = new RecentBytes(RECENT_BYTES_MAX);
 
   constructor(dataDir: string) {
     this.path = join(dataDir, 'binlog');
@@ -87,6 +92,18 @@ export class BinlogDir {
     let done = 0;
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, pos + done);
     this.#dirty.add(name);
+    this.#recent.written(name, pos, bytes);
+  }
+
+  /** Views of [pos, end) of `name` if they are among the bytes written last, else null (read
+   *  the file). */
+  recentBytes(name: string, pos: number, end: number): Uint8Array[] | null {
+    return this.#recent.span(name, pos, end);
+  }
+
+  /** Files were replaced behind write() (a snapshot installed): nothing recent is trusted. */
+  forgetRecent(): void {
+    this.#recent.forget();
   }
 
   /** Cuts `name` back to `length` bytes (a torn or unconfirmed tail after a crash). */
@@ -94,6 +111,7 @@ export class BinlogDir {
     const fd = this.#writer(name);
     ftruncateSync(fd, length);
     this.#dirty.add(name);
+    this.#recent.cut(name, length);
   }
 
   /** Makes every write so far durable (off the event loop). */
@@ -134,6 +152,7 @@ export class BinlogDir {
 
   /** Removes `name` now, or once its last reader lets go; returns whether it had to wait. */
   remove(name: string): boolean {
+    this.#recent.cut(name, 0);
     const fd = this.#writers.get(name);
     if (fd !== undefined) {
       closeSync(fd);

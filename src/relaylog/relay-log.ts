@@ -450,6 +450,7 @@ export class RelayLog extends EventEmitter {
    */
   async installSnapshot(state: RelayState, fetch: FileRangeFetcher): Promise<void> {
     const oldSeqs = this.files.map((f) => f.seq);
+    this.dir.forgetRecent();
     this.head = structuredClone(state.head);
     this.files = structuredClone(state.files);
     this.executed = ExecutedGtids.parse(this.head.flavor, this.head.executed);

@@ -55,6 +55,8 @@ export interface BinlogServerOptions {
   purge?: (request: PurgeRequest) => Promise<PurgeResult>;
   /** Sees every client socket accepted (the node's metrics count the bytes it sends). */
   onConnection?: (socket: Socket) => void;
+  /** Told, in seconds, how long each commit took from its publication to a replica's socket. */
+  onCommitServed?: (seconds: number) => void;
 }
 
 export class BinlogServerError extends Error {
@@ -127,6 +129,7 @@ export class BinlogServer {
     this.#admission = new ConnectionAdmission(this.#limits);
     this.#clientLog = new FloodGuardedLog(options.logger);
     this.#source = new RelaySource(options.relay);
+    this.#source.onCommitServed = options.onCommitServed;
     this.#server = createServer((socket) => this.#accept(socket));
     this.#context = {
       source: this.#source,

@@ -5,6 +5,7 @@
 // the next file's FDE; heartbeats while idle; EOF or ERR at the end, after which the server
 // closes the connection. Only committed bytes exist in the relay, so only those are sent; new
 // commits wake the stream at once.
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BINLOG_CHECKSUM_ALG_CRC32, BINLOG_CHECKSUM_ALG_UNDEF } from '../binlog/event-checksum.js';
 import { EVENT_LEN_OFFSET, LOG_EVENT_HEADER_LEN } from '../binlog/event-header.js';
@@ -58,6 +59,8 @@ export class DumpStream {
   #stop: 'replaced' | 'stopped' | null = null;
   #closed = false;
   #wake: (() => void) | null = null;
+  /** The publication this dump woke for, until its bytes are flushed (commit-path metrics). */
+  #wokeAtMs: number | null = null;
   #plan: DumpPlan | null = null;
   #policy: EventPolicy | null = null;
   #file: RelayFile | null = null;
@@ -221,7 +224,12 @@ export class DumpStream {
         return 'eof';
       }
       out.flush();
+      if (this.#wokeAtMs !== null) {
+        source.onCommitServed?.((performance.now() - this.#wokeAtMs) / 1000);
+        this.#wokeAtMs = null;
+      }
       const woke = await this.#wait(heartbeats.dueIn(Date.now()));
+      if (woke === 'advance') this.#wokeAtMs = source.lastAdvanceAtMs;
       if (woke === 'timeout' && this.#checkStop() === null) {
         this.#heartbeat(out, pos);
         out.flush();

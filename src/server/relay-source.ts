@@ -2,6 +2,7 @@
 // GTID_LIST events, committed bytes, and a wake-up when new bytes are committed. One instance
 // serves every session: it keeps one 'advance' listener and caches what never changes once
 // published (a file's FDE, its GTID_LIST).
+import { performance } from 'node:perf_hooks';
 import { BINLOG_CHECKSUM_ALG_CRC32 } from '../binlog/event-checksum.js';
 import { EVENT_LEN_OFFSET, eventLengthAt, LOG_EVENT_HEADER_LEN, readEventHeader } from '../binlog/event-header.js';
 import { FORMAT_DESCRIPTION_EVENT, GTID_EVENT, GTID_LIST_EVENT } from '../binlog/event-type.js';
@@ -39,7 +40,14 @@ export class RelaySource {
   #gtidLists = new Map<number, MariaDbGtid[]>();
   #stateScan: { fileSeq: number; pos: number; state: BinlogState } | null = null;
   #scanning: Promise<BinlogState> | null = null;
-  readonly #onAdvance = (): void => this.#wakeAll();
+  readonly #onAdvance = (): void => {
+    this.lastAdvanceAtMs = performance.now();
+    this.#wakeAll();
+  };
+  /** When the relay last published a commit (performance.now()). */
+  lastAdvanceAtMs = 0;
+  /** Told, in seconds, how long a commit took from its publication to a replica's socket. */
+  onCommitServed: ((seconds: number) => void) | undefined;
 
   constructor(relay: RelayLog) {
     this.relay = relay;

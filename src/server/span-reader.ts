@@ -13,6 +13,8 @@ export interface Span {
   /** Views of the file's bytes from the requested position to `endPos` (whole events). */
   chunks: Uint8Array[];
   endPos: number;
+  /** The views are of the relay's own buffers (just written), not of a read buffer to recycle. */
+  recent?: true;
 }
 
 /** Read buffers a reader keeps for reuse: the span being sent, the one read ahead, a spare. */
@@ -45,6 +47,14 @@ export class SpanReader {
   /** The span at `pos` of `file` (null at its served end); throws what the relay read throws. */
   async read(file: RelayFile, pos: number): Promise<Span | null> {
     if (pos >= file.endPos) return null;
+    // Caught up and reading on: a commit just published is still in memory.
+    if (this.#ahead === null && this.#continues?.seq === file.seq && this.#continues.pos === pos) {
+      const chunks = this.#source.relay.dir.recentBytes(file.name, pos, file.endPos);
+      if (chunks) {
+        this.#continues = { seq: file.seq, pos: file.endPos };
+        return { chunks, endPos: file.endPos, recent: true };
+      }
+    }
     const handle = await this.#handle(file);
     if (this.#continues?.seq !== file.seq || this.#continues.pos !== pos) await this.#source.checkEventStart(file, pos, handle);
     const ahead = this.#ahead;
@@ -68,6 +78,7 @@ export class SpanReader {
   /** The bytes of `span` are framed and no socket write holds a view of them: its buffer may
    *  take the next read. */
   recycle(span: Span): void {
+    if (span.recent) return;
     const chunk = span.chunks[0];
     if (!chunk || this.#pool.length >= POOLED_BUFFERS || chunk.buffer.byteLength !== SPAN_READ_BYTES || chunk.byteOffset !== 0) return;
     this.#pool.push(Buffer.from(chunk.buffer, 0, SPAN_READ_BYTES));

@@ -15,6 +15,9 @@ export class SyncerControl {
   private readyTerm = -1;
   private reconciling: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Told, in seconds, how long each record waited from its first upstream event to its
+   *  proposal (the node's commit-path metrics). */
+  onReceiveToPropose: ((seconds: number) => void) | undefined;
 
   constructor(
     private readonly raft: RaftNode,
@@ -95,7 +98,8 @@ export class SyncerControl {
         const now = this.raft.status();
         if (now.role !== 'leader' || now.term !== term) throw new Error(`no longer leader of term ${term}`);
       };
-      this.syncer = new Syncer(record.settings, this.relay, (data) => this.raft.propose(data), this.logger.child({ component: 'syncer' }), this.options, fence);
+      this.syncer = new Syncer(record.settings, this.relay, (data) => this.raft.propose(data), this.logger.child({ component: 'syncer' }),
+        { ...this.options, onReceiveToPropose: (seconds) => this.onReceiveToPropose?.(seconds) }, fence);
       this.syncer.start();
       this.logger.info({ event: 'syncer.started', upstreams: upstreamCandidates(record.settings), term: status.term }, 'syncer started');
     }

@@ -9,6 +9,7 @@
 // (or refused) for `failover_after_ms`, the others are probed in order and the first one that
 // holds every transaction the relay executed becomes current; the session then continues by GTID
 // into the relay's own file sequence (start-plan.ts, relay-coordinates.ts).
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BinlogEventReader } from '../binlog/event-reader.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
@@ -30,6 +31,8 @@ export interface SyncerOptions {
   heartbeatMs: number;
   backoffMinMs: number;
   backoffMaxMs: number;
+  /** Told how long each record waited from its first upstream event to its proposal. */
+  onReceiveToPropose?: (seconds: number) => void;
 }
 
 export const DEFAULT_SYNCER_OPTIONS: SyncerOptions = {
@@ -82,6 +85,8 @@ export class Syncer {
   private acksWaiting: { file: string; pos: number; ackFile: string; ackPos: number }[] = [];
   private readonly candidates: UpstreamCandidates;
   private lastSwitchNote: string | null = null;
+  /** When the first upstream event not yet in a proposed record arrived (performance.now()). */
+  private receivedAt: number | null = null;
 
   constructor(
     readonly settings: SyncerSettings,
@@ -279,6 +284,7 @@ export class Syncer {
       const fail = (err: Error): void => finish(err);
       dump.on('event', (bytes: Buffer, needAck: boolean) => {
         lastPacket = Date.now();
+        this.receivedAt ??= performance.now();
         try {
           for (const event of reader.feed(bytes)) {
             const ackFile = translator ? translator.upstreamFile : builder.position.file;
@@ -316,6 +322,10 @@ export class Syncer {
   }
 
   private submit(record: RelayRecord, session: UpstreamSession): void {
+    if (this.receivedAt !== null) {
+      this.options.onReceiveToPropose?.((performance.now() - this.receivedAt) / 1000);
+      this.receivedAt = null;
+    }
     const data = encodeRelayRecord(record);
     let ack: { ackFile: string; ackPos: number } | null = null;
     if (record.kind === 'binlog') {

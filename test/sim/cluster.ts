@@ -25,6 +25,9 @@ export interface ClusterConfig {
   /** Each node's timers run at a rate drawn from [1 - skew, 1 + skew]. */
   readonly clockSkew: number;
   readonly raftConfig?: RaftNodeOptions['raftConfig'];
+  /** Set: the application applies asynchronously, each batch finishing after a delay drawn
+   *  with this mean (a crash in between loses it, as a real process would). */
+  readonly asyncApplyMeanMs?: number;
 }
 
 export type NodeState = 'starting' | 'up' | 'down' | 'removed';
@@ -69,6 +72,7 @@ export class SimCluster {
   private nextId = 1;
   private readonly diskFaults: DiskFaults;
   private readonly restartRand: SimRandom;
+  private readonly applyRand: SimRandom;
   readonly counts = { snapshotsInstalled: 0, fatalStops: 0 };
 
   constructor(
@@ -79,6 +83,7 @@ export class SimCluster {
     this.net = new SimNetwork(this.sched, rand.stream('network'), (t) => this.note(t), config.network);
     this.diskFaults = config.disk;
     this.restartRand = rand.stream('restart');
+    this.applyRand = rand.stream('apply');
     for (let k = 0; k < config.initialVoters; k++) {
       const node = this.createNode(false);
       this.initialPeers.set(node.id, node.address);
@@ -190,7 +195,18 @@ export class SimCluster {
     if (!raft.running) onStopped(raft.failure);
   }
 
-  private onApply(node: SimNode, gate: NodeGate, entries: readonly Entry[]): void {
+  private onApply(node: SimNode, gate: NodeGate, entries: readonly Entry[]): Promise<void> | void {
+    const mean = this.config.asyncApplyMeanMs;
+    if (mean === undefined) return this.applied(node, gate, entries);
+    return new Promise<void>((resolve) => {
+      gate.after(this.applyRand.exponential(mean), `n${node.id} applied`, () => {
+        this.applied(node, gate, entries);
+        resolve();
+      });
+    });
+  }
+
+  private applied(node: SimNode, gate: NodeGate, entries: readonly Entry[]): void {
     if (!gate.alive) return;
     this.checker.onApply(node.id, node.store.image.hardState.term, entries);
     const last = entries[entries.length - 1]!.index;
@@ -198,7 +214,19 @@ export class SimCluster {
     node.store.stageAppliedIndex(last);
   }
 
-  private onSnapshot(node: SimNode, gate: NodeGate, snap: SnapshotMeta): void {
+  private onSnapshot(node: SimNode, gate: NodeGate, snap: SnapshotMeta): Promise<void> | void {
+    const mean = this.config.asyncApplyMeanMs;
+    if (mean === undefined) return this.installed(node, gate, snap);
+    // An installation takes a while (the relay fetches files): nothing may be applied meanwhile.
+    return new Promise<void>((resolve) => {
+      gate.after(this.applyRand.exponential(4 * mean), `n${node.id} installed snapshot`, () => {
+        this.installed(node, gate, snap);
+        resolve();
+      });
+    });
+  }
+
+  private installed(node: SimNode, gate: NodeGate, snap: SnapshotMeta): void {
     if (!gate.alive) return;
     this.note(`n${node.id} installs snapshot ${snap.index}/${snap.term}`);
     this.counts.snapshotsInstalled++;

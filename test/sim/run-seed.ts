@@ -92,6 +92,9 @@ function plan(seed: number, nodes: 3 | 5 | undefined, lyingFsync: boolean, heavy
         maxUncommittedEntriesSize: r.pick([0, 0, 64, 1024]),
         maxCommittedSizePerReady: r.pick([16, 256, 4096]),
       },
+      // Half the seeds apply asynchronously (the driver must keep order and write each
+      // checkpoint whole with its conf state, whatever crashes in between).
+      ...(r.chance(0.5) ? { asyncApplyMeanMs: r.between(0.05, 3) } : {}),
     },
     nemesis: {
       meanIntervalMs: heavy ? r.between(5, 40) : r.between(40, 250),

@@ -96,6 +96,41 @@ test('send, persist, send-after-persist, apply: the Ready order on leader and fo
   }
 });
 
+test('while the leader\'s write hangs, heartbeats and appends still leave: no election, and the followers commit and apply without it', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  await h.settle(leader.raft!.propose(text('before')));
+  const term = leader.raft!.status().term;
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  const persist = leader.store.persist;
+  leader.store.persist = async (b: PersistBatch) => {
+    await released; // a disk that stops answering
+    return persist(b);
+  };
+  const p = leader.raft!.propose(text('during the stall'));
+  let settled = false;
+  void p.then(() => {
+    settled = true;
+  }, () => undefined);
+  const followers = h.followers(leader);
+  const applied = (n: typeof leader): boolean => n.applied.some((e) => new TextDecoder().decode(e.data) === 'during the stall');
+  await h.runUntil(() => followers.every(applied), 3 * ELECTION_MS);
+  await h.runUntil(() => false, 3 * ELECTION_MS).catch(() => undefined); // three election timeouts
+  for (const n of h.nodes.values()) {
+    assert.equal(n.raft!.status().term, term, `n${n.id} stayed in term ${term}`);
+    assert.equal(n.raft!.status().leader, leader.id, `n${n.id} still follows n${leader.id}`);
+  }
+  assert.equal(applied(leader), false, 'the leader applies nothing it has not made durable');
+  assert.equal(settled, false);
+  release();
+  const index = await h.settle(p);
+  assert.ok(leader.applied.some((e) => e.index === index), 'after the stall the leader applies and the proposal resolves');
+});
+
 test('a failed fsync stops the node for good: waiters rejected, nothing sent or applied after', async () => {
   const h = new Harness(3);
   await h.startAll();

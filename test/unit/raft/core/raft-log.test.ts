@@ -176,12 +176,14 @@ test('isUpToDate compares last term first, then last index (§5.4.1)', () => {
   for (const [index, term, want] of cases) assert.equal(l.isUpToDate(index, term), want, `${index}/${term}`);
 });
 
-test('nextCommittedEntries hands out (applied, committed] and nothing while a snapshot is pending', () => {
+test('nextCommittedEntries hands out (applying, committed] and nothing while a snapshot is pending', () => {
   const l = log([1, 1], [1, 1]);
   l.commitTo(3);
   assert.deepEqual(it(l.nextCommittedEntries(Infinity)), ['1/1', '2/1', '3/1']);
-  l.appliedTo(2);
+  l.applyingTo(2);
   assert.deepEqual(it(l.nextCommittedEntries(Infinity)), ['3/1']);
+  l.appliedTo(2);
+  assert.throws(() => l.appliedTo(3), /applied 3 is out of \[2, 2\]/, 'applied never passes what was handed out');
   l.restore(snap(10, 2));
   assert.equal(l.committed, 10);
   assert.equal(l.hasNextCommittedEntries(), false);
@@ -189,6 +191,19 @@ test('nextCommittedEntries hands out (applied, committed] and nothing while a sn
   assert.equal(l.firstIndex(), 11);
   assert.equal(l.lastIndex(), 10);
   assert.equal(l.term(10), 2);
+});
+
+test('stable-only hand-out stops at the last durable entry, and the rest follows once written', () => {
+  const l = log([1, 1], [1, 1]); // 1..2 in storage, 3..4 unstable
+  l.commitTo(4);
+  assert.equal(l.lastStableIndex(), 2);
+  assert.deepEqual(it(l.nextCommittedEntries(Infinity, true)), ['1/1', '2/1']);
+  l.applyingTo(2);
+  assert.equal(l.hasNextCommittedEntries(true), false, 'committed but not yet written here');
+  assert.equal(l.hasNextCommittedEntries(), true);
+  l.stableTo(4, 1);
+  assert.equal(l.lastStableIndex(), 4);
+  assert.equal(l.hasNextCommittedEntries(true), true, 'written: 3..4 may be applied');
 });
 
 test('a restarted log resumes commit from the hard state and applied from the config', () => {
