@@ -19,7 +19,7 @@ import {
 import type { ColumnDefinition, ResultValue } from '../mysql/result-set.js';
 import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
 import { LikePattern } from './like-pattern.js';
-import { MAX_ROW_CHARS, MAX_VALUE_CHARS, SessionLimitError } from './session-limits.js';
+import { MAX_ROW_CHARS, MAX_STATEMENT_CHARS, MAX_VALUE_CHARS, SessionLimitError } from './session-limits.js';
 import type { SessionVariables, UserValue } from './session-variables.js';
 import type { SessionWarnings, SqlCondition } from './session-warnings.js';
 import { evaluateTime } from './sql-datetime.js';
@@ -86,7 +86,7 @@ function error(code: number, message: string, sqlState = 'HY000'): Answer {
   return { kind: 'error', code, message, sqlState };
 }
 
-/** ER_TOO_LONG_STRING: a value or row over the session caps. */
+/** ER_TOO_LONG_STRING: a statement, value or row over the session caps. */
 function tooLong(): AnswerError {
   return new AnswerError(ER_TOO_LONG_STRING, errorMessage(ER_TOO_LONG_STRING), '42000');
 }
@@ -110,8 +110,14 @@ function formatDateTime(d: Date): string {
 }
 
 export async function answerQuery(sql: string, ctx: ResponderContext): Promise<Answer> {
-  const stmt = parseStatement(sql);
-  const answer = stmt === null ? syntaxError(sql, ctx.facts) : await answerParsed(stmt, ctx);
+  let answer: Answer;
+  if (sql.length > MAX_STATEMENT_CHARS) {
+    const refused = tooLong(); // unread: see MAX_STATEMENT_CHARS
+    answer = error(refused.code, refused.message, refused.sqlState);
+  } else {
+    const stmt = parseStatement(sql);
+    answer = stmt === null ? syntaxError(sql, ctx.facts) : await answerParsed(stmt, ctx);
+  }
   if (answer.kind === 'error') ctx.warnings.raised([{ level: 'Error', code: answer.code, message: answer.message }]);
   else if (answer.kind === 'ok' && answer.warnings) ctx.warnings.raised(answer.warnings);
   return answer;

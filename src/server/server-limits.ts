@@ -28,7 +28,9 @@ export const DEFAULT_BINLOG_SERVER_LIMITS: Readonly<BinlogServerLimits> = {
   maxHandshakes: 64,
   maxHandshakesPerIp: 8,
   replicaHandshakes: 32,
-  maxPacketSize: 16 * 1024 * 1024,
+  // Replicas send a few hundred bytes at most; a large packet costs ~20 ms of copying per MiB
+  // on a loaded core, so a few MiB bound what one logged-in client can stall the node for.
+  maxPacketSize: 4 * 1024 * 1024,
   handshakeTimeoutMs: 5000,
   waitTimeoutMs: 28_800_000,
 };
