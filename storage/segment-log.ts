@@ -1,8 +1,8 @@
 // The raft log's entries in append-only segment files, `<dir>/<epoch>-<first index>.seg`, each a
 // 24-byte header (magic, epoch, first index) then entry records (raft/codec.ts): the payload goes
-// to the file with writev straight from the buffers the entries already hold, and one fdatasync
-// makes a whole Ready's entries durable (LevelDB copied every value on the event loop, wrote it
-// to its own log, then rewrote it in compactions).
+// to the file with writev straight from the buffers the entries already hold, through an O_DSYNC
+// handle, so one write makes a whole Ready's entries durable (LevelDB copied every value on the
+// event loop, wrote it to its own log, then rewrote it in compactions).
 //
 // Invariants: the segments of the current epoch hold one contiguous run of entries; a segment's
 // records are whole and CRC-clean, except that the newest one may end in a torn record after a
@@ -11,6 +11,7 @@
 // a crash mid-truncation never leaves a gap. Installing a snapshot starts a new epoch: the store
 // records the epoch in LevelDB atomically with the snapshot, and files of any other epoch are
 // leftovers that open() deletes.
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -78,7 +79,7 @@ function fileHeader(epoch: number, first: number): Buffer {
 }
 
 export class SegmentLog {
-  private writer: { segment: Segment; handle: FileHandle; dirty: boolean } | null = null;
+  private writer: { segment: Segment; handle: FileHandle } | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -172,13 +173,11 @@ export class SegmentLog {
       offsets.push(pos);
       pos += header.length + e.data.length;
     }
+    // The write handle is O_DSYNC: the write returns durable (one trip to the thread pool instead
+    // of a write and an fdatasync; `sync` is kept for callers, every append is synced).
     const { bytesWritten } = await w.handle.writev(buffers, seg.size);
     if (bytesWritten !== pos - seg.size) throw new Error(`short write to ${seg.path}: ${bytesWritten} of ${pos - seg.size} bytes`);
-    w.dirty = true;
-    if (sync) {
-      await w.handle.datasync();
-      w.dirty = false;
-    }
+    void sync;
     for (const o of offsets) seg.offsets.push(o);
     seg.size = pos;
   }
@@ -315,15 +314,14 @@ export class SegmentLog {
     return k + 1 < seg.offsets.length ? seg.offsets[k + 1]! : seg.size;
   }
 
-  private async startSegment(first: number): Promise<{ segment: Segment; handle: FileHandle; dirty: boolean }> {
+  private async startSegment(first: number): Promise<{ segment: Segment; handle: FileHandle }> {
     await this.closeWriter();
     const active = this.segments[this.segments.length - 1];
     if (active !== undefined && active.offsets.length === 0) await this.remove([this.segments.pop()!]);
     const path = join(this.dir, segmentName(this.epoch, first));
-    const handle = await open(path, 'w+', 0o600);
+    const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC, 0o600);
     try {
       await handle.writeFile(fileHeader(this.epoch, first));
-      await handle.datasync();
       await syncDirectory(this.dir);
     } catch (err) {
       await handle.close();
@@ -331,27 +329,23 @@ export class SegmentLog {
     }
     const segment: Segment = { epoch: this.epoch, first, path, offsets: [], size: FILE_HEADER_BYTES, changes: 0, removed: false };
     this.segments.push(segment);
-    this.writer = { segment, handle, dirty: false };
+    this.writer = { segment, handle };
     this.log.debug({ event: 'storage.segment.started', file: path, first }, 'raft log segment started');
     return this.writer;
   }
 
-  private async openWriter(segment: Segment): Promise<{ segment: Segment; handle: FileHandle; dirty: boolean }> {
+  private async openWriter(segment: Segment): Promise<{ segment: Segment; handle: FileHandle }> {
     await this.closeWriter();
-    this.writer = { segment, handle: await open(segment.path, 'r+'), dirty: false };
+    this.writer = { segment, handle: await open(segment.path, constants.O_RDWR | constants.O_DSYNC) };
     return this.writer;
   }
 
-  /** Closes the write handle, syncing what was written unsynced (a closed segment is durable). */
+  /** Closes the write handle (O_DSYNC: everything written through it is durable already). */
   private async closeWriter(): Promise<void> {
     const w = this.writer;
     if (w === null) return;
     this.writer = null;
-    try {
-      if (w.dirty && !w.segment.removed) await w.handle.datasync();
-    } finally {
-      await w.handle.close();
-    }
+    await w.handle.close();
   }
 }
 

@@ -284,7 +284,8 @@ export class Syncer {
       const fail = (err: Error): void => finish(err);
       dump.on('event', (bytes: Buffer, needAck: boolean) => {
         lastPacket = Date.now();
-        this.receivedAt ??= performance.now();
+        const arrivedAt = performance.now();
+        const before = builder.position.pos;
         try {
           for (const event of reader.feed(bytes)) {
             const ackFile = translator ? translator.upstreamFile : builder.position.file;
@@ -293,6 +294,8 @@ export class Syncer {
             const at = builder.position;
             if (needAck && at.file !== null && ackFile !== null) this.acksWaiting.push({ file: at.file, pos: at.pos, ackFile, ackPos: event.header.logPos });
           }
+          // A record starts waiting with its first event (heartbeats add nothing to one).
+          if (builder.position.pos !== before) this.receivedAt ??= arrivedAt;
           this.lastEventTimestamp = builder.lastEventTimestamp;
           this.upstreamIdle = builder.idle;
           this.owesAbort = builder.owesAbort;
