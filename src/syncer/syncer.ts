@@ -298,6 +298,9 @@ export class Syncer {
           if (builder.position.pos !== before) this.receivedAt ??= arrivedAt;
           this.lastEventTimestamp = builder.lastEventTimestamp;
           this.upstreamIdle = builder.idle;
+          // Nothing in flight: a finished transaction is proposed now. Otherwise what arrives
+          // meanwhile is batched, until the end of this round of reads.
+          if (this.inflight.size === 0) builder.flushBoundary();
           this.owesAbort = builder.owesAbort;
         } catch (err) {
           fail(err as Error);
