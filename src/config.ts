@@ -167,6 +167,7 @@ const binlogServer = z.strictObject({
     "that account's password; the node keeps only the hashes it verifies against", { secret: true }),
   tls: key(tlsFiles.optional(), 'offer TLS to replicas (every start, the admin API\'s too)'),
   'require-secure-transport': key(onOff.optional(), 'refuse plaintext logins (1045), as MariaDB does; needs binlog-server.tls', { defaultShown: 'false' }),
+  'require-client-cert': key(onOff.optional(), 'replicas must log in over TLS with a certificate signed by binlog-server.tls.ca (an account REQUIRE X509); implies require-secure-transport', { defaultShown: 'false' }),
   'max-connections': key(atLeastOne.optional(), 'connections at most, logged in or not (1040 beyond)', { defaultShown: limits.maxConnections }),
   'max-handshakes': key(atLeastOne.optional(), 'connections still logging in, from addresses no replica logged in from', { defaultShown: limits.maxHandshakes }),
   'max-handshakes-per-ip': key(atLeastOne.optional(), 'connections still logging in from one address', { defaultShown: limits.maxHandshakesPerIp }),
@@ -205,6 +206,10 @@ function binlogServerSettings(raw: z.infer<typeof binlogServer> | undefined): { 
   if (raw['require-secure-transport']) {
     if (!tls) throw new ConfigError('binlog-server.require-secure-transport', 'needs binlog-server.tls (cert and key): without TLS no replica could log in');
     defaults.requireSecureTransport = true;
+  }
+  if (raw['require-client-cert']) {
+    if (!tls?.ca) throw new ConfigError('binlog-server.require-client-cert', 'needs binlog-server.tls.ca: the CA that signs the replicas\' certificates');
+    defaults.requireClientCert = true;
   }
   const given = (['addr', 'user', 'password'] as const).filter((k) => raw[k] !== undefined);
   if (given.length === 0) return { boot: undefined, defaults };

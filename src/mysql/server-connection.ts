@@ -19,74 +19,25 @@ import { encodingForCollation } from './column-types.js';
 import { ER_ACCESS_DENIED_ERROR, ER_UNKNOWN_COM_ERROR, ER_UNKNOWN_ERROR, accessDeniedMessage, errorMessage, sqlStateFor } from './error-codes.js';
 import { type AuthPluginName, type ServerFlavor, flavorDefaults } from './flavor.js';
 import { decodeHandshakeResponse41, encodeHandshakeV10, generateScramble } from './handshake.js';
-import type { CommandHandler, CommandHandlerFactory } from './command-handler.js';
+import type { CommandHandler } from './command-handler.js';
 import { type FramedPayload, PacketWriter } from './packet-framer.js';
 import { PayloadInbox } from './payload-inbox.js';
 import { MysqlProtocolError } from './protocol-error.js';
 import { type ColumnDefinition, type ResultSetOptions, type ResultValue, encodeResultSet } from './result-set.js';
 import { type OkOptions, encodeEof, encodeErr, encodeOk } from './response-packets.js';
-import { type Authenticate, type AuthChannel, type UserCredentials, authenticateClient } from './server-auth.js';
+import { type AuthChannel, type UserCredentials, authenticateClient } from './server-auth.js';
 import { DEFAULT_SERVER_STATUS } from './server-status.js';
 import { isSslRequest, upgradeToTls } from './tls-upgrade.js';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_PACKET_SIZE, DEFAULT_PRE_AUTH_MAX_PACKET_SIZE,
+  type ConnectionState, type ServerConnectionEvents, type ServerConnectionOptions,
+} from './server-connection-options.js';
 
-export interface ServerConnectionOptions {
-  /** The thread id clients see (and send in KILL); allocated by the server. */
-  connectionId: number;
-  authenticate: Authenticate;
-  /** A handler, or a factory called once per authenticated connection (per-session state). */
-  handler: CommandHandler | CommandHandlerFactory;
-  flavor?: ServerFlavor;
-  serverVersion?: string;
-  /** Plugin advertised in the greeting and used for accounts that do not name one. */
-  authPlugin?: AuthPluginName;
-  /** Capability flags to advertise; flags this library cannot honour are removed. */
-  capabilities?: number;
-  /** Server default collation id for the greeting. */
-  charset?: number;
-  /** Largest payload accepted from a logged-in client (max_allowed_packet); default 16 MiB. */
-  maxPacketSize?: number;
-  /** Largest payload accepted before authentication; default 64 KiB (a handshake response with
-   *  connect attributes is well under 1 KiB). */
-  preAuthMaxPacketSize?: number;
-  /** Time allowed from connect to successful authentication (connect_timeout); default 5 s. */
-  handshakeTimeoutMs?: number;
-  /** wait_timeout: a logged-in connection that sends no command for this long is closed; time
-   *  spent inside a command (a binlog dump streams for as long as it likes) never counts.
-   *  Default 28800 s, as on MySQL and MariaDB. */
-  idleTimeoutMs?: number;
-  /** Offer TLS (CLIENT_SSL) with this certificate; a client's SSLRequest upgrades the socket. */
-  tls?: SecureContext;
-  /** require_secure_transport: a login over plaintext TCP is refused with 1045, as MariaDB does. */
-  requireSecureTransport?: boolean;
-}
+export * from './server-connection-options.js';
 
-/** max_allowed_packet's default on MySQL 8 and MariaDB 10.6+. */
-export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
-export const DEFAULT_PRE_AUTH_MAX_PACKET_SIZE = 64 * 1024;
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 28_800_000;
 // Unread input buffered before the socket is paused, before and after login.
 const PRE_AUTH_HIGH_WATER_MARK = 64 * 1024;
 const HIGH_WATER_MARK = 1024 * 1024;
-
-export type ConnectionState = 'handshake' | 'command' | 'closed';
-
-export type AuthFailure = 'credentials' | 'insecure-transport';
-
-export interface ServerConnectionEvents {
-  authenticated: [user: string];
-  /** The client was refused (1045 and the like); `user` as it sent it. `reason` tells a wrong
-   *  password or unknown user from a plaintext login under requireSecureTransport. */
-  authFailed: [user: string, reason: AuthFailure];
-  /** Closed for sending no command within idleTimeoutMs. */
-  idleTimeout: [];
-  close: [];
-  /** A handler threw or rejected; the client got a bare ER_UNKNOWN_ERROR ("Unknown error", the
-   *  detail stays in the server's log) if nothing was sent yet. */
-  handlerError: [error: unknown];
-  /** The client broke the protocol (bad handshake, oversized or out-of-order packets). */
-  protocolError: [error: MysqlProtocolError];
-}
 
 // Payloads at least this big are written as header + view (no copy), under cork().
 const ZERO_COPY_THRESHOLD = 64 * 1024;
@@ -324,7 +275,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
   /** Answers an SSLRequest: TLS over the same socket, then a fresh inbox reading inside it. */
   async #startTls(context: SecureContext): Promise<void> {
     const received = this.#inbox.detach();
-    const secure = await upgradeToTls(this.#tcpSocket, context, received);
+    const secure = await upgradeToTls(this.#tcpSocket, context, received, this.#options.clientCertificates);
     secure.setNoDelay(true);
     this.#socket = secure;
     this.#watch(secure);

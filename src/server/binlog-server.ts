@@ -23,7 +23,7 @@ import { ReplicaRegistry, type ReplicaView } from './replica-registry.js';
 import { ReplicaSession, type SessionContext } from './replica-session.js';
 import { DEFAULT_BINLOG_SERVER_LIMITS, limitsProblem, type BinlogServerLimits } from './server-limits.js';
 import type { ServerFacts } from './system-variables.js';
-import { readTlsFiles, type TlsFiles } from '../tls-files.js';
+import { readTlsFiles, type TlsFiles, type TlsMaterial } from '../tls-files.js';
 
 export type { ReplicaView } from './replica-registry.js';
 export type { BinlogServerLimits } from './server-limits.js';
@@ -41,6 +41,9 @@ export interface BinlogServerSettings {
   tls?: TlsFiles;
   /** Refuse logins over plaintext (1045, as MariaDB's require_secure_transport); needs `tls`. */
   requireSecureTransport?: boolean;
+  /** TLS clients must present a certificate signed by `tls.ca` (an account's REQUIRE X509);
+   *  implies requireSecureTransport. */
+  requireClientCert?: boolean;
 }
 
 export interface BinlogServerOptions {
@@ -80,7 +83,10 @@ function parseAddr(addr: string): { host: string; port: number } {
 
 /** The TLS context of `settings`, read from its files now (a renewed certificate takes effect at
  *  the next start); undefined without TLS. */
-function secureContextOf(settings: BinlogServerSettings): SecureContext | undefined {
+function tlsOf(settings: BinlogServerSettings): { context: SecureContext; material: TlsMaterial } | undefined {
+  if (settings.requireClientCert && !settings.tls?.ca) {
+    throw new BinlogServerError('SERVER_BAD_TLS', 'binlog-server.require-client-cert needs binlog-server.tls.ca: the CA that signs the replicas\' certificates');
+  }
   if (!settings.tls) {
     if (settings.requireSecureTransport) {
       throw new BinlogServerError('SERVER_BAD_TLS', 'binlog-server.require-secure-transport needs binlog-server.tls (cert and key): without TLS no client could log in');
@@ -88,7 +94,8 @@ function secureContextOf(settings: BinlogServerSettings): SecureContext | undefi
     return undefined;
   }
   try {
-    return createSecureContext(readTlsFiles(settings.tls, 'binlog-server.tls'));
+    const material = readTlsFiles(settings.tls, 'binlog-server.tls');
+    return { context: createSecureContext(material), material };
   } catch (err) {
     throw new BinlogServerError('SERVER_BAD_TLS', `binlog server TLS: ${(err as Error).message}`);
   }
@@ -110,6 +117,8 @@ export class BinlogServer {
   readonly #hostname = hostname();
   readonly #limits: BinlogServerLimits;
   readonly #tls: SecureContext | undefined;
+  /** With require-client-cert: what a TLS login's client certificate is checked against. */
+  readonly #clientCertificates: TlsMaterial | undefined;
   /** The only thing held of the password: the hashes its auth plugins verify against. */
   readonly #passwordHashes: PasswordHashes;
   readonly #admission: ConnectionAdmission;
@@ -120,9 +129,10 @@ export class BinlogServer {
   #address: { host: string; port: number } = { host: '', port: 0 };
   #stopped = false;
 
-  private constructor(options: BinlogServerOptions, tls: SecureContext | undefined) {
+  private constructor(options: BinlogServerOptions, tls: { context: SecureContext; material: TlsMaterial } | undefined) {
     this.#o = options;
-    this.#tls = tls;
+    this.#tls = tls?.context;
+    this.#clientCertificates = options.settings.requireClientCert ? tls?.material : undefined;
     const { password } = options.settings;
     this.#passwordHashes = typeof password === 'string' ? passwordHashes(password) : password;
     this.#limits = { ...DEFAULT_BINLOG_SERVER_LIMITS, ...options.settings.limits };
@@ -161,7 +171,7 @@ export class BinlogServer {
     }
     const problem = limitsProblem({ ...DEFAULT_BINLOG_SERVER_LIMITS, ...options.settings.limits });
     if (problem) throw new BinlogServerError('SERVER_BAD_LIMITS', `binlog server limits: ${problem.detail}`);
-    const server = new BinlogServer(options, secureContextOf(options.settings));
+    const server = new BinlogServer(options, tlsOf(options.settings));
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         server.#source.close();
@@ -178,6 +188,7 @@ export class BinlogServer {
     options.logger.info({
       event: 'server.listen', host: bound.address, port: bound.port, user: options.settings.user, serverId: options.serverId,
       tls: server.#tls !== undefined, requireSecureTransport: options.settings.requireSecureTransport === true,
+      requireClientCert: options.settings.requireClientCert === true,
     }, 'binlog server listening');
     return server;
   }
@@ -301,7 +312,8 @@ export class BinlogServer {
       handshakeTimeoutMs: limits.handshakeTimeoutMs,
       idleTimeoutMs: limits.waitTimeoutMs,
       tls: this.#tls,
-      requireSecureTransport: settings.requireSecureTransport === true,
+      clientCertificates: this.#clientCertificates,
+      requireSecureTransport: settings.requireSecureTransport === true || settings.requireClientCert === true,
     });
     const connectedAt = new Date();
     this.#connections.set(conn.id, conn);

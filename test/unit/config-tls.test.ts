@@ -1,4 +1,4 @@
-// TLS keys of the config: binlog-server.tls and require-secure-transport (applied to every start
+// TLS keys of the config: binlog-server.tls, require-secure-transport and require-client-cert (applied to every start
 // of the binlog server, the admin API's too), admin-tls; unreadable files name their key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,4 +46,12 @@ test('admin-tls gives the files; without it the admin API stays plain http', () 
   assert.deepEqual(loadConfig(['--admin-tls.cert', cert, '--admin-tls.key', key, '--admin-tls.ca', cert], {}).adminTls, { cert, key, ca: cert });
   assert.equal(loadConfig([], {}).adminTls, undefined);
   assert.equal(configError(() => loadConfig(['--admin-tls.cert', cert], {})).key, 'admin-tls.key');
+});
+
+test('require-client-cert needs binlog-server.tls.ca, naming the key; with it every start wants client certificates', () => {
+  const noCa = configError(() => loadConfig(['--binlog-server.tls.cert', cert, '--binlog-server.tls.key', key, '--binlog-server.require-client-cert', 'true'], {}));
+  assert.equal(noCa.key, 'binlog-server.require-client-cert');
+  assert.match(noCa.message, /binlog-server\.tls\.ca/);
+  const c = loadConfig(['--binlog-server.tls.cert', cert, '--binlog-server.tls.key', key, '--binlog-server.tls.ca', cert, '--binlog-server.require-client-cert', 'on'], {});
+  assert.deepEqual(c.binlogServerDefaults, { tls: { cert, key, ca: cert }, requireClientCert: true });
 });

@@ -1,7 +1,9 @@
 // TLS on the binlog server, with real MariaDB peers: a replica configured with MASTER_SSL=1 and
 // MASTER_SSL_VERIFY_SERVER_CERT=1 replicates through the relay, the `mariadb` client logs in with
 // --ssl-verify-server-cert, a client that trusts another CA refuses our certificate, and with
-// require-secure-transport a plaintext login gets MariaDB's own answer (1045).
+// require-secure-transport a plaintext login gets MariaDB's own answer (1045). With
+// require-client-cert (an account's REQUIRE X509) only clients with a certificate our CA signed
+// get in: a replica with MASTER_SSL_CERT replicates, the others are refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +20,8 @@ let certs: TestCertificates;
 let stack: RelayStack;
 /** A second server on the same relay that refuses plaintext logins. */
 let strict: BinlogServer;
+/** A third one that wants a client certificate signed by the CA. */
+let x509: BinlogServer;
 let replica: MariaDb;
 
 function login(port: number, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -33,11 +37,16 @@ before(async () => {
     settings: { addr: '127.0.0.1:0', user: RELAY_USER, password: RELAY_PASSWORD, tls, requireSecureTransport: true },
     relay: stack.local.relay, serverId: RELAY_SERVER_ID, serverUuid: '00000000-0000-4000-8000-00000000b1a8', logger: stack.logger,
   });
+  x509 = await BinlogServer.start({
+    settings: { addr: '127.0.0.1:0', user: RELAY_USER, password: RELAY_PASSWORD, tls, requireClientCert: true },
+    relay: stack.local.relay, serverId: RELAY_SERVER_ID, serverUuid: '00000000-0000-4000-8000-00000000b1a9', logger: stack.logger,
+  });
   replica = await startMariaDb({ serverId: 31, name: 'rt' });
 });
 
 after(async () => {
   await replica?.stop();
+  await x509?.stop();
   await strict?.stop();
   await stack?.stop();
   if (certDir) rmSync(certDir, { recursive: true, force: true });
@@ -89,4 +98,28 @@ test('a client that trusts another CA refuses the relay certificate', async () =
   // The server is unharmed: a client with the right CA still gets in.
   const good = await login(stack.port, ['--ssl', `--ssl-ca=${certs.ca}`, '--ssl-verify-server-cert', '-e', 'SELECT 1']);
   assert.equal(good.code, 0, good.stderr);
+});
+
+test('with require-client-cert a replica presenting a certificate our CA signed replicates; clients without one, with a foreign one, or in plaintext are refused', async () => {
+  const plain = await login(x509.address.port, ['--skip-ssl', '-e', 'SELECT 1']);
+  assert.notEqual(plain.code, 0);
+  assert.match(plain.stderr, /ERROR 1045 /, 'plaintext: access denied, as for require-secure-transport');
+  const noCert = await login(x509.address.port, ['--ssl', `--ssl-ca=${certs.ca}`, '-e', 'SELECT 1']);
+  assert.notEqual(noCert.code, 0, 'TLS without a client certificate');
+  const foreign = await login(x509.address.port, ['--ssl', `--ssl-ca=${certs.ca}`, `--ssl-cert=${certs.rogue.cert}`, `--ssl-key=${certs.rogue.key}`, '-e', 'SELECT 1']);
+  assert.notEqual(foreign.code, 0, 'a certificate another CA signed');
+  const good = await login(x509.address.port, ['--ssl', `--ssl-ca=${certs.ca}`, `--ssl-cert=${certs.client.cert}`, `--ssl-key=${certs.client.key}`, '-e', 'SELECT @@server_id']);
+  assert.equal(good.code, 0, good.stderr);
+
+  // A real replica with its certificate, from where the first test's replica stands.
+  await replica.exec('STOP SLAVE');
+  await replica.exec(`CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${x509.address.port}, MASTER_SSL=1, MASTER_SSL_CA='${certs.ca}',
+    MASTER_SSL_CERT='${certs.client.cert}', MASTER_SSL_KEY='${certs.client.key}', MASTER_SSL_VERIFY_SERVER_CERT=1; START SLAVE`);
+  await stack.up.exec("INSERT INTO app.t VALUES (4, 'x509')");
+  const pos = await stack.caughtUp();
+  await waitFor('the replica to reach the upstream position over the x509 server', async () => String((await replica.query('SELECT @@gtid_slave_pos AS p'))[0]!.p) === pos, 30_000);
+  const [status] = await replica.query('SHOW SLAVE STATUS');
+  assert.equal(status!.Slave_IO_Running, 'Yes');
+  assert.equal(status!.Last_IO_Errno, 0);
+  assert.equal(status!.Master_Port, x509.address.port);
 });
