@@ -26,6 +26,8 @@ export interface ApplierDeps {
   readonly app: Pick<RaftNodeOptions, 'apply' | 'applySnapshot'>;
   readonly onApplied: (index: number) => void;
   readonly onRemoved: () => void;
+  /** An asynchronous apply or snapshot install failed (the node stops). */
+  readonly onFailed: (err: unknown) => void;
 }
 
 export class Applier {
@@ -35,11 +37,40 @@ export class Applier {
   /** Entries at or below this index were applied before the restart: not re-delivered. */
   private readonly appliedBeforeStart: number;
   private confDirty = false;
+  /** An asynchronous apply or snapshot install under way, until it settles. */
+  private pending: Promise<void> | null = null;
 
   constructor(private readonly d: ApplierDeps, applied: number, confState: ConfState) {
     this.appliedIndex = applied;
     this.appliedBeforeStart = applied;
     this.confState = confState;
+  }
+
+  /** An asynchronous apply or snapshot install is under way: no other apply may start (order),
+   *  and no batch may be written (what it stages must go in whole, with its conf state). */
+  get busy(): boolean {
+    return this.pending !== null;
+  }
+
+  /** Applies `entries` now (synchronously if the application does; an asynchronous apply is
+   *  held until it settles). Call only when not busy. */
+  start(entries: readonly Entry[]): void {
+    this.holdWhile(this.entries(entries));
+  }
+
+  /** Keeps the applier busy until `result` settles, if it is a promise. */
+  holdWhile(result: Promise<void> | void): void {
+    if (!(result instanceof Promise)) return;
+    const done = result.then(() => undefined, (err: unknown) => this.d.onFailed(err));
+    this.pending = done;
+    void done.finally(() => {
+      if (this.pending === done) this.pending = null;
+    });
+  }
+
+  /** Resolves once nothing is under way. */
+  async settled(): Promise<void> {
+    while (this.pending !== null) await this.pending;
   }
 
   /** The conf state the next batch must carry, or null (unchanged, or superseded by the

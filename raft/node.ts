@@ -26,8 +26,8 @@ import { pino, type Logger } from 'pino';
 import { isLocalMessageType } from './core/message.js';
 import { RawNode } from './core/raw-node.js';
 import type { FetchRange, Ready } from './core/ready.js';
-import type { ConfChange, ConfState, Entry, HardState, Message, NodeId, Role, SnapshotMeta } from './core/types.js';
-import type { PersistBatch } from './ports.js';
+import type { ConfChange, ConfState, Entry, Message, NodeId, Role, SnapshotMeta } from './core/types.js';
+import { BatchWriter, NO_READY, type ReadyPart } from './node-batch.js';
 import {
   LeadershipLostError, NodeStoppedError, NotLeaderError,
   PersistFailedError, ProposalRefusedError, ReadIndexTimeoutError, TransferFailedError,
@@ -72,10 +72,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private betweenScheduled = false;
   /** The highest commit index reported to opts.commitPath. */
   private seenCommit = 0;
-  /** An asynchronous apply started between two Readys, until it settles. */
-  private applying: Promise<void> | null = null;
-  /** The hard state last written (a restart starts from it). */
-  private writtenHard: HardState;
+  private readonly batches: BatchWriter;
 
   private constructor(private readonly opts: RaftNodeOptions, raw: RawNode, applied: number, confState: ConfState) {
     super();
@@ -84,7 +81,6 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     // The start time (a restart always comes later) with random low bits: distinct per boot.
     this.bootNonce = opts.clock.nowMs() + opts.rng.nextU32() / 2 ** 32;
     this.log = (opts.logger ?? silent).child({ raftId: opts.id });
-    this.writtenHard = opts.store.initialState().hardState;
     this.peers = new PeerBook(opts.id, opts.transport, opts.resolvePeer, (peer) =>
       this.log.warn({ event: 'raft.peer.address_unknown', peer }, 'member without a known address: unreachable'));
     this.applier = new Applier({
@@ -94,7 +90,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
         this.emit('applied', index);
       },
       onRemoved: () => this.emit('removed'),
+      onFailed: (err) => this.fail(err),
     }, applied, confState);
+    this.batches = new BatchWriter(opts.store, this.applier);
   }
 
   /** Opens the node on `store` (bootstrapping it first when empty and not joining), then starts
@@ -370,34 +368,18 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (this.state !== 'running') return;
     try {
       this.send(this.raw.takeMessages());
-      if (this.applying !== null) return;
+      if (this.applier.busy) return;
       const entries = this.raw.takeStableCommitted();
-      if (entries.length > 0) this.startApply(entries);
+      if (entries.length > 0) this.applier.start(entries);
     } catch (err) {
       this.fail(err);
     }
   }
 
-  /** Applies `entries` (synchronously if the application does). An asynchronous apply is held
-   *  in `applying` until it settles: no other apply starts meanwhile (order), and no write
-   *  either (what it stages must go into a batch whole, with the conf state that goes with it). */
-  private startApply(entries: readonly Entry[]): void {
-    this.holdApplying(this.applier.entries(entries));
-  }
-
-  /** Holds every other apply (and write) back until `result` settles, if it is a promise: an
-   *  asynchronous apply, or a snapshot being installed. */
-  private holdApplying(result: Promise<void> | void): void {
-    if (!(result instanceof Promise)) return;
-    const done = result.then(() => undefined, (err: unknown) => this.fail(err));
-    this.applying = done;
-    void done.finally(() => {
-      if (this.applying === done) this.applying = null;
-    });
-  }
-
+  /** Waits until no asynchronous apply or snapshot install is under way; false if the node
+   *  stopped meanwhile. */
   private async settleApplying(): Promise<boolean> {
-    while (this.applying !== null) await this.applying;
+    await this.applier.settled();
     return !this.failed;
   }
 
@@ -408,7 +390,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       if (!(await this.settleApplying())) return;
       if (this.compactions.pending) {
         // The checkpoint first: a restart must not find the log compacted past it.
-        if (this.checkpointOwed() && !(await this.write({ entries: [], hardState: null, snapshot: null, sync: false }))) return;
+        if (this.batches.owed && !(await this.write(NO_READY))) return;
         if (!(await this.compactNow())) return;
         continue;
       }
@@ -416,8 +398,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
         if (!(await this.handleReady(this.raw.ready()))) return;
         continue;
       }
-      if (!this.checkpointOwed()) return;
-      if (!(await this.write({ entries: [], hardState: null, snapshot: null, sync: false }))) return;
+      if (!this.batches.owed) return;
+      if (!(await this.write(NO_READY))) return;
     }
   }
 
@@ -458,7 +440,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.send(this.raw.takeMessages()); // the leader's own copy counted: a commit goes out now
       // Installing a snapshot may take long (the relay fetches files): no entry after it may be
       // applied between Readys meanwhile.
-      if (rd.snapshot !== null) this.holdApplying(this.applier.snapshot(rd.snapshot));
+      if (rd.snapshot !== null) this.applier.holdWhile(this.applier.snapshot(rd.snapshot));
       if (!(await this.settleApplying())) return false;
       this.send(rd.messagesAfterPersist);
     } catch (err) {
@@ -474,7 +456,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (entries.length === 0) return true;
     if (!(await this.settleApplying())) return false;
     try {
-      this.startApply(entries);
+      this.applier.start(entries);
     } catch (err) {
       this.fail(err);
       return false;
@@ -482,37 +464,17 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return this.settleApplying();
   }
 
-  /** The application staged a checkpoint, the conf state changed, or entries were applied past
-   *  the commit index on disk: a batch is owed even with no Ready. */
-  private checkpointOwed(): boolean {
-    return this.applier.hasUnwrittenConf || this.opts.store.hasStaged?.() === true || this.applier.appliedIndex > this.writtenHard.commit;
-  }
-
-  /** Writes one batch: the Ready's part, plus the application's staged checkpoint with the conf
-   *  state after the same entries (the store takes what is staged at the call), and a commit
-   *  index covering everything applied (a restart needs applied <= commit). Skipped when there
-   *  is nothing to write. */
-  private async write(part: Omit<PersistBatch, 'confState'>): Promise<boolean> {
+  /** Writes one batch (node-batch.ts) once no asynchronous apply is under way. Returns false if
+   *  the node stopped on it. */
+  private async write(part: ReadyPart): Promise<boolean> {
     if (!(await this.settleApplying())) return false;
-    const hardState = this.hardStateToWrite(part.hardState);
-    if (part.entries.length === 0 && hardState === null && part.snapshot === null && !this.checkpointOwed()) return true;
-    const confState = this.applier.confForBatch(part.snapshot !== null);
     try {
-      await this.opts.store.persist({ ...part, hardState, confState });
+      await this.batches.write(part);
     } catch (err) {
       this.fail(new PersistFailedError(err));
       return false;
     }
-    if (hardState !== null) this.writtenHard = hardState;
-    this.applier.batchWritten(confState !== null, part.snapshot !== null);
     return !this.failed;
-  }
-
-  private hardStateToWrite(fromReady: HardState | null): HardState | null {
-    const base = fromReady ?? this.writtenHard;
-    const commit = Math.max(base.commit, this.applier.appliedIndex);
-    if (fromReady === null && commit === base.commit) return null;
-    return commit === base.commit ? base : { ...base, commit };
   }
 
   /** Waiters whose entry can no longer be committed by us: we are not leader any more, or lead

@@ -1,0 +1,43 @@
+// What the driver writes to its store, one batch at a time: a Ready's entries, hard state and
+// snapshot, plus the application's staged checkpoint with the conf state after the same entries
+// (the store takes what is staged at the call), and a commit index covering everything applied
+// (a restart needs applied <= commit). A batch is also owed with no Ready at all, when an apply
+// staged a checkpoint, changed the conf state or passed the commit index on disk.
+import type { Applier } from './node-apply.js';
+import type { HardState } from './core/types.js';
+import type { PersistBatch, RaftStore } from './ports.js';
+
+export type ReadyPart = Omit<PersistBatch, 'confState'>;
+
+export const NO_READY: ReadyPart = { entries: [], hardState: null, snapshot: null, sync: false };
+
+export class BatchWriter {
+  /** The hard state last written (a restart starts from it). */
+  private written: HardState;
+
+  constructor(private readonly store: RaftStore, private readonly applier: Applier) {
+    this.written = store.initialState().hardState;
+  }
+
+  get owed(): boolean {
+    return this.applier.hasUnwrittenConf || this.store.hasStaged?.() === true || this.applier.appliedIndex > this.written.commit;
+  }
+
+  /** Writes `part` with what is owed; resolves at once when there is nothing to write. Call
+   *  only when the applier is not busy. Rejects with the store's error. */
+  async write(part: ReadyPart): Promise<void> {
+    const hardState = this.hardStateToWrite(part.hardState);
+    if (part.entries.length === 0 && hardState === null && part.snapshot === null && !this.owed) return;
+    const confState = this.applier.confForBatch(part.snapshot !== null);
+    await this.store.persist({ ...part, hardState, confState });
+    if (hardState !== null) this.written = hardState;
+    this.applier.batchWritten(confState !== null, part.snapshot !== null);
+  }
+
+  private hardStateToWrite(fromReady: HardState | null): HardState | null {
+    const base = fromReady ?? this.written;
+    const commit = Math.max(base.commit, this.applier.appliedIndex);
+    if (fromReady === null && commit === base.commit) return null;
+    return commit === base.commit ? base : { ...base, commit };
+  }
+}
