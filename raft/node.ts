@@ -70,6 +70,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly compactions = new CompactionQueue();
   private transfer: { readonly to: NodeId; readonly done: Promise<void> } | null = null;
   private betweenScheduled = false;
+  /** The Ready being written has committed entries to apply after its write. */
+  private freshWaiting = false;
   /** The highest commit index reported to opts.commitPath. */
   private seenCommit = 0;
   private readonly batches: BatchWriter;
@@ -368,7 +370,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (this.state !== 'running') return;
     try {
       this.send(this.raw.takeMessages());
-      if (this.applier.busy) return;
+      if (this.applier.busy || this.freshWaiting) return;
       const entries = this.raw.takeStableCommitted();
       if (entries.length > 0) this.applier.start(entries);
     } catch (err) {
@@ -430,6 +432,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const split = rd.committedEntries.findIndex((e) => e.index >= firstNew);
     const durable = split < 0 ? rd.committedEntries : rd.committedEntries.slice(0, split);
     const fresh = split < 0 ? [] : rd.committedEntries.slice(split);
+    // Entries committed after them may become durable with this write: none may be applied
+    // between Readys before these are.
+    this.freshWaiting = fresh.length > 0;
     if (!(await this.applyNow(durable))) return false;
     if (!(await this.write({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync }))) return false;
     const lastWritten = rd.entries[rd.entries.length - 1];
@@ -447,7 +452,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.fail(err);
       return false;
     }
-    if (!(await this.applyNow(fresh))) return false;
+    const applied = await this.applyNow(fresh);
+    this.freshWaiting = false;
+    if (!applied) return false;
     this.dropStaleProposals();
     return true;
   }
