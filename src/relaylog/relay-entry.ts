@@ -40,6 +40,9 @@ export interface BinlogRecord {
   pos: number;
   endsAtBoundary: boolean;
   bytes: Uint8Array;
+  /** The record already encoded, `bytes` being a view into it (binlogRecordFromParts):
+   *  encodeRelayRecord returns it instead of copying the bytes once more. */
+  entry?: Buffer;
 }
 
 export interface AbortRecord {
@@ -92,24 +95,45 @@ export class RelayEntryError extends Error {
   readonly code = 'RELAY_ENTRY_CORRUPT';
 }
 
-function encodeFilePos(kind: RelayEntryKind, flags: number, file: string, pos: number, bytes: Uint8Array | null): Buffer {
+/** Bytes of the version, kind, flags, file and position that open a file-position record. */
+function filePosHead(kind: RelayEntryKind, flags: number, file: string, pos: number, bodyBytes: number): { entry: Buffer; bodyAt: number } {
   const name = Buffer.from(file, 'utf8');
   if (name.length > 0xffff) throw new RelayEntryError(`file name too long: ${name.length} bytes`);
-  const head = Buffer.allocUnsafe(2 + 1 + 2 + name.length + 8);
-  let o = head.writeUInt8(RELAY_ENTRY_VERSION, 0);
-  o = head.writeUInt8(kind, o);
-  o = head.writeUInt8(flags, o);
-  o = head.writeUInt16BE(name.length, o);
-  o += name.copy(head, o);
-  o = head.writeUInt32BE(Math.floor(pos / 0x1_0000_0000), o);
-  head.writeUInt32BE(pos >>> 0, o);
-  return bytes ? Buffer.concat([head, bytes]) : head;
+  const bodyAt = 2 + 1 + 2 + name.length + 8;
+  const entry = Buffer.allocUnsafe(bodyAt + bodyBytes);
+  let o = entry.writeUInt8(RELAY_ENTRY_VERSION, 0);
+  o = entry.writeUInt8(kind, o);
+  o = entry.writeUInt8(flags, o);
+  o = entry.writeUInt16BE(name.length, o);
+  o += name.copy(entry, o);
+  o = entry.writeUInt32BE(Math.floor(pos / 0x1_0000_0000), o);
+  entry.writeUInt32BE(pos >>> 0, o);
+  return { entry, bodyAt };
+}
+
+function encodeFilePos(kind: RelayEntryKind, flags: number, file: string, pos: number, bytes: Uint8Array | null): Buffer {
+  const { entry, bodyAt } = filePosHead(kind, flags, file, pos, bytes?.length ?? 0);
+  if (bytes) entry.set(bytes, bodyAt);
+  return entry;
+}
+
+/** A BINLOG record of `parts` (consecutive upstream bytes from `pos`), built in its encoded
+ *  form with one copy of the bytes: the syncer's path from received events to a proposal. */
+export function binlogRecordFromParts(file: string, pos: number, endsAtBoundary: boolean, parts: readonly Uint8Array[], length: number): BinlogRecord {
+  const { entry, bodyAt } = filePosHead(RelayEntryKind.BINLOG, endsAtBoundary ? ENDS_AT_BOUNDARY : 0, file, pos, length);
+  let o = bodyAt;
+  for (const part of parts) {
+    entry.set(part, o);
+    o += part.length;
+  }
+  if (o !== entry.length) throw new RelayEntryError(`parts of ${o - bodyAt} bytes for a record of ${length}`);
+  return { kind: 'binlog', file, pos, endsAtBoundary, bytes: entry.subarray(bodyAt), entry };
 }
 
 export function encodeRelayRecord(record: RelayRecord): Buffer {
   switch (record.kind) {
     case 'binlog':
-      return encodeFilePos(RelayEntryKind.BINLOG, record.endsAtBoundary ? ENDS_AT_BOUNDARY : 0, record.file, record.pos, record.bytes);
+      return record.entry ?? encodeFilePos(RelayEntryKind.BINLOG, record.endsAtBoundary ? ENDS_AT_BOUNDARY : 0, record.file, record.pos, record.bytes);
     case 'format':
       return encodeFilePos(RelayEntryKind.FORMAT, 0, record.file, record.pos, record.bytes);
     case 'abort':

@@ -19,7 +19,7 @@ import { MysqlGtidSet } from '../binlog/gtid-set-mysql.js';
 import { buildPreviousGtidsEvent } from '../binlog/previous-gtids-event.js';
 import { eventsHaveChecksum, parseFormatDescription } from '../binlog/format-description.js';
 import { TransactionBoundaryTracker } from '../binlog/transaction-boundary.js';
-import type { RelayRecord } from '../relaylog/relay-entry.js';
+import { binlogRecordFromParts, type RelayRecord } from '../relaylog/relay-entry.js';
 
 export class SyncerStreamError extends Error {
   constructor(readonly code: 'SYNCER_GAP' | 'SYNCER_NO_FILE', message: string) {
@@ -145,10 +145,9 @@ export class RecordBuilder {
   /** Hands out everything up to the last transaction boundary as one record. */
   flushBoundary(): void {
     if (this.boundaryBytes === 0) return;
-    const all = Buffer.concat(this.buffered, this.bufferedBytes);
-    this.emitRecord({ kind: 'binlog', file: this.file!, pos: this.bufferPos, endsAtBoundary: true, bytes: all.subarray(0, this.boundaryBytes) });
-    this.keep(all.subarray(this.boundaryBytes));
-    this.bufferPos += this.boundaryBytes;
+    const length = this.boundaryBytes;
+    this.emitRecord(binlogRecordFromParts(this.file!, this.bufferPos, true, this.take(length), length));
+    this.bufferPos += length;
     this.boundaryBytes = 0;
     this.piecesOut = false;
   }
@@ -156,19 +155,25 @@ export class RecordBuilder {
   /** Hands out full pieces of the open transaction, keeping the remainder. */
   private emitPieces(): void {
     const max = this.options.maxRecordBytes;
-    const all = Buffer.concat(this.buffered, this.bufferedBytes);
-    let at = 0;
-    while (all.length - at > max) {
-      this.emitRecord({ kind: 'binlog', file: this.file!, pos: this.bufferPos + at, endsAtBoundary: false, bytes: all.subarray(at, at + max) });
-      at += max;
+    while (this.bufferedBytes > max) {
+      this.emitRecord(binlogRecordFromParts(this.file!, this.bufferPos, false, this.take(max), max));
+      this.bufferPos += max;
       this.piecesOut = true;
     }
-    this.bufferPos += at;
-    this.keep(all.subarray(at));
   }
 
-  private keep(rest: Buffer): void {
-    this.buffered = rest.length > 0 ? [rest] : [];
-    this.bufferedBytes = rest.length;
+  /** Removes the first n buffered bytes, as views (the event buffer straddling n is split). */
+  private take(n: number): Uint8Array[] {
+    let left = n;
+    let i = 0;
+    while (left > 0 && this.buffered[i]!.length <= left) left -= this.buffered[i++]!.length;
+    const parts = this.buffered.splice(0, i);
+    if (left > 0) {
+      const head = this.buffered[0]!;
+      parts.push(head.subarray(0, left));
+      this.buffered[0] = head.subarray(left);
+    }
+    this.bufferedBytes -= n;
+    return parts;
   }
 }
