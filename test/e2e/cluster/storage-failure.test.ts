@@ -6,51 +6,27 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
-import { RelayCluster } from '../../helpers/relay-cluster.js';
+import { startFaultInjectableCluster, steadyWriter, type FaultInjectableCluster } from '../../helpers/fault-injectable-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
 import { failWritesTrigger } from '../../helpers/storage-fault-preload.js';
 import { longestDoubleDumpMs, watchBinlogDumps } from '../../helpers/upstream-dumps.js';
 
-const PRELOAD = fileURLToPath(new URL('../../helpers/storage-fault-preload.js', import.meta.url));
-let up: MariaDb;
-let cluster: RelayCluster;
+let rig: FaultInjectableCluster;
 
 before(async () => {
-  up = await startMariaDb({ serverId: 41 });
-  await up.exec(`CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'replpw';
-    GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'repl'@'127.0.0.1';
-    CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(64))`);
-  const flags = process.env.TEST_NODE_FLAGS;
-  process.env.TEST_NODE_FLAGS = `${flags ?? ''} --import ${PRELOAD}`;
-  try {
-    cluster = await RelayCluster.start(3);
-  } finally {
-    if (flags === undefined) delete process.env.TEST_NODE_FLAGS;
-    else process.env.TEST_NODE_FLAGS = flags;
-  }
+  rig = await startFaultInjectableCluster({ serverId: 41 });
 });
 
 after(async () => {
-  await cluster?.stop();
-  await up?.stop();
+  await rig?.stop();
 });
 
 test('a leader whose storage writes fail stops its syncer and exits non-zero; no zombie kicks the new leader\'s dump', { timeout: 60_000 }, async () => {
+  const { cluster, upstream: up } = rig;
   const leader = await cluster.waitForLeader();
-  const started = await cluster.api(leader, 'PUT', '/binlog/syncer/start', { mysql_addr: `127.0.0.1:${up.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
-  assert.equal(started.status, 200, JSON.stringify(started.body));
-  let writing = true;
-  let next = 1;
-  const writer = (async () => {
-    while (writing) {
-      await up.exec(`INSERT INTO app.t VALUES (${next}, 'row ${next}')`);
-      next++;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  await rig.startSyncer(leader);
+  const writer = steadyWriter(up);
   await waitFor('the leader relays', async () => (await relayEnd(cluster, leader))?.executed_gtid_set !== '', 10_000);
 
   const dumps = watchBinlogDumps(up, 'repl');
@@ -69,8 +45,7 @@ test('a leader whose storage writes fail stops its syncer and exits non-zero; no
   const resumedMs = Date.now() - failedAt;
   // Longer than a zombie's reconnect period (≤ 5 s): the new leader's dump must stay up.
   await new Promise((r) => setTimeout(r, 6000));
-  writing = false;
-  await writer;
+  await writer.stop();
   const samples = await dumps.stop();
 
   const end = await upstreamEnd(up);

@@ -5,38 +5,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
+import { startFaultInjectableCluster, steadyWriter, type FaultInjectableCluster } from '../../helpers/fault-injectable-cluster.js';
 import { parseExposition, sampleValue } from '../../helpers/prometheus-text.js';
-import { RelayCluster } from '../../helpers/relay-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
 import { stallWritesTrigger } from '../../helpers/storage-fault-preload.js';
 
-const PRELOAD = fileURLToPath(new URL('../../helpers/storage-fault-preload.js', import.meta.url));
 const STALL_MS = 2000;
-let up: MariaDb;
-let cluster: RelayCluster;
+let rig: FaultInjectableCluster;
 
 before(async () => {
-  up = await startMariaDb({ serverId: 42 });
-  await up.exec(`CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'replpw';
-    GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'repl'@'127.0.0.1';
-    CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(64))`);
-  const flags = process.env.TEST_NODE_FLAGS;
-  process.env.TEST_NODE_FLAGS = `${flags ?? ''} --import ${PRELOAD}`;
-  try {
-    // The product's timing: heartbeat 100 ms, election timeout 1 s (half the stall).
-    cluster = await RelayCluster.start(3, ['--heartbeat-interval', '100ms', '--election-timeout', '1000ms']);
-  } finally {
-    if (flags === undefined) delete process.env.TEST_NODE_FLAGS;
-    else process.env.TEST_NODE_FLAGS = flags;
-  }
+  // The product's timing: heartbeat 100 ms, election timeout 1 s (half the stall).
+  rig = await startFaultInjectableCluster({ serverId: 42, nodeArgs: ['--heartbeat-interval', '100ms', '--election-timeout', '1000ms'] });
 });
 
 after(async () => {
-  await cluster?.stop();
-  await up?.stop();
+  await rig?.stop();
 });
 
 interface RaftView {
@@ -46,7 +30,7 @@ interface RaftView {
 }
 
 async function raftView(i: number): Promise<RaftView> {
-  const res = await fetch(`http://${cluster.nodes[i]!.adminAddr}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`http://${rig.cluster.nodes[i]!.adminAddr}/metrics`, { signal: AbortSignal.timeout(5000) });
   const samples = parseExposition(await res.text());
   return {
     term: sampleValue(samples, 'binrelay_raft_term')!,
@@ -56,18 +40,10 @@ async function raftView(i: number): Promise<RaftView> {
 }
 
 test('a 2 s storage stall on the leader changes no leader, and commits go on and resume', { timeout: 90_000 }, async () => {
+  const { cluster, upstream: up } = rig;
   const leader = await cluster.waitForLeader();
-  const started = await cluster.api(leader, 'PUT', '/binlog/syncer/start', { mysql_addr: `127.0.0.1:${up.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
-  assert.equal(started.status, 200, JSON.stringify(started.body));
-  let writing = true;
-  let next = 1;
-  const writer = (async () => {
-    while (writing) {
-      await up.exec(`INSERT INTO app.t VALUES (${next}, 'row ${next}')`);
-      next++;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  await rig.startSyncer(leader);
+  const writer = steadyWriter(up);
   await waitFor('the relay follows the upstream', async () => (await relayEnd(cluster, leader))?.executed_gtid_set !== '', 15_000);
 
   const nodes = [0, 1, 2];
@@ -98,8 +74,7 @@ test('a 2 s storage stall on the leader changes no leader, and commits go on and
     assert.ok(last > first, `follower ${i} applied during the stall (${first} → ${last})`);
   }
 
-  writing = false;
-  await writer;
+  await writer.stop();
   const end = await upstreamEnd(up);
   for (const i of nodes) {
     await waitFor(`node ${i} at the upstream's end`, async () => JSON.stringify(await relayEnd(cluster, i)) === JSON.stringify(end), 20_000)

@@ -25,6 +25,7 @@ const GOOD_CLIENT = pem(certs.client.cert, certs.client.key, certs.ca);
 const ROGUE_TRUSTING_CA = pem(certs.rogue.cert, certs.rogue.key, certs.ca);
 
 interface Peer {
+  id: NodeId;
   t: TcpTransport;
   got: Message[];
   events: Array<{ event?: string; [k: string]: unknown }>;
@@ -43,7 +44,7 @@ async function peer(id: NodeId, tls: PeerTls | null, extra: Partial<TcpTransport
     nodeId: id, listen: '127.0.0.1:0', clusterId: 'tls-cluster', clusterToken: 'tls-token', tls,
     logger: pino({ level: 'debug' }, stream), backoffMsMin: 20, backoffMsMax: 100, ...extra,
   });
-  const p: Peer = { t, got: [], events, addr: `127.0.0.1:${t.address().port}` };
+  const p: Peer = { id, t, got: [], events, addr: `127.0.0.1:${t.address().port}` };
   t.onMessage((m) => p.got.push(m));
   return p;
 }
@@ -65,6 +66,18 @@ async function waitFor(what: string, pred: () => boolean, timeoutMs = 5000): Pro
 
 const sawEvent = (p: Peer, event: string): boolean => p.events.some((l) => l.event === event);
 
+/** `from` dials `to` and sends it one heartbeat. */
+function dial(from: Peer, to: Peer): void {
+  from.t.setPeer(to.id, to.addr);
+  from.t.send([heartbeat(from.id, to.id, 1)]);
+}
+
+/** None of `peers` got a message, even a while after the refusal (a late delivery would show). */
+async function assertNothingDelivered(...peers: Peer[]): Promise<void> {
+  await new Promise((r) => setTimeout(r, 100));
+  for (const p of peers) assert.deepEqual(p.got, []);
+}
+
 test('three peers with certificates from the cluster CA exchange messages over TLS', async () => {
   const peers = [await peer(1, GOOD_SERVER), await peer(2, GOOD_CLIENT), await peer(3, GOOD_SERVER)];
   try {
@@ -84,18 +97,14 @@ test('a peer whose certificate another CA signed is refused, in either direction
   const rogue = await peer(2, ROGUE_TRUSTING_CA);
   const client = await peer(3, GOOD_CLIENT);
   try {
-    rogue.t.setPeer(1, server.addr);
-    rogue.t.send([heartbeat(2, 1, 1)]);
+    dial(rogue, server);
     await waitFor('server refuses the rogue certificate', () => sawEvent(server, 'transport.tls.refused'));
     // The real node dialing the rogue one refuses the rogue's server certificate.
-    client.t.setPeer(2, rogue.addr);
-    client.t.send([heartbeat(3, 2, 1)]);
+    dial(client, rogue);
     await waitFor('client refuses the rogue certificate', () => client.events.some((l) => l.event === 'transport.peer.connect_failed'));
     const failed = client.events.find((l) => l.event === 'transport.peer.connect_failed')!;
     assert.match(String(failed.reason), /certificate|self.signed|issuer/i);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(server.got, []);
-    assert.deepEqual(rogue.got, []);
+    await assertNothingDelivered(server, rogue);
   } finally {
     for (const p of [server, rogue, client]) await p.t.close();
   }
@@ -106,8 +115,7 @@ test('plain TCP to a TLS peer port is refused, and TLS to a plain port fails', a
   const plain = await peer(2, null);
   const plainServer = await peer(3, null);
   try {
-    plain.t.setPeer(1, tlsPeer.addr);
-    plain.t.send([heartbeat(2, 1, 1)]);
+    dial(plain, tlsPeer);
     // A plain hello never comes (the TLS side waits for a ClientHello): the socket dies at the
     // hello deadline, or the TLS parser refuses what it reads.
     await waitFor('plain client dropped', () => sawEvent(tlsPeer, 'transport.handshake.timeout') || sawEvent(tlsPeer, 'transport.tls.refused'));
@@ -115,12 +123,9 @@ test('plain TCP to a TLS peer port is refused, and TLS to a plain port fails', a
     raw.on('error', () => undefined);
     raw.write(Buffer.from('GET / HTTP/1.0\r\n\r\n'));
     await new Promise<void>((resolve) => raw.once('close', () => resolve()));
-    tlsPeer.t.setPeer(3, plainServer.addr);
-    tlsPeer.t.send([heartbeat(1, 3, 1)]);
+    dial(tlsPeer, plainServer);
     await waitFor('TLS client fails on a plain port', () => sawEvent(tlsPeer, 'transport.peer.connect_failed'));
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(tlsPeer.got, []);
-    assert.deepEqual(plainServer.got, []);
+    await assertNothingDelivered(tlsPeer, plainServer);
   } finally {
     for (const p of [tlsPeer, plain, plainServer]) await p.t.close();
   }
@@ -130,8 +135,7 @@ test('over TLS the cluster id is still checked', async () => {
   const server = await peer(1, GOOD_SERVER);
   const stranger = await peer(2, GOOD_CLIENT, { clusterId: 'another-cluster' });
   try {
-    stranger.t.setPeer(1, server.addr);
-    stranger.t.send([heartbeat(2, 1, 1)]);
+    dial(stranger, server);
     await waitFor('refused for its cluster', () => stranger.events.some((l) => l.event === 'transport.peer.refused' && l.reason === 'cluster'));
     assert.deepEqual(server.got, []);
   } finally {
