@@ -2,22 +2,9 @@
 // meets time, peers and disk — all through the ports of raft/ports.ts, so the simulator runs
 // this exact code against simulated ones.
 //
-// The loop (one Ready written at a time; inputs arriving meanwhile go straight into the
-// RawNode, and their entries ride in the next Ready, which is what makes group commit):
-//
-//   tick / message / propose ──► RawNode ──hasReady──► ready()
-//     1. send rd.messages                     (the leader's appends may precede its own write)
-//     2. apply the committed entries already durable here
-//     3. store.persist(one batch, sync: rd.mustSync)  — a failure stops the node for good; the
-//        batch also carries the application's staged checkpoint and the conf state after the
-//        same entries, and a commit index covering everything applied
-//     4. advancePersisted(rd); send rd.messagesAfterPersist (votes, append acks: they promise
-//        durable state); apply rd.snapshot, then the rest of rd.committedEntries
-//
-// Between two Readys (while one is written), nothing waits for the disk: messages that promise
-// nothing durable (heartbeats and answers, appends, a new commit index) leave at once, and
-// committed entries durable here are applied at once (betweenReadys). When no Ready is left, a
-// batch carries what the applies staged.
+// Its Ready loop (take a Ready, send, apply what is durable, write one batch, advance, apply
+// the rest; and what may go between two Readys) is raft/node-ready-loop.ts; this file is the
+// node's public API, its inputs, its lifecycle and the wiring of its parts.
 //
 // Determinism: nothing here reads a clock or arms a timer except through `clock`, and the only
 // randomness is the injected rng; the simulator therefore replays a run exactly.
@@ -26,11 +13,9 @@ import { pino, type Logger } from 'pino';
 import { isLocalMessageType } from './core/message.js';
 import { RawNode } from './core/raw-node.js';
 import type { FetchRange, Ready } from './core/ready.js';
-import type { ConfChange, ConfState, Entry, Message, NodeId, Role, SnapshotMeta } from './core/types.js';
-import { BatchWriter, NO_READY, type ReadyPart } from './node-batch.js';
+import type { ConfChange, ConfState, Message, NodeId, Role, SnapshotMeta } from './core/types.js';
 import {
-  LeadershipLostError, NodeStoppedError, NotLeaderError,
-  PersistFailedError, ProposalRefusedError, ReadIndexTimeoutError, TransferFailedError,
+  NodeStoppedError, NotLeaderError, PersistFailedError, ProposalRefusedError, ReadIndexTimeoutError, TransferFailedError,
 } from './node-errors.js';
 import { Applier } from './node-apply.js';
 import { CompactionQueue, type CompactionData } from './node-compaction.js';
@@ -40,6 +25,7 @@ import {
 } from './node-options.js';
 import { PendingProposals, PendingReads, bytesKey, readContext, waitForLeader } from './node-pending.js';
 import { PeerBook } from './node-peers.js';
+import { ReadyLoop } from './node-ready-loop.js';
 
 export * from './node-errors.js';
 export * from './node-options.js';
@@ -58,7 +44,6 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly reads = new PendingReads();
   private state: NodeState = 'running';
   private fatal: Error | null = null;
-  private loop: Promise<void> | null = null;
   private cancelTick: () => void = () => undefined;
   private leader: NodeId = 0;
   private role: Role = 'follower';
@@ -69,12 +54,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readonly bootNonce: number;
   private readonly compactions = new CompactionQueue();
   private transfer: { readonly to: NodeId; readonly done: Promise<void> } | null = null;
-  private betweenScheduled = false;
-  /** The Ready being written has committed entries to apply after its write. */
-  private freshWaiting = false;
-  /** The highest commit index reported to opts.commitPath. */
-  private seenCommit = 0;
-  private readonly batches: BatchWriter;
+  private readonly loop: ReadyLoop;
 
   private constructor(private readonly opts: RaftNodeOptions, raw: RawNode, applied: number, confState: ConfState) {
     super();
@@ -94,7 +74,15 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       onRemoved: () => this.emit('removed'),
       onFailed: (err) => this.fail(err),
     }, applied, confState);
-    this.batches = new BatchWriter(opts.store, this.applier);
+    this.loop = new ReadyLoop({
+      raw, opts, peers: this.peers, applier: this.applier, proposals: this.proposals, reads: this.reads,
+      compactions: this.compactions, log: this.log,
+      running: () => this.state === 'running',
+      failed: () => this.state === 'failed',
+      noteState: (rd) => this.noteState(rd),
+      fetch: (range) => this.fetch(range),
+      fail: (err) => this.fail(err),
+    });
   }
 
   /** Opens the node on `store` (bootstrapping it first when empty and not joining), then starts
@@ -145,7 +133,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const { voters, learners } = this.applier.confState;
     this.log.info({ event: 'raft.started', term: hs.term, commit: hs.commit, applied: this.applier.appliedIndex,
       lastIndex: this.opts.store.lastIndex(), voters, learners }, 'raft node started');
-    this.kick();
+    this.loop.kick();
   }
 
   // ---- public API ----------------------------------------------------------------------------
@@ -220,7 +208,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.reads.reject(key, this.state === 'running' ? new NotLeaderError(0, 'readIndex') : new NodeStoppedError(this.fatal ?? undefined));
       return p;
     }
-    this.kick();
+    this.loop.kick();
     return p;
   }
 
@@ -232,7 +220,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   compact(data: CompactionData = new Uint8Array(0)): Promise<SnapshotMeta> {
     if (this.state !== 'running') return Promise.reject(new NodeStoppedError(this.fatal ?? undefined));
     const p = this.compactions.request(data);
-    this.kick();
+    this.loop.kick();
     return p;
   }
 
@@ -250,11 +238,6 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return this.state === 'running';
   }
 
-  /** The node stopped on a fatal error (a method, so checks after an await are not narrowed). */
-  private get failed(): boolean {
-    return this.state === 'failed';
-  }
-
   /** The fatal error that stopped the node, if any. */
   get failure(): Error | null {
     return this.fatal;
@@ -265,13 +248,13 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
    *  (the node already stopped itself) it only closes the store. */
   async stop(): Promise<void> {
     if (this.state !== 'running') {
-      await this.loop;
+      await this.loop.current;
       if (this.state === 'failed') await this.opts.store.close().catch(() => undefined);
       return;
     }
     this.state = 'stopping';
     this.cancelTick();
-    await this.loop;
+    await this.loop.current;
     this.settleAll(new NodeStoppedError());
     await this.opts.transport.close();
     await this.opts.store.close();
@@ -307,15 +290,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.fail(err);
       return;
     }
-    this.noteCommit();
-    this.kick();
-  }
-
-  private noteCommit(): void {
-    const commit = this.raw.commitIndex();
-    if (commit <= this.seenCommit) return;
-    this.seenCommit = commit;
-    this.opts.commitPath?.committed(commit);
+    this.loop.noteCommit();
+    this.loop.kick();
   }
 
   private proposeWith(op: string, kind: 'normal' | 'confChange', fn: () => { index: number; term: number }): Promise<number> {
@@ -335,7 +311,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     }
     const p = this.proposals.add(at.index, at.term, kind);
     this.opts.commitPath?.proposed(at.index);
-    this.kick();
+    this.loop.kick();
     return p;
   }
 
@@ -343,164 +319,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return this.proposeWith(cc.type, 'confChange', () => this.raw.proposeConfChange(cc));
   }
 
-  // ---- the Ready loop ------------------------------------------------------------------------
-
-  private kick(): void {
-    if (this.state !== 'running') return;
-    if (this.loop === null) {
-      this.loop = this.runLoop().finally(() => {
-        this.loop = null;
-      });
-      return;
-    }
-    // A Ready is being written: what may go now goes now (see betweenReadys).
-    if (this.betweenScheduled) return;
-    this.betweenScheduled = true;
-    queueMicrotask(() => {
-      this.betweenScheduled = false;
-      this.betweenReadys();
-    });
-  }
-
-  /** While a Ready is written: send what needs no write (heartbeats and their answers, appends,
-   *  the new commit index) and apply committed entries already durable here. So a slow write
-   *  starves neither the peers nor the replicas, and a commit reaches the followers and the
-   *  application at once. */
-  private betweenReadys(): void {
-    if (this.state !== 'running') return;
-    try {
-      this.send(this.raw.takeMessages());
-      if (this.applier.busy || this.freshWaiting) return;
-      const entries = this.raw.takeStableCommitted();
-      if (entries.length > 0) this.applier.start(entries);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  /** Waits until no asynchronous apply or snapshot install is under way; false if the node
-   *  stopped meanwhile. */
-  private async settleApplying(): Promise<boolean> {
-    await this.applier.settled();
-    return !this.failed;
-  }
-
-  private async runLoop(): Promise<void> {
-    // Yield once so that a synchronous burst of inputs (proposals, messages) joins one Ready.
-    await Promise.resolve();
-    while (this.state === 'running') {
-      if (!(await this.settleApplying())) return;
-      if (this.compactions.pending) {
-        // The checkpoint first: a restart must not find the log compacted past it.
-        if (this.batches.owed && !(await this.write(NO_READY))) return;
-        if (!(await this.compactNow())) return;
-        continue;
-      }
-      if (this.raw.hasReady()) {
-        if (!(await this.handleReady(this.raw.ready()))) return;
-        continue;
-      }
-      if (!this.batches.owed) return;
-      if (!(await this.write(NO_READY))) return;
-    }
-  }
-
-  /** Between two Readys: the conf state is exactly the membership at the applied index. */
-  private async compactNow(): Promise<boolean> {
-    const err = await this.compactions.run(this.opts.store, this.applier.appliedIndex, this.applier.confState);
-    if (err !== null) {
-      this.fail(err);
-      return false;
-    }
-    this.log.info({ event: 'raft.log.compacted', index: this.opts.store.snapshotMeta().index }, 'log compacted');
-    return this.state === 'running';
-  }
-
-  /** Processes one Ready. Returns false if the node stopped on it. Committed entries already
-   *  durable here are applied before the write (a commit-only Ready then costs one batch, written
-   *  after the replicas were served); the others after it. */
-  private async handleReady(rd: Ready): Promise<boolean> {
-    if (rd.entriesToFetch !== undefined) for (const r of rd.entriesToFetch) this.fetch(r);
-    if (rd.softState !== null || rd.hardState !== null) this.noteState(rd);
-    if (rd.readStates.length > 0) {
-      for (const rs of rd.readStates) this.reads.confirmed(bytesKey(rs.requestCtx), rs.index);
-      this.reads.applied(this.applier.appliedIndex); // those already applied here resolve now
-    }
-    // A `snap` is inline metadata: no reportSnapshot needed (the core re-probes on a heartbeat answer).
-    this.send(rd.messages);
-    const firstNew = rd.snapshot !== null ? 0 : rd.entries[0]?.index ?? Infinity;
-    const split = rd.committedEntries.findIndex((e) => e.index >= firstNew);
-    const durable = split < 0 ? rd.committedEntries : rd.committedEntries.slice(0, split);
-    const fresh = split < 0 ? [] : rd.committedEntries.slice(split);
-    // Entries committed after them may become durable with this write: none may be applied
-    // between Readys before these are.
-    this.freshWaiting = fresh.length > 0;
-    if (!(await this.applyNow(durable))) return false;
-    if (!(await this.write({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync }))) return false;
-    const lastWritten = rd.entries[rd.entries.length - 1];
-    if (lastWritten !== undefined) this.opts.commitPath?.persisted(lastWritten.index);
-    try {
-      this.raw.advancePersisted(rd);
-      this.noteCommit();
-      this.send(this.raw.takeMessages()); // the leader's own copy counted: a commit goes out now
-      // Installing a snapshot may take long (the relay fetches files): no entry after it may be
-      // applied between Readys meanwhile.
-      if (rd.snapshot !== null) this.applier.holdWhile(this.applier.snapshot(rd.snapshot));
-      if (!(await this.settleApplying())) return false;
-      this.send(rd.messagesAfterPersist);
-    } catch (err) {
-      this.fail(err);
-      return false;
-    }
-    const applied = await this.applyNow(fresh);
-    this.freshWaiting = false;
-    if (!applied) return false;
-    this.dropStaleProposals();
-    return true;
-  }
-
-  private async applyNow(entries: readonly Entry[]): Promise<boolean> {
-    if (entries.length === 0) return true;
-    if (!(await this.settleApplying())) return false;
-    try {
-      this.applier.start(entries);
-    } catch (err) {
-      this.fail(err);
-      return false;
-    }
-    return this.settleApplying();
-  }
-
-  /** Writes one batch (node-batch.ts) once no asynchronous apply is under way. Returns false if
-   *  the node stopped on it. */
-  private async write(part: ReadyPart): Promise<boolean> {
-    if (!(await this.settleApplying())) return false;
-    try {
-      await this.batches.write(part);
-    } catch (err) {
-      this.fail(new PersistFailedError(err));
-      return false;
-    }
-    return !this.failed;
-  }
-
-  /** Waiters whose entry can no longer be committed by us: we are not leader any more, or lead
-   *  in a later term. Judged on the core's current state (a Ready's softState may be older
-   *  than a proposal accepted while it was in flight). */
-  private dropStaleProposals(): void {
-    if (this.proposals.size === 0) return;
-    const s = this.raw.status();
-    const leading = s.softState.role === 'leader';
-    this.proposals.rejectWhere((term) => !leading || term < s.hardState.term,
-      (i, t) => new LeadershipLostError(i, t, 'leadership lost before commit'));
-  }
-
-
-  private send(messages: readonly Message[]): void {
-    if (messages.length === 0) return;
-    for (const m of messages) this.peers.ensure(m.to);
-    this.opts.transport.send(messages);
-  }
+  // ---- asked by the Ready loop (node-ready-loop.ts) ------------------------------------------
 
   /** Loads a range the core found missing from the store's cache, in the background; the core
    *  resends the appends (and retries committed entries) once told. */
