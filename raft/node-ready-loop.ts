@@ -50,8 +50,9 @@ export interface ReadyLoopDeps {
 export class ReadyLoop {
   private loop: Promise<void> | null = null;
   private betweenScheduled = false;
-  /** The Ready being written has committed entries to apply after its write. */
-  private freshWaiting = false;
+  /** The Ready being handled has committed entries not applied yet (before its write, those
+   *  already durable; after it, the rest): none after them may be applied between Readys. */
+  private readyEntriesWaiting = false;
   /** The highest commit index reported to opts.commitPath. */
   private seenCommit = 0;
   private readonly batches: BatchWriter;
@@ -100,7 +101,7 @@ export class ReadyLoop {
     const { raw, applier } = this.d;
     try {
       this.send(raw.takeMessages());
-      if (applier.busy || this.freshWaiting) return;
+      if (applier.busy || this.readyEntriesWaiting) return;
       const entries = raw.takeStableCommitted();
       if (entries.length > 0) applier.start(entries);
     } catch (err) {
@@ -164,10 +165,12 @@ export class ReadyLoop {
     const split = rd.committedEntries.findIndex((e) => e.index >= firstNew);
     const durable = split < 0 ? rd.committedEntries : rd.committedEntries.slice(0, split);
     const fresh = split < 0 ? [] : rd.committedEntries.slice(split);
-    // Entries committed after them may become durable with this write: none may be applied
-    // between Readys before these are.
-    this.freshWaiting = fresh.length > 0;
+    // A Ready hands out at most so many committed entries: those after them (committed, maybe
+    // durable) may be taken between Readys only once these are applied, and the ones that become
+    // durable with this write only after it.
+    this.readyEntriesWaiting = rd.committedEntries.length > 0;
     if (!(await this.applyNow(durable))) return false;
+    this.readyEntriesWaiting = fresh.length > 0;
     if (!(await this.write({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot, sync: rd.mustSync }))) return false;
     const lastWritten = rd.entries[rd.entries.length - 1];
     if (lastWritten !== undefined) this.d.opts.commitPath?.persisted(lastWritten.index);
@@ -185,7 +188,7 @@ export class ReadyLoop {
       return false;
     }
     const applied = await this.applyNow(fresh);
-    this.freshWaiting = false;
+    this.readyEntriesWaiting = false;
     if (!applied) return false;
     this.dropStaleProposals();
     return true;
