@@ -162,6 +162,15 @@ test('SIGKILL of the primary under a workload: the relay continues from the prom
   assert.equal(sampleValue(onLeader, 'binrelay_syncer_upstream_candidate_state', { candidate: `127.0.0.1:${replica.port}`, state: 'current' }), 1);
   assert.equal(sampleValue(onLeader, 'binrelay_syncer_upstream_candidate_state', { candidate: `127.0.0.1:${primary.port}`, state: 'unreachable' }), 1);
 
+  // R rotates: its new file opens with a BINLOG_CHECKPOINT naming R's own file, which the relay
+  // must rewrite to name one of its files. A row written a while later follows InnoDB's own
+  // checkpoint for the rotation.
+  await replica.exec('FLUSH BINARY LOGS');
+  await new Promise((r) => setTimeout(r, 1500));
+  await replica.exec(`INSERT INTO app.u VALUES (${next++}, 'R2')`);
+  const rotatedEnd = await pos(replica, 'gtid_binlog_pos');
+  await waitFor(`the relay at ${rotatedEnd}`, async () => (await syncerStatus()).executed_gtid_set === rotatedEnd, 10_000);
+
   // mariadb-binlog -R --raw from a relay node: P's bytes up to the switch, then the relay's next file.
   const primaryFiles = await listBinlogFiles(primary.dataDir);
   const raw = mkdtempSync(join(tmpdir(), 'binrelay-failover-raw-'));
@@ -177,6 +186,15 @@ test('SIGKILL of the primary under a workload: the relay continues from the prom
       theirs[21] = theirs[21]! & ~0x01; // the FDE's IN_USE flag, cleared on the wire
       assert.ok(ours.equals(theirs), `${name} differs from P's`);
     }
+    // Read back with mariadb-binlog: every checkpoint in the relay's files after the switch names
+    // a file the relay serves, never one of R's.
+    const checkpoints: string[] = [];
+    for (const name of names.filter((n) => n > lastOfPrimary)) {
+      const text = await mariadbBinlog([join(raw, name)]);
+      for (const m of text.matchAll(/Binlog checkpoint (\S+)/g)) checkpoints.push(m[1]!);
+    }
+    assert.ok(checkpoints.length > 0, `no BINLOG_CHECKPOINT after the switch in ${names.join(' ')}`);
+    for (const named of checkpoints) assert.ok(names.includes(named), `a checkpoint names ${named}, not one of the relay's files (${names.join(' ')})`);
   } finally {
     rmSync(raw, { recursive: true, force: true });
   }
