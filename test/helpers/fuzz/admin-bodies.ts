@@ -107,6 +107,17 @@ function send(target: AdminTarget, method: string, path: string, headers: Record
   });
 }
 
+/** Percent-encodes the UTF-8 bytes of `text` (a mutated name may hold lone surrogates, which
+ *  encodeURIComponent throws on; their bytes are U+FFFD's). */
+function percentEncode(text: string): string {
+  let out = '';
+  for (const b of Buffer.from(text, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-._~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
 /** One request; the answer's status (-1: no answer). */
 export async function adminCase(fuzz: Fuzz, target: AdminTarget, log: InputLog): Promise<AdminAnswer> {
   const kind = fuzz.int(20);
@@ -114,7 +125,7 @@ export async function adminCase(fuzz: Fuzz, target: AdminTarget, log: InputLog):
   if (kind === 1) {
     const files = target.files();
     const name = fuzz.pick([files[0] ?? 'up-bin.000001', '..%2F..%2Fetc%2Fpasswd', '%00', 'x'.repeat(300), fuzz.mutateText(files[0] ?? 'a')]);
-    const path = `/internal/binlog/files/${encodeURIComponent(name).replace(/%25/g, '%')}?from=${fuzz.pick(['4', '-1', 'x', '1e30', String(fuzz.u32())])}&to=${fuzz.pick(['', '8', '0', String(fuzz.u32())])}`;
+    const path = `/internal/binlog/files/${percentEncode(name).replace(/%25/g, '%')}?from=${fuzz.pick(['4', '-1', 'x', '1e30', String(fuzz.u32())])}&to=${fuzz.pick(['', '8', '0', String(fuzz.u32())])}`;
     log.record(`GET ${path}`);
     const status = await send(target, 'GET', path, { authorization: `Bearer ${target.token}` }, null);
     return { status, what: 'GET /internal/binlog/files/:name' };
