@@ -27,10 +27,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { freePort, mariadbBinlog, startMariaDb, type MariaDb } from '../helpers/mariadb.js';
-import { parseExposition } from '../helpers/prometheus-text.js';
 import { RelayCluster } from '../helpers/relay-cluster.js';
 import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
+import { commitPathHops, printHopShares } from './commit-path-hops.js';
 import { cleanupAll, cleanups, diskUsage, median, now, pct, rssSampler, secs, seqOf, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
 const TARGET_MB = Number(process.env.BENCH_MB ?? '200');
@@ -398,7 +398,7 @@ try {
     const writer = await mysql.createConnection({ host: '127.0.0.1', port: up.port, user: 'root' });
     cleanups.push(() => writer.end().catch(() => undefined));
     await sleep(300);
-    const hopsBefore = [await commitPathHops(relay, leaderNow), await commitPathHops(relay, follower)];
+    const hopsBefore = { leader: await commitPathHops(relay.nodes[leaderNow]!.adminAddr), follower: await commitPathHops(relay.nodes[follower]!.adminAddr) };
     const acked = new Map<number, number>();
     for (let i = 0; i < LAT_TXNS; i++) {
       await writer.query('INSERT INTO bench.lat VALUES (?, ?)', [i, Date.now()]);
@@ -423,26 +423,8 @@ try {
     const addedLeader = seen.map((seq) => relayed[0]!.get(seq)! - direct!.get(seq)!);
     console.log(`   added by the relay, at the leader   (receipt − upstream receipt)  ${f(addedLeader)}`);
     console.log(`   added by the relay, at the follower (receipt − upstream receipt)  ${f(added)}`);
-    // Each hop's mean over the probe (from the nodes' binrelay_commit_path_seconds) and its share
-    // of the mean added latency; what is left is the network between the hops and the upstream's
-    // own send to the syncer.
-    const hopsAfter = [await commitPathHops(relay, leaderNow), await commitPathHops(relay, follower)];
-    const meanAdded = added.reduce((a, b) => a + b, 0) / added.length;
-    const path: [string, number, string][] = [
-      ['leader', 0, 'receive_to_propose'], ['leader', 0, 'propose_to_persist'], ['leader', 0, 'persist_to_commit'],
-      ['follower', 1, 'persist_to_commit'], ['follower', 1, 'commit_to_apply'], ['follower', 1, 'apply_to_send'],
-    ];
-    console.log(`   hops of the follower's path, mean over the probe (share of the mean added latency, ${meanAdded.toFixed(3)} ms):`);
-    let attributed = 0;
-    for (const [where, k, hop] of path) {
-      const a = hopsAfter[k]!.get(hop);
-      const b = hopsBefore[k]!.get(hop);
-      const n = (a?.count ?? 0) - (b?.count ?? 0);
-      const ms = n > 0 ? (1000 * ((a?.sum ?? 0) - (b?.sum ?? 0))) / n : NaN;
-      if (Number.isFinite(ms)) attributed += ms;
-      console.log(`     ${`${where} ${hop}`.padEnd(30)} ${ms.toFixed(3).padStart(8)} ms  ${((100 * ms) / meanAdded).toFixed(0).padStart(4)} %   (${n} samples)`);
-    }
-    console.log(`     ${'network and the rest'.padEnd(30)} ${(meanAdded - attributed).toFixed(3).padStart(8)} ms  ${((100 * (meanAdded - attributed)) / meanAdded).toFixed(0).padStart(4)} %`);
+    const hopsAfter = { leader: await commitPathHops(relay.nodes[leaderNow]!.adminAddr), follower: await commitPathHops(relay.nodes[follower]!.adminAddr) };
+    printHopShares(hopsBefore, hopsAfter, added.reduce((x, y) => x + y, 0) / added.length);
     target('added latency p50 (follower)', `${pct(added, 50).toFixed(2)} ms`, pct(added, 50) <= 1, '≤ 1 ms');
     target('added latency p99 (follower)', `${pct(added, 99).toFixed(2)} ms`, pct(added, 99) <= 5, '≤ 5 ms');
   }
@@ -538,19 +520,4 @@ try {
 } finally {
   await cleanupAll();
   console.log(`\nwall time ${((now() - runStart) / 1000).toFixed(0)} s`);
-}
-
-/** Sum and count of each hop of binrelay_commit_path_seconds on node `i`. */
-async function commitPathHops(relay: RelayCluster, i: number): Promise<Map<string, { sum: number; count: number }>> {
-  const res = await fetch(`http://${relay.nodes[i]!.adminAddr}/metrics`, { signal: AbortSignal.timeout(10_000) });
-  const samples = parseExposition(await res.text());
-  const hops = new Map<string, { sum: number; count: number }>();
-  for (const x of samples) {
-    if (x.name !== 'binrelay_commit_path_seconds_sum' && x.name !== 'binrelay_commit_path_seconds_count') continue;
-    const h = hops.get(x.labels.hop!) ?? { sum: 0, count: 0 };
-    if (x.name.endsWith('_sum')) h.sum = x.value;
-    else h.count = x.value;
-    hops.set(x.labels.hop!, h);
-  }
-  return hops;
 }
