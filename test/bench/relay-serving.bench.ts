@@ -21,15 +21,15 @@
 // BENCH_LAT_TXNS (transactions for the latency probe, default 400), BENCH_SKIP (comma list of
 // serving,latency,catchup,failover to leave out; the ingest always runs: it builds the cluster),
 // BENCH_NODE_ARGS (extra `binrelay start` flags for the nodes, e.g. --raft-log-retain.bytes=32MiB).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort, mariadbBinlog, startMariaDb, type MariaDb } from '../helpers/mariadb.js';
+import { freePort, startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { RelayCluster } from '../helpers/relay-cluster.js';
 import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
+import { checkCopy, copies, rawCopy, syncFiles, type BinlogSource, type UpstreamFile } from './binlog-copies.js';
 import { commitPathHops, printHopShares } from './commit-path-hops.js';
 import { cleanupAll, cleanups, diskUsage, median, now, pct, rssSampler, secs, seqOf, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
@@ -86,71 +86,12 @@ async function generateBacklog(up: MariaDb): Promise<void> {
   }
 }
 
-interface UpstreamFile {
-  name: string;
-  size: number;
-}
-
 async function binaryLogs(db: MariaDb): Promise<UpstreamFile[]> {
   return (await db.query('SHOW BINARY LOGS')).map((r) => ({ name: String(r.Log_name), size: Number(r.File_size) }));
 }
 
 async function gtidPos(db: MariaDb): Promise<string> {
   return String((await db.query('SELECT @@gtid_binlog_pos AS g'))[0]!.g);
-}
-
-// ---------------------------------------------------------------------------------------------
-// mariadb-binlog copies
-
-/** `mariadb-binlog -R --raw --to-last-log` of every file from `port` into `dir`; returns seconds. */
-async function rawCopy(port: number, password: string, first: string, dir: string): Promise<number> {
-  const start = now();
-  await mariadbBinlog(['-R', '--raw', '--to-last-log', '-h127.0.0.1', `-P${port}`, `-u${REPL.user}`, `-p${password}`,
-    `--result-file=${dir}/`, first]);
-  return (now() - start) / 1000;
-}
-
-/** fsyncs every file in `dir`, then the directory. */
-async function syncFiles(dir: string): Promise<void> {
-  for (const name of readdirSync(dir)) {
-    const handle = await open(join(dir, name), 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
-  const handle = await open(dir, 'r');
-  await handle.sync().finally(() => handle.close());
-}
-
-/** Checks that `dir` holds exactly the reference files, byte for byte (sizes alone if no bytes). */
-function checkCopy(dir: string, files: UpstreamFile[], reference: Map<string, Buffer> | null, what: string): void {
-  const got = readdirSync(dir).sort();
-  const want = files.map((f) => f.name).sort();
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: files ${got.join(' ')} instead of ${want.join(' ')}`);
-  for (const f of files) {
-    const path = join(dir, f.name);
-    const size = statSync(path).size;
-    if (size !== f.size) throw new Error(`${what}: ${f.name} has ${size} bytes instead of ${f.size}`);
-    const ref = reference?.get(f.name);
-    if (ref && !readFileSync(path).equals(ref)) throw new Error(`${what}: ${f.name} differs from the upstream's copy`);
-  }
-}
-
-/** `n` concurrent copies from `port` into dirs under `base`; every copy checked; returns the wall
- *  seconds of the batch. */
-async function copies(base: string, n: number, port: number, password: string, files: UpstreamFile[], reference: Map<string, Buffer>, what: string): Promise<number> {
-  const dirs = Array.from({ length: n }, () => mkdtempSync(join(base, 'copy-')));
-  try {
-    const start = now();
-    await Promise.all(dirs.map((dir) => rawCopy(port, password, files[0]!.name, dir)));
-    const seconds = (now() - start) / 1000;
-    dirs.forEach((dir, i) => checkCopy(dir, files, reference, `${what} copy ${i + 1}/${n}`));
-    return seconds;
-  } finally {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,6 +204,7 @@ console.log(`relay end to end: upstream MariaDB beside a 3-node binrelay cluster
 try {
   // ---- upstream and backlog
   const up = await track(startMariaDb({ serverId: 11, args: UP_ARGS }));
+  const upSource: BinlogSource = { port: up.port, user: REPL.user, password: REPL.upPassword };
   const t0 = now();
   await generateBacklog(up);
   const generateSeconds = (now() - t0) / 1000;
@@ -282,7 +224,7 @@ try {
   const idleRss: number[] = [];
   {
     const warm = mkdtempSync(join(diskBase, 'w-'));
-    await rawCopy(up.port, REPL.upPassword, files[0]!.name, warm); // page cache and binaries warm for both sides
+    await rawCopy(upSource, files[0]!.name, warm); // page cache and binaries warm for both sides
     checkCopy(warm, files, null, 'warm-up copy');
     rmSync(warm, { recursive: true, force: true });
   }
@@ -290,7 +232,7 @@ try {
     const dir = mkdtempSync(join(diskBase, 'c-'));
     // The peer figure is what issue 8 names: the copy made durable, as the cluster's majority
     // fsync makes its own (the copy alone is printed beside it).
-    const copied = await rawCopy(up.port, REPL.upPassword, files[0]!.name, dir);
+    const copied = await rawCopy(upSource, files[0]!.name, dir);
     const syncStart = now();
     await syncFiles(dir);
     peerCopyOnly.push(copied);
@@ -337,6 +279,7 @@ try {
   const leader = await relay.waitForLeader();
   const follower = (leader + 1) % 3;
   const relayPort = await freePort();
+  const relaySource: BinlogSource = { port: relayPort, user: REPL.user, password: REPL.relayPassword };
   {
     const res = await relay.api(follower, 'PUT', '/binlog/server/start', { addr: `127.0.0.1:${relayPort}`, user: REPL.user, password: REPL.relayPassword });
     if (res.status !== 200) throw new Error(`binlog server start: ${res.status} ${JSON.stringify(res.body)}`);
@@ -347,21 +290,21 @@ try {
   if (!SKIP.has('serving')) {
     const shmBase = tempDir(SHM, 'binrelay-bench-copies-');
     const refDir = mkdtempSync(join(shmBase, 'ref-'));
-    await rawCopy(up.port, REPL.upPassword, files[0]!.name, refDir);
+    await rawCopy(upSource, files[0]!.name, refDir);
     checkCopy(refDir, files, null, 'reference copy');
     const reference = new Map(files.map((f) => [f.name, readFileSync(join(refDir, f.name))]));
     rmSync(refDir, { recursive: true, force: true });
-    await copies(shmBase, 1, relayPort, REPL.relayPassword, files, reference, 'relay warm-up');
+    await copies(shmBase, 1, relaySource, files, reference, 'relay warm-up');
     const cells = { up1: [] as number[], relay1: [] as number[], upN: [] as number[], relayN: [] as number[] };
     const rss = rssSampler(nodePids);
     // One copy's upstream speed is bimodal from run to run: at least 5 interleaved pairs.
     for (let r = 0; r < Math.max(5, ROUNDS); r++) {
-      cells.up1.push(await copies(shmBase, 1, up.port, REPL.upPassword, files, reference, 'upstream'));
-      cells.relay1.push(await copies(shmBase, 1, relayPort, REPL.relayPassword, files, reference, 'relay'));
+      cells.up1.push(await copies(shmBase, 1, upSource, files, reference, 'upstream'));
+      cells.relay1.push(await copies(shmBase, 1, relaySource, files, reference, 'relay'));
     }
     for (let r = 0; r < ROUNDS; r++) {
-      cells.upN.push(await copies(shmBase, COPIES, up.port, REPL.upPassword, files, reference, 'upstream'));
-      cells.relayN.push(await copies(shmBase, COPIES, relayPort, REPL.relayPassword, files, reference, 'relay'));
+      cells.upN.push(await copies(shmBase, COPIES, upSource, files, reference, 'upstream'));
+      cells.relayN.push(await copies(shmBase, COPIES, relaySource, files, reference, 'relay'));
     }
     const servingRss = Math.max(...rss.stop());
     const u1 = median(cells.up1);
@@ -398,7 +341,8 @@ try {
     const writer = await mysql.createConnection({ host: '127.0.0.1', port: up.port, user: 'root' });
     cleanups.push(() => writer.end().catch(() => undefined));
     await sleep(300);
-    const hopsBefore = { leader: await commitPathHops(relay.nodes[leaderNow]!.adminAddr), follower: await commitPathHops(relay.nodes[follower]!.adminAddr) };
+    const hopsNow = async () => ({ leader: await commitPathHops(relay.nodes[leaderNow]!.adminAddr), follower: await commitPathHops(relay.nodes[follower]!.adminAddr) });
+    const hopsBefore = await hopsNow();
     const acked = new Map<number, number>();
     for (let i = 0; i < LAT_TXNS; i++) {
       await writer.query('INSERT INTO bench.lat VALUES (?, ?)', [i, Date.now()]);
@@ -423,8 +367,7 @@ try {
     const addedLeader = seen.map((seq) => relayed[0]!.get(seq)! - direct!.get(seq)!);
     console.log(`   added by the relay, at the leader   (receipt − upstream receipt)  ${f(addedLeader)}`);
     console.log(`   added by the relay, at the follower (receipt − upstream receipt)  ${f(added)}`);
-    const hopsAfter = { leader: await commitPathHops(relay.nodes[leaderNow]!.adminAddr), follower: await commitPathHops(relay.nodes[follower]!.adminAddr) };
-    printHopShares(hopsBefore, hopsAfter, added.reduce((x, y) => x + y, 0) / added.length);
+    printHopShares(hopsBefore, await hopsNow(), added.reduce((x, y) => x + y, 0) / added.length);
     target('added latency p50 (follower)', `${pct(added, 50).toFixed(2)} ms`, pct(added, 50) <= 1, '≤ 1 ms');
     target('added latency p99 (follower)', `${pct(added, 99).toFixed(2)} ms`, pct(added, 99) <= 5, '≤ 5 ms');
   }
