@@ -33,8 +33,10 @@ import { NodeMetrics } from './metrics.js';
 import { CommitPathTimer } from './metrics/commit-path.js';
 import { ThroughputHistory } from './throughput-history.js';
 
-/** Recent raft entries kept in memory (followers and replay read older ones from LevelDB). */
-const RAFT_TAIL_CACHE_BYTES = 16 * 1024 * 1024;
+/** Recent raft entries kept in memory; followers and replay read older ones from the segment files.
+ *  8 MiB rather than 16: the cached payload outlives scavenges and drives V8 mark-compacts, and
+ *  half the cache measured the same ingest with ~10 MB less peak RSS. */
+const RAFT_TAIL_CACHE_BYTES = 8 * 1024 * 1024;
 
 export class RelayNode {
   private admin: FastifyInstance | null = null;

@@ -18,6 +18,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RaftProcess, type LoadResult } from '../integration/raft/raft-process-client.js';
 import { payload } from '../integration/raft/raft-process.js';
+import { CLI_FILE, cliShebang } from '../helpers/cli-shebang.js';
+
+// Raft nodes run with the allocator settings a relay node gets from the CLI's shebang.
+const NODE_ENV = cliShebang(CLI_FILE).env;
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
 const INFLIGHT = Number(process.env.BENCH_RAFT_INFLIGHT ?? '64');
@@ -89,7 +93,7 @@ const ms = (n: number): string => n.toFixed(n < 10 ? 2 : 1);
 
 const procs: RaftProcess[] = [];
 try {
-  for (const id of [1, 2, 3]) procs.push(await RaftProcess.spawn(id, join(root, `n${id}`)));
+  for (const id of [1, 2, 3]) procs.push(await RaftProcess.spawn(id, join(root, `n${id}`), '127.0.0.1:0', NODE_ENV));
   const peers = new Map(procs.map((p) => [p.id, p.address]));
   await Promise.all(procs.map((p) => p.start({ peers, heartbeatIntervalMs: HEARTBEAT_MS, electionTimeoutMs: ELECTION_MS })));
   let leader = await leaderOf(procs);

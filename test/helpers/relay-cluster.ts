@@ -5,11 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { adminClient, type AdminClient } from '../../api/admin-client.js';
 import { freePort } from './mariadb.js';
+import { CLI_FILE, cliShebang } from './cli-shebang.js';
 
-const CLI = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../src/cli.ts' : '../../src/cli.js', import.meta.url));
+const CLI = CLI_FILE;
 
 export interface RelayNodeProcess {
   name: string;
@@ -37,10 +37,8 @@ function loaderArgs(): string[] {
   return out;
 }
 
-/** What the CLI's shebang (and the Dockerfile) set for a node; spawning node directly skips the
- *  shebang, so the same is set here. */
-const NODE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
-const NODE_SHEBANG_FLAGS = ['--max-semi-space-size=4'];
+/** What the CLI's shebang sets for a node; spawning node directly skips the shebang. */
+const SHEBANG = cliShebang(CLI);
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -104,11 +102,11 @@ export class RelayCluster {
     const node = this.nodes[i]!;
     const log = openSync(node.logFile, 'a');
     // TEST_NODE_FLAGS: extra node flags for the nodes only (e.g. --cpu-prof when profiling).
-    const nodeFlags = [...NODE_SHEBANG_FLAGS, ...(process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+    const nodeFlags = [...SHEBANG.flags, ...(process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
     const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialClusterOf(i), '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
-      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...NODE_MALLOC_ENV, ...this.env } });
+      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...SHEBANG.env, ...this.env } });
     closeSync(log);
     running.add(child);
     child.once('exit', () => running.delete(child));
