@@ -20,11 +20,18 @@ export function cliShebang(cliFile: string): ShebangSettings {
   const words = m[1]!.trim().split(/\s+/);
   const at = words.indexOf('node');
   if (at < 0) throw new Error(`${cliFile}: the shebang runs no node: ${first}`);
+  const assignments = words.slice(0, at);
+  const bad = assignments.find((w) => w.indexOf('=') <= 0);
+  if (bad !== undefined) throw new Error(`${cliFile}: '${bad}' in the shebang is no KEY=VALUE`);
+  return { env: envAssignments(assignments), flags: words.slice(at + 1) };
+}
+
+/** The `KEY=VALUE` words among `words` as an env (as `env -S` and a Dockerfile's ENV read them). */
+export function envAssignments(words: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const w of words.slice(0, at)) {
+  for (const w of words) {
     const eq = w.indexOf('=');
-    if (eq <= 0) throw new Error(`${cliFile}: '${w}' in the shebang is no KEY=VALUE`);
-    env[w.slice(0, eq)] = w.slice(eq + 1);
+    if (eq > 0) env[w.slice(0, eq)] = w.slice(eq + 1);
   }
-  return { env, flags: words.slice(at + 1) };
+  return env;
 }

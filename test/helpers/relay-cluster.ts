@@ -9,8 +9,6 @@ import { adminClient, type AdminClient } from '../../api/admin-client.js';
 import { freePort } from './mariadb.js';
 import { CLI_FILE, cliShebang } from './cli-shebang.js';
 
-const CLI = CLI_FILE;
-
 export interface RelayNodeProcess {
   name: string;
   adminAddr: string;
@@ -38,7 +36,7 @@ function loaderArgs(): string[] {
 }
 
 /** What the CLI's shebang sets for a node; spawning node directly skips the shebang. */
-const SHEBANG = cliShebang(CLI);
+const SHEBANG = cliShebang(CLI_FILE);
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -103,7 +101,7 @@ export class RelayCluster {
     const log = openSync(node.logFile, 'a');
     // TEST_NODE_FLAGS: extra node flags for the nodes only (e.g. --cpu-prof when profiling).
     const nodeFlags = [...SHEBANG.flags, ...(process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-    const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI, 'start',
+    const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI_FILE, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialClusterOf(i), '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
       '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...SHEBANG.env, ...this.env } });

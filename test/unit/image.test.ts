@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliShebang } from '../helpers/cli-shebang.js';
+import { cliShebang, envAssignments } from '../helpers/cli-shebang.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -75,13 +75,7 @@ test('.dockerignore keeps dependencies, builds, history, test data and secrets o
 test("the final stage runs node with the CLI shebang's allocator env and V8 flags", () => {
   const shebang = cliShebang(join(ROOT, 'src/cli.ts'));
   assert.ok(Object.keys(shebang.env).length > 0, 'the shebang sets an env');
-  const env: Record<string, string> = {};
-  for (const args of instructions(finalStage, 'ENV')) {
-    for (const word of args.split(/\s+/)) {
-      const eq = word.indexOf('=');
-      if (eq > 0) env[word.slice(0, eq)] = word.slice(eq + 1);
-    }
-  }
+  const env = envAssignments(instructions(finalStage, 'ENV').flatMap((args) => args.split(/\s+/)));
   for (const [key, value] of Object.entries(shebang.env)) assert.equal(env[key], value, `ENV ${key}`);
   const [entrypoint] = instructions(finalStage, 'ENTRYPOINT');
   const argv = JSON.parse(entrypoint!) as string[];
