@@ -2,14 +2,20 @@
 // output buffer — packet header, the 0x00 OK byte (plus the 0xEF semi-sync header when the
 // replica asked for it), the event bytes, one copy per byte and no per-event allocation — and
 // the buffer is written 256 KiB at a time (smaller buffers measured as fast and keep 16 copies'
-// memory low). Events of 256 KiB and more skip the buffer: their
+// memory low); buffers come from and go back to a pool shared by every dump (buffer-pool.ts).
+// Events of 256 KiB and more skip the buffer: their
 // headers and the relay's own views go to the socket under cork(), split into 16 MiB packets.
 // Sequence ids continue from the dump command's for the whole stream.
 import type { Socket } from 'node:net';
 import { MAX_PACKET_PAYLOAD, PACKET_HEADER_SIZE } from '../mysql/packet-framer.js';
+import { BufferPool } from './buffer-pool.js';
 import type { ChunkCursor } from './chunk-cursor.js';
 
 export const OUTPUT_BUFFER_SIZE = 256 * 1024;
+/** Idle output buffers kept for reuse, process-wide (8 MiB): enough for a few dumps at full
+ *  backlog, so streaming dumps rarely allocate, and a bound on what quiet replicas pin. */
+const POOLED_OUTPUT_BUFFERS = 32;
+export const outputBuffers = new BufferPool(OUTPUT_BUFFER_SIZE, POOLED_OUTPUT_BUFFERS);
 const DIRECT_WRITE_THRESHOLD = 256 * 1024;
 /** semi-sync packet header: kPacketMagicNum, then "no ack needed". */
 const SEMI_SYNC_HEADER = [0xef, 0x00] as const;
@@ -20,14 +26,15 @@ export class PacketOutput {
   #seq: number;
   #buf: Buffer | null = null;
   #len = 0;
-  #spare: Buffer[] = [];
+  readonly #pool: BufferPool;
   /** Bytes handed to the socket in total (for logs and tests). */
   written = 0;
   /** Events written as views of the caller's bytes (which must then stay untouched). */
   directWrites = 0;
 
-  constructor(socket: Socket, sequenceId: number, options: { semiSync?: boolean } = {}) {
+  constructor(socket: Socket, sequenceId: number, options: { semiSync?: boolean; pool?: BufferPool } = {}) {
     this.#socket = socket;
+    this.#pool = options.pool ?? outputBuffers;
     this.#seq = sequenceId & 0xff;
     this.#prefix = Buffer.from(options.semiSync ? [0x00, ...SEMI_SYNC_HEADER] : [0x00]);
   }
@@ -53,7 +60,7 @@ export class PacketOutput {
   #room(n: number): Buffer {
     if (this.#buf && OUTPUT_BUFFER_SIZE - this.#len >= n) return this.#buf;
     this.flush();
-    this.#buf = this.#spare.pop() ?? Buffer.allocUnsafe(OUTPUT_BUFFER_SIZE);
+    this.#buf = this.#pool.take();
     return this.#buf;
   }
 
@@ -109,12 +116,13 @@ export class PacketOutput {
     const len = this.#len;
     this.#buf = null;
     this.#len = 0;
-    if (!this.writable) return;
+    if (!this.writable) {
+      this.#pool.give(buf);
+      return;
+    }
     this.written += len;
-    this.#socket.write(buf.subarray(0, len), () => {
-      // Once the kernel has the bytes the buffer can take the next frames.
-      if (this.#spare.length < 2) this.#spare.push(buf);
-    });
+    // Once the kernel has the bytes (or the socket dropped them) the buffer can take new frames.
+    this.#socket.write(buf.subarray(0, len), () => this.#pool.give(buf));
   }
 
   #writeDirect(cursor: ChunkCursor | SingleChunk, length: number): void {

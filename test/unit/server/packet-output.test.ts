@@ -4,6 +4,8 @@ import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { PacketReader } from '../../../src/mysql/packet-framer.js';
 import { ChunkCursor } from '../../../src/server/chunk-cursor.js';
+import { setImmediate as tick } from 'node:timers/promises';
+import { BufferPool } from '../../../src/server/buffer-pool.js';
 import { OUTPUT_BUFFER_SIZE, PacketOutput } from '../../../src/server/packet-output.js';
 
 /** A socket whose writes are recorded (no peer). */
@@ -73,6 +75,24 @@ describe('event framing', () => {
     assert.ok(writes[0]!.length <= OUTPUT_BUFFER_SIZE && writes[0]!.length > OUTPUT_BUFFER_SIZE - (e.length + 5));
     out.flush();
     assert.equal(payloads(writes).length, fit + 1);
+  });
+
+  it('takes its buffers from the pool again once the socket wrote them: a long stream allocates only what is in flight', async () => {
+    const { socket, writes } = recordingSocket();
+    const pool = new BufferPool(OUTPUT_BUFFER_SIZE, 4);
+    const out = new PacketOutput(socket, 0, { pool });
+    const e = event(100_000, 3);
+    const rounds = 50;
+    for (let r = 0; r < rounds; r++) {
+      // Three events: a buffer rotation in the middle, so two buffers are in flight at a time.
+      for (let i = 0; i < 3; i++) out.appendEvent(new ChunkCursor([e]), e.length);
+      out.flush();
+      await tick(); // the socket's write callbacks run
+    }
+    assert.ok(pool.allocated <= 3, `allocated ${pool.allocated} buffers for ${writes.length} writes`);
+    const got = payloads(writes);
+    assert.equal(got.length, rounds * 3);
+    for (const p of got) assert.ok(p.payload.equals(Buffer.concat([Buffer.of(0), e])), 'a reused buffer carries its own frames');
   });
 
   it('splits an event of 16 MiB and more into 0xFFFFFF-byte packets, zero-copy', () => {
