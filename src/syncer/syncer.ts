@@ -38,7 +38,10 @@ export interface SyncerOptions {
 export const DEFAULT_SYNCER_OPTIONS: SyncerOptions = {
   batchBytes: 256 * 1024,
   maxRecordBytes: 1024 * 1024,
-  maxInflightBytes: 16 * 1024 * 1024,
+  // No more than the leader's raft tail cache (src/node.ts): appends to the followers then come
+  // from memory, not re-read from the segment files. 16 MiB measured 43-45 MB/s ingest and
+  // 194-199 MB peak RSS; 8 MiB 50-54 MB/s and 178-192 MB (4 MiB: 53 MB/s).
+  maxInflightBytes: 8 * 1024 * 1024,
   heartbeatMs: 1000,
   backoffMinMs: 100,
   backoffMaxMs: 5000,
