@@ -29,8 +29,11 @@ export class BinlogDir {
   readonly path: string;
   /** Write descriptors of files being appended, by name. */
   readonly #writers = new Map<string, number>();
-  /** Files with writes not yet fsynced. */
-  readonly #dirty = new Set<string>();
+  /** Files with writes not yet fsynced, each with the number of its last write (counted over all
+   *  files): a write that lands while the file's fsync is under way keeps it dirty (that fsync
+   *  may not cover it). */
+  readonly #dirty = new Map<string, number>();
+  #writes = 0;
   /** Readers holding each file. */
   readonly #readers = new Map<string, number>();
   /** Files to unlink once no reader holds them. */
@@ -91,7 +94,7 @@ export class BinlogDir {
     const fd = this.#writer(name);
     let done = 0;
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, pos + done);
-    this.#dirty.add(name);
+    this.#markDirty(name);
     this.#recent.written(name, pos, bytes);
   }
 
@@ -110,17 +113,26 @@ export class BinlogDir {
   truncate(name: string, length: number): void {
     const fd = this.#writer(name);
     ftruncateSync(fd, length);
-    this.#dirty.add(name);
+    this.#markDirty(name);
     this.#recent.cut(name, length);
   }
 
-  /** Makes every write so far durable (off the event loop). */
+  #markDirty(name: string): void {
+    this.#dirty.set(name, ++this.#writes);
+  }
+
+  /** Files with writes not yet made durable. */
+  unsyncedFiles(): string[] {
+    return [...this.#dirty.keys()];
+  }
+
+  /** Makes every write so far durable (off the event loop); writes may go on meanwhile. */
   async syncAll(): Promise<void> {
-    // A file stays dirty (its descriptor open) until its fsync is done.
-    for (const name of [...this.#dirty]) {
+    // A file stays dirty (its descriptor open) until an fsync that began after its last write.
+    for (const [name, lastWrite] of [...this.#dirty]) {
       const fd = this.#writers.get(name);
       if (fd !== undefined) await fdatasyncAsync(fd);
-      this.#dirty.delete(name);
+      if (this.#dirty.get(name) === lastWrite) this.#dirty.delete(name);
     }
     const dir = await open(this.path, 'r');
     try {
