@@ -4,6 +4,10 @@
 // snapshot transfers) read them with positional reads. Writes are synchronous positional writes
 // into the page cache (the relay applies in order, one record at a time); durability comes from
 // the raft log until syncAll() has run, which is why the raft log is compacted only after it.
+// Every WRITEBACK_BYTES written, a sync starts in the background: left to the kernel, the dirty
+// bytes of a whole ingest go to disk in one burst, and every synced raft append waits behind it.
+// A failed fsync is remembered: syncAll() rejects from then on (after a failed fsync the kernel
+// may report the same pages clean), so the raft log is never compacted past bytes it lost.
 //
 // A file a reader still holds is never unlinked under it: removal waits for the last release.
 import { closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
@@ -16,6 +20,9 @@ import { RelayCorruptError } from './relay-errors.js';
 const fdatasyncAsync = promisify(fdatasync);
 /** Recent bytes held for caught-up readers: a few transactions' worth, not a read cache. */
 const RECENT_BYTES_MAX = 1024 * 1024;
+/** Unsynced bytes that start a background sync. Measured: three nodes' 200 MB of binlog flushed
+ *  at once by the kernel stalled every node's synced raft appends for 200-290 ms. */
+const WRITEBACK_BYTES = 16 * 1024 * 1024;
 
 /** A binlog file name as upstreams write them (base.NNNNNN); nothing with a path in it. */
 export function isPlainFileName(name: string): boolean {
@@ -34,6 +41,11 @@ export class BinlogDir {
    *  may not cover it). */
   readonly #dirty = new Map<string, number>();
   #writes = 0;
+  readonly #writebackBytes: number;
+  /** Bytes written since the last background sync started. */
+  #unsyncedBytes = 0;
+  #writingBack = false;
+  #syncFailure: Error | null = null;
   /** Readers holding each file. */
   readonly #readers = new Map<string, number>();
   /** Files to unlink once no reader holds them. */
@@ -41,7 +53,8 @@ export class BinlogDir {
   /** The newest bytes written, for caught-up readers (recent-bytes.ts). */
   readonly #recent = new RecentBytes(RECENT_BYTES_MAX);
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: { writebackBytes?: number } = {}) {
+    this.#writebackBytes = options.writebackBytes ?? WRITEBACK_BYTES;
     this.path = join(dataDir, 'binlog');
     mkdirSync(this.path, { recursive: true });
   }
@@ -96,6 +109,17 @@ export class BinlogDir {
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, pos + done);
     this.#markDirty(name);
     this.#recent.written(name, pos, bytes);
+    this.#unsyncedBytes += bytes.length;
+    if (this.#unsyncedBytes >= this.#writebackBytes && !this.#writingBack) this.#writeBack();
+  }
+
+  #writeBack(): void {
+    this.#writingBack = true;
+    this.#unsyncedBytes = 0;
+    // A failure is kept for the next syncAll() to report.
+    void this.syncAll().catch(() => undefined).finally(() => {
+      this.#writingBack = false;
+    });
   }
 
   /** Views of [pos, end) of `name` if they are among the bytes written last, else null (read
@@ -128,10 +152,20 @@ export class BinlogDir {
 
   /** Makes every write so far durable (off the event loop); writes may go on meanwhile. */
   async syncAll(): Promise<void> {
+    if (this.#syncFailure) throw this.#syncFailure;
     // A file stays dirty (its descriptor open) until an fsync that began after its last write.
     for (const [name, lastWrite] of [...this.#dirty]) {
       const fd = this.#writers.get(name);
-      if (fd !== undefined) await fdatasyncAsync(fd);
+      if (fd !== undefined) {
+        try {
+          await fdatasyncAsync(fd);
+        } catch (err) {
+          // A file removed meanwhile (its descriptor closed under the sync) needs no sync.
+          if (this.#writers.get(name) !== fd) continue;
+          this.#syncFailure ??= err as Error;
+          throw err;
+        }
+      }
       if (this.#dirty.get(name) === lastWrite) this.#dirty.delete(name);
     }
     const dir = await open(this.path, 'r');
