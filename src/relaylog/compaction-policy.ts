@@ -16,9 +16,13 @@ export interface RaftLogRetain {
   entries: number;
 }
 
+/** After a failed compaction (a failed fsync keeps failing), the next attempt waits this long. */
+const RETRY_AFTER_FAILURE_MS = 10_000;
+
 export class CompactionPolicy {
   private appliedBytes = 0;
   private running = false;
+  private retryAtMs = 0;
 
   constructor(
     private readonly retain: RaftLogRetain,
@@ -33,6 +37,7 @@ export class CompactionPolicy {
     const last = entries[entries.length - 1]!.index;
     const held = last - this.store.firstIndex() + 1;
     if (this.running || (held <= this.retain.entries && this.appliedBytes <= this.retain.bytes)) return;
+    if (Date.now() < this.retryAtMs) return;
     this.running = true;
     void this.compact(raft).finally(() => {
       this.running = false;
@@ -58,7 +63,8 @@ export class CompactionPolicy {
       this.logger.info({ event: 'relay.compacted', index: meta.index, ms: Math.round(performance.now() - started), finalSyncMs: Math.round(finalSyncMs) },
         'raft log compacted behind the fsynced files');
     } catch (err) {
-      this.logger.warn({ event: 'relay.compaction.failed', err }, 'raft log compaction failed');
+      this.retryAtMs = Date.now() + RETRY_AFTER_FAILURE_MS;
+      this.logger.warn({ event: 'relay.compaction.failed', err, retryInMs: RETRY_AFTER_FAILURE_MS }, 'raft log compaction failed');
     }
   }
 }
