@@ -2,8 +2,8 @@
 // entries). The compaction runs in the raft driver between two Readys, at exactly the applied
 // index: the relay's state there becomes the snapshot data, and the binlog files are fsynced
 // first (most of them before, outside the driver), so the entries dropped are never needed again
-// by this node. Followers that need them
-// get a snapshot (the relay state plus the files, see snapshot-fetcher.ts).
+// by this node. Followers that need them get a snapshot (the relay state plus the files, see
+// snapshot-fetcher.ts).
 import type { Logger } from 'pino';
 import type { Entry } from '../../raft/core/types.js';
 import type { RaftNode } from '../../raft/node.js';

@@ -15,7 +15,7 @@ export const OUTPUT_BUFFER_SIZE = 256 * 1024;
 /** Idle output buffers kept for reuse, process-wide (8 MiB): enough for a few dumps at full
  *  backlog, so streaming dumps rarely allocate, and a bound on what quiet replicas pin. */
 const POOLED_OUTPUT_BUFFERS = 32;
-export const outputBuffers = new BufferPool(OUTPUT_BUFFER_SIZE, POOLED_OUTPUT_BUFFERS);
+const outputBuffers = new BufferPool(OUTPUT_BUFFER_SIZE, POOLED_OUTPUT_BUFFERS);
 const DIRECT_WRITE_THRESHOLD = 256 * 1024;
 /** semi-sync packet header: kPacketMagicNum, then "no ack needed". */
 const SEMI_SYNC_HEADER = [0xef, 0x00] as const;
