@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { setImmediate as tick } from 'node:timers/promises';
 import { PacketReader } from '../../../src/mysql/packet-framer.js';
 import { ChunkCursor } from '../../../src/server/chunk-cursor.js';
-import { setImmediate as tick } from 'node:timers/promises';
 import { BufferPool } from '../../../src/server/buffer-pool.js';
 import { OUTPUT_BUFFER_SIZE, PacketOutput } from '../../../src/server/packet-output.js';
 
