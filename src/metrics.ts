@@ -28,7 +28,8 @@ export class NodeMetrics {
   readonly #served = new ServedBytes();
   readonly #ingest: IngestCounter;
   readonly #unobserve: () => void;
-  readonly #hops: Histogram<'hop'>;
+  /** binrelay_commit_path_seconds, one child per hop (observed per transaction: no label lookup). */
+  readonly #hops: ReadonlyMap<CommitPathHop, { observe(seconds: number): void }>;
 
   constructor(private readonly node: RelayNode) {
     collectDefaultMetrics({ register: this.registry });
@@ -44,11 +45,11 @@ export class NodeMetrics {
       name: 'binrelay_raft_fsync_duration_seconds', registers: [this.registry], buckets: LATENCY_BUCKETS_SECONDS,
       help: 'Duration of a synced raft persist (one batch written and fsynced).',
     });
-    this.#hops = new Histogram({
+    const hops = new Histogram({
       name: 'binrelay_commit_path_seconds', registers: [this.registry], buckets: HOP_BUCKETS_SECONDS, labelNames: ['hop'],
       help: 'Each hop of the commit path on this node: upstream event received to proposed (leader), proposed to durable here (leader), durable to known committed, committed to applied, applied to flushed to a replica.',
     });
-    for (const hop of COMMIT_PATH_HOPS) this.#hops.labels(hop);
+    this.#hops = new Map(COMMIT_PATH_HOPS.map((hop) => [hop, hops.labels(hop)]));
     this.#unobserve = observeRaftPersists(node.storage.raft, {
       synced: (seconds) => fsync.observe(seconds),
       committed: (seconds) => commit.observe(seconds),
@@ -62,7 +63,7 @@ export class NodeMetrics {
 
   /** One commit-path hop took `seconds` (metrics/commit-path.ts, the syncer, the binlog server). */
   readonly observeHop = (hop: CommitPathHop, seconds: number): void => {
-    this.#hops.observe({ hop }, seconds);
+    this.#hops.get(hop)!.observe(seconds);
   };
 
   /** Binlog bytes committed into this node's relay since it started. */

@@ -121,7 +121,7 @@ export class RelayNode {
     const compaction = new CompactionPolicy(config.raftLogRetain, relay, storage.raft, logger);
     const fetcher = new SnapshotFetcher(relay, id, () => raft?.status().leader ?? 0, config.adminToken ?? null, logger, admin);
     const machine = relayStateMachine(relay, storage, fetcher.fetch, (entries) => {
-      control?.reconcile();
+      control?.applied();
       if (raft) compaction.applied(raft, entries);
     });
     const commitPath = new CommitPathTimer();

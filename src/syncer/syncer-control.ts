@@ -15,6 +15,10 @@ export class SyncerControl {
   private readyTerm = -1;
   private reconciling: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The replicated settings body last parsed, and what it parsed to (parsed again only when
+   *  the relay holds another body: a SYNCER record was applied or a snapshot installed). */
+  private parsedBody: unknown = undefined;
+  private parsedRecord: SyncerRecordBody | null = null;
   /** Told, in seconds, how long each record waited from its first upstream event to its
    *  proposal (the node's commit-path metrics). */
   onReceiveToPropose: ((seconds: number) => void) | undefined;
@@ -33,15 +37,24 @@ export class SyncerControl {
 
   /** The replicated settings (null: never started). */
   get record(): SyncerRecordBody | null {
-    return parseSyncerRecord(this.relay.syncerRecord);
+    const body = this.relay.syncerRecord;
+    if (body !== this.parsedBody) {
+      this.parsedRecord = parseSyncerRecord(body);
+      this.parsedBody = body;
+    }
+    return this.parsedRecord;
   }
 
   get running(): Syncer | null {
     return this.syncer;
   }
 
-  /** Called after every apply: settings may have changed. */
-  reconcile(): void {
+  /** Called after every apply: reconciles if the replicated settings changed. */
+  applied(): void {
+    if (this.relay.syncerRecord !== this.parsedBody) this.reconcile();
+  }
+
+  private reconcile(): void {
     this.reconciling = this.reconciling.then(() => this.reconcileNow()).catch((err: unknown) => {
       this.logger.error({ event: 'syncer.reconcile.failed', err }, 'syncer reconcile failed');
     });
