@@ -37,6 +37,9 @@ export class Applier {
   /** Entries at or below this index were applied before the restart: not re-delivered. */
   private readonly appliedBeforeStart: number;
   private confDirty = false;
+  /** Counts conf state changes, so that a batch written while another change was applied (an
+   *  apply between Readys) leaves that change owed to the next batch. */
+  private confGeneration = 0;
   /** An asynchronous apply or snapshot install under way, until it settles. */
   private pending: Promise<void> | null = null;
 
@@ -74,9 +77,9 @@ export class Applier {
   }
 
   /** The conf state the next batch must carry, or null (unchanged, or superseded by the
-   *  batch's snapshot, which carries its own). */
-  confForBatch(hasSnapshot: boolean): ConfState | null {
-    return !hasSnapshot && this.confDirty ? this.confState : null;
+   *  batch's snapshot, which carries its own), and the generation to hand to batchWritten. */
+  confForBatch(hasSnapshot: boolean): { confState: ConfState | null; generation: number } {
+    return { confState: !hasSnapshot && this.confDirty ? this.confState : null, generation: this.confGeneration };
   }
 
   get hasUnwrittenConf(): boolean {
@@ -86,10 +89,13 @@ export class Applier {
   /** The conf state must be written again (it differs from the store's record). */
   confChanged(): void {
     this.confDirty = true;
+    this.confGeneration++;
   }
 
-  batchWritten(hadConf: boolean, hadSnapshot: boolean): void {
-    if (hadConf || hadSnapshot) this.confDirty = false;
+  /** A batch taken at `generation` is written: its conf state is on disk unless a change was
+   *  applied since. */
+  batchWritten(hadConf: boolean, hadSnapshot: boolean, generation: number): void {
+    if ((hadConf || hadSnapshot) && generation === this.confGeneration) this.confDirty = false;
   }
 
   /** A snapshot from the leader was persisted: the application restarts from its data. */
@@ -141,7 +147,7 @@ export class Applier {
   private confChange(e: Entry): void {
     const cc = decodeConfChange(e.data);
     this.confState = this.d.raw.applyConfChange(cc);
-    this.confDirty = true;
+    this.confChanged();
     if (cc.type === 'removeNode') this.d.peers.remove(cc.nodeId);
     else this.d.peers.add(cc.nodeId, textDecoder.decode(cc.context));
     this.d.peers.reachMembers(this.confState);

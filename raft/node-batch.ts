@@ -28,10 +28,10 @@ export class BatchWriter {
   async write(part: ReadyPart): Promise<void> {
     const hardState = this.hardStateToWrite(part.hardState);
     if (part.entries.length === 0 && hardState === null && part.snapshot === null && !this.owed) return;
-    const confState = this.applier.confForBatch(part.snapshot !== null);
+    const { confState, generation } = this.applier.confForBatch(part.snapshot !== null);
     await this.store.persist({ ...part, hardState, confState });
     if (hardState !== null) this.written = hardState;
-    this.applier.batchWritten(confState !== null, part.snapshot !== null);
+    this.applier.batchWritten(confState !== null, part.snapshot !== null, generation);
   }
 
   private hardStateToWrite(fromReady: HardState | null): HardState | null {

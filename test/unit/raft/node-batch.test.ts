@@ -1,0 +1,96 @@
+// The driver's batches and the conf state they carry: a conf change applied while a batch is
+// being written (an apply between Readys) must ride in the next batch, or a restart finds an
+// applied index past a membership change that the conf-state record lacks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { encodeConfChange } from '../../../raft/core/confchange.js';
+import type { RawNode } from '../../../raft/core/raw-node.js';
+import type { ConfChange, ConfState, Entry } from '../../../raft/core/types.js';
+import { Applier, type ApplierDeps } from '../../../raft/node-apply.js';
+import { BatchWriter, NO_READY } from '../../../raft/node-batch.js';
+import type { PersistBatch, RaftStore } from '../../../raft/ports.js';
+
+const START: ConfState = { voters: [1, 2, 3], learners: [] };
+
+/** An Applier over a membership that only records what it is told (no RawNode, no peers). */
+function applierFrom(confState: ConfState): Applier {
+  let conf = confState;
+  const raw = {
+    applyConfChange(cc: ConfChange): ConfState {
+      conf = cc.type === 'addLearner' ? { voters: conf.voters, learners: [...conf.learners, cc.nodeId] } : conf;
+      return conf;
+    },
+    appliedTo(): void {},
+  } as unknown as RawNode;
+  const noop = (): void => undefined;
+  const deps = {
+    self: 1, raw,
+    peers: { add: noop, remove: noop, reachMembers: noop },
+    proposals: { applied: noop }, reads: { applied: noop },
+    log: pino({ level: 'silent' }),
+    app: { apply: noop },
+    onApplied: noop, onRemoved: noop, onFailed: noop,
+  } as unknown as ApplierDeps;
+  return new Applier(deps, 0, confState);
+}
+
+/** A store whose writes wait for `release()` while `hold` is set, and that keeps every batch. */
+function gatedStore(): { store: RaftStore; batches: PersistBatch[]; hold: () => () => void } {
+  const batches: PersistBatch[] = [];
+  let gate: Promise<void> | null = null;
+  const store = {
+    initialState: () => ({ hardState: { term: 1, vote: 0, commit: 0 }, confState: START }),
+    async persist(batch: PersistBatch): Promise<void> {
+      if (gate !== null) await gate;
+      batches.push(batch);
+    },
+  } as unknown as RaftStore;
+  const hold = (): (() => void) => {
+    let release!: () => void;
+    gate = new Promise((r) => {
+      release = r;
+    });
+    return () => {
+      gate = null;
+      release();
+    };
+  };
+  return { store, batches, hold };
+}
+
+function addLearner(index: number, nodeId: number): Entry {
+  return { index, term: 1, type: 'confChange', data: encodeConfChange({ type: 'addLearner', nodeId, context: new Uint8Array() }) };
+}
+
+test('a conf change applied while a batch carrying an older conf state is written rides in the next batch', async () => {
+  const applier = applierFrom(START);
+  const { store, batches, hold } = gatedStore();
+  const writer = new BatchWriter(store, applier);
+  applier.start([addLearner(1, 4)]);
+  const release = hold();
+  const first = writer.write(NO_READY);
+  applier.start([addLearner(2, 5)]); // between Readys, while the first batch is on its way
+  release();
+  await first;
+  assert.deepEqual(batches[0]!.confState, { voters: [1, 2, 3], learners: [4] });
+  assert.equal(applier.hasUnwrittenConf, true, 'the second change is still owed');
+  assert.equal(writer.owed, true);
+  await writer.write(NO_READY);
+  assert.deepEqual(batches[1]!.confState, { voters: [1, 2, 3], learners: [4, 5] });
+  assert.ok(batches[1]!.hardState !== null && batches[1]!.hardState.commit >= 2, 'the commit index covers both applies');
+  assert.equal(applier.hasUnwrittenConf, false);
+  assert.equal(writer.owed, false);
+});
+
+test('a batch that carried the latest conf state leaves nothing owed', async () => {
+  const applier = applierFrom(START);
+  const { store, batches } = gatedStore();
+  const writer = new BatchWriter(store, applier);
+  applier.start([addLearner(1, 4)]);
+  await writer.write(NO_READY);
+  assert.deepEqual(batches[0]!.confState, { voters: [1, 2, 3], learners: [4] });
+  assert.equal(writer.owed, false);
+  await writer.write(NO_READY);
+  assert.equal(batches.length, 1, 'nothing left to write');
+});
