@@ -101,7 +101,9 @@ export class ReadyLoop {
     const { raw, applier } = this.d;
     try {
       this.send(raw.takeMessages());
-      if (applier.busy || this.readyEntriesWaiting) return;
+      // A pending compaction takes the applied index once the checkpoint owed is written: an
+      // apply now would move it past what that batch carries.
+      if (applier.busy || this.readyEntriesWaiting || this.d.compactions.pending) return;
       const entries = raw.takeStableCommitted();
       if (entries.length > 0) applier.start(entries);
     } catch (err) {

@@ -108,6 +108,11 @@ export class SimStore implements RaftStore {
     return this.staged ?? this.visible.appliedIndex;
   }
 
+  /** The application's applied index in what persist() has written (what is staged left out). */
+  writtenAppliedIndex(): number {
+    return this.visible.appliedIndex;
+  }
+
   /** Stages the application's applied index for the next persist() batch, atomic with it. */
   stageAppliedIndex(index: number): void {
     const current = this.appliedIndex();

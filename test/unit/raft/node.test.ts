@@ -347,3 +347,53 @@ test('an entry the state machine refuses rejects its proposal with RAFT_ENTRY_RE
   await h.settle(good);
   await assert.rejects(h.settle(bad), (err: unknown) => codeOf(err) === 'RAFT_ENTRY_REFUSED' && /not continuous/.test(String(err)));
 });
+
+test('a compaction never passes the applied index on disk: nothing is applied between Readys while one waits for its checkpoint', async () => {
+  const h = new Harness(3);
+  await h.startAll();
+  const leader = await h.leader();
+  const f = h.followers(leader)[0]!;
+  const i1 = await h.settle(leader.raft!.propose(text('p1')));
+  await h.runUntil(() => f.raft!.status().appliedIndex >= i1);
+  // f misses p2 and p3 (committed by the others); they reach it below, one message at a time.
+  h.net.isolate(f.id, [...h.peers.keys()]);
+  const i2 = await h.settle(leader.raft!.propose(text('p2')));
+  const i3 = await h.settle(leader.raft!.propose(text('p3')));
+  assert.equal(i3, i2 + 1);
+  const [e2, e3] = leader.store.entries(i2, i3 + 1, Infinity);
+  const term = e3!.term;
+  const app = (index: number, entries: typeof e2[], commit: number): void => f.transport!.deliver(makeMessage({
+    type: 'app', from: leader.id, to: f.id, term, logTerm: f.store.term(index), index, commit, entries,
+  }));
+  app(i2 - 1, [e2!], i1);
+  await h.runUntil(() => f.store.lastIndex() >= i2);
+  // From here f's writes wait for a ticket each.
+  const tickets: (() => void)[] = [];
+  let gated = true;
+  const persist = f.store.persist.bind(f.store);
+  f.store.persist = async (b: PersistBatch) => {
+    const written = persist(b); // takes what is staged now, like the real store
+    if (gated) await new Promise<void>((r) => tickets.push(r));
+    return written;
+  };
+  app(i2, [e3!], i1); // a write of p3 starts
+  await h.runUntil(() => tickets.length === 1);
+  app(i2, [], i2); // p2 committed and durable: applied between Readys, its checkpoint owed
+  await h.runUntil(() => f.raft!.status().appliedIndex >= i2);
+  let appliedOnDiskAtCompaction = -1;
+  const compact = f.store.compact.bind(f.store);
+  f.store.compact = async (snap) => {
+    appliedOnDiskAtCompaction = f.store.writtenAppliedIndex();
+    return compact(snap);
+  };
+  const compacted = f.raft!.compact(text('state'));
+  tickets.shift()!(); // p3's write; the next one carries the owed checkpoint first
+  await h.runUntil(() => tickets.length === 1);
+  app(i3, [], i3); // p3 committed while that checkpoint is on its way
+  gated = false;
+  tickets.shift()!();
+  const meta = await h.settle(compacted);
+  assert.ok(meta.index <= appliedOnDiskAtCompaction,
+    `compacted through ${meta.index} with the applied index ${appliedOnDiskAtCompaction} on disk: a restart would find the log compacted past its state`);
+  await h.runUntil(() => f.raft!.status().appliedIndex >= i3);
+});
