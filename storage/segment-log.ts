@@ -1,8 +1,10 @@
 // The raft log's entries in append-only segment files, `<dir>/<epoch>-<first index>.seg`, each a
-// 24-byte header (magic, epoch, first index) then entry records (raft/codec.ts): the payload goes
-// to the file with writev straight from the buffers the entries already hold, through an O_DSYNC
-// handle, so one write makes a whole Ready's entries durable (LevelDB copied every value on the
-// event loop, wrote it to its own log, then rewrote it in compactions).
+// 24-byte header (magic, epoch, first index) then entry records (raft/codec.ts), written through
+// an O_DSYNC handle, so one write makes a whole Ready's entries durable (LevelDB copied every value
+// on the event loop, wrote it to its own log, then rewrote it in compactions). The handle is also
+// O_DIRECT where the file system allows (direct-append.ts: the log skips the page cache, which
+// it never reads back); then the file may end in zero padding up to a 4 KiB boundary, which
+// open() cuts. Otherwise the entries' own buffers go out in one writev.
 //
 // Invariants: the segments of the current epoch hold one contiguous run of entries; a segment's
 // records are whole and CRC-clean, except that the newest one may end in a torn record after a
@@ -19,6 +21,7 @@ import {
   decodeEntryRecord, ENTRY_RECORD_HEADER_BYTES, encodeEntryRecordHeader, entryRecordLength,
 } from '../raft/codec.js';
 import type { Entry } from '../raft/core/types.js';
+import { DIRECT_BLOCK, DirectAppender, openSyncedAppend } from './direct-append.js';
 import { StorageError } from './storage-error.js';
 import { syncDirectory } from './sync-directory.js';
 import { TermRuns } from './term-runs.js';
@@ -78,8 +81,16 @@ function fileHeader(epoch: number, first: number): Buffer {
   return b;
 }
 
+interface Writer {
+  readonly segment: Segment;
+  readonly handle: FileHandle;
+  readonly direct: boolean;
+}
+
 export class SegmentLog {
-  private writer: { segment: Segment; handle: FileHandle } | null = null;
+  private writer: Writer | null = null;
+  /** Created with the first O_DIRECT handle (a staging buffer of its own). */
+  private appender: DirectAppender | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -175,9 +186,8 @@ export class SegmentLog {
     }
     // The write handle is O_DSYNC: the write returns durable (one trip to the thread pool instead
     // of a write and an fdatasync; `sync` is kept for callers, every append is synced).
-    const { bytesWritten } = await w.handle.writev(buffers, seg.size);
-    if (bytesWritten !== pos - seg.size) throw new Error(`short write to ${seg.path}: ${bytesWritten} of ${pos - seg.size} bytes`);
     void sync;
+    await this.write(w, seg.size, buffers);
     for (const o of offsets) seg.offsets.push(o);
     seg.size = pos;
   }
@@ -195,6 +205,7 @@ export class SegmentLog {
     seg.size = seg.offsets[k]!;
     seg.offsets.length = k;
     seg.changes++;
+    this.appender?.forget();
     await w.handle.truncate(seg.size);
   }
 
@@ -314,38 +325,64 @@ export class SegmentLog {
     return k + 1 < seg.offsets.length ? seg.offsets[k + 1]! : seg.size;
   }
 
-  private async startSegment(first: number): Promise<{ segment: Segment; handle: FileHandle }> {
+  private async startSegment(first: number): Promise<Writer> {
     await this.closeWriter();
     const active = this.segments[this.segments.length - 1];
     if (active !== undefined && active.offsets.length === 0) await this.remove([this.segments.pop()!]);
     const path = join(this.dir, segmentName(this.epoch, first));
-    const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC, 0o600);
+    const segment: Segment = { epoch: this.epoch, first, path, offsets: [], size: 0, changes: 0, removed: false };
+    const w = await this.openHandle(segment, constants.O_CREAT | constants.O_TRUNC);
     try {
-      await handle.writeFile(fileHeader(this.epoch, first));
+      await this.write(w, 0, [fileHeader(this.epoch, first)]);
       await syncDirectory(this.dir);
     } catch (err) {
-      await handle.close();
+      await w.handle.close();
       throw err;
     }
-    const segment: Segment = { epoch: this.epoch, first, path, offsets: [], size: FILE_HEADER_BYTES, changes: 0, removed: false };
+    segment.size = FILE_HEADER_BYTES;
     this.segments.push(segment);
-    this.writer = { segment, handle };
-    this.log.debug({ event: 'storage.segment.started', file: path, first }, 'raft log segment started');
-    return this.writer;
+    this.writer = w;
+    this.log.debug({ event: 'storage.segment.started', file: path, first, direct: w.direct }, 'raft log segment started');
+    return w;
   }
 
-  private async openWriter(segment: Segment): Promise<{ segment: Segment; handle: FileHandle }> {
+  private async openWriter(segment: Segment): Promise<Writer> {
     await this.closeWriter();
-    this.writer = { segment, handle: await open(segment.path, constants.O_RDWR | constants.O_DSYNC) };
+    this.writer = await this.openHandle(segment, 0);
     return this.writer;
   }
 
-  /** Closes the write handle (O_DSYNC: everything written through it is durable already). */
+  private async openHandle(segment: Segment, flags: number): Promise<Writer> {
+    const { handle, direct } = await openSyncedAppend(segment.path, flags);
+    if (direct) {
+      this.appender ??= new DirectAppender();
+      this.appender.forget();
+    }
+    return { segment, handle, direct };
+  }
+
+  /** Writes `buffers` at `position`, durably (the handle is O_DSYNC). */
+  private async write(w: Writer, position: number, buffers: readonly Uint8Array[]): Promise<void> {
+    if (w.direct) {
+      await this.appender!.append(w.handle, position, buffers);
+      return;
+    }
+    const length = buffers.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await w.handle.writev(buffers, position);
+    if (bytesWritten !== length) throw new Error(`short write to ${w.segment.path}: ${bytesWritten} of ${length} bytes`);
+  }
+
+  /** Closes the write handle (O_DSYNC: everything written through it is durable already), cutting
+   *  the zero padding of direct writes so that a cleanly closed file ends with its last record. */
   private async closeWriter(): Promise<void> {
     const w = this.writer;
     if (w === null) return;
     this.writer = null;
-    await w.handle.close();
+    try {
+      if (w.direct && !w.segment.removed && w.segment.size % DIRECT_BLOCK !== 0) await w.handle.truncate(w.segment.size);
+    } finally {
+      await w.handle.close();
+    }
   }
 }
 
@@ -388,6 +425,11 @@ async function scanSegment(seg: Segment, commit: number, log: Logger, onEntry: (
           cause = err;
         }
       }
+      if (problem !== null && await isPadding(reader, pos, fileSize)) {
+        // The zero padding of a direct write's last block (direct-append.ts), not a record.
+        await handle.truncate(pos);
+        break;
+      }
       if (problem !== null) {
         if (index <= commit) throw corrupt(`raft log entry ${index} in ${seg.path}: ${problem} (committed up to ${commit})`, cause);
         log.warn({ event: 'storage.segment.torn_tail', file: seg.path, index, offset: pos, cutBytes: fileSize - pos }, 'cutting a torn raft log tail');
@@ -402,6 +444,13 @@ async function scanSegment(seg: Segment, commit: number, log: Logger, onEntry: (
   } finally {
     await handle.close();
   }
+}
+
+/** The file holds only zeros from `pos` on, less than one block of them. */
+async function isPadding(reader: WindowReader, pos: number, fileSize: number): Promise<boolean> {
+  if (fileSize - pos >= DIRECT_BLOCK) return false;
+  const rest = await reader.bytes(pos, fileSize - pos);
+  return rest !== null && rest.every((b) => b === 0);
 }
 
 /** Sequential reads through a window of SCAN_WINDOW bytes (or one record, if larger). */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import type { Entry, HardState, SnapshotMeta } from '../../../raft/core/types.js';
 import type { PersistBatch } from '../../../raft/ports.js';
 import { openDb, type Db } from '../../../storage/db.js';
@@ -328,6 +329,29 @@ test('a torn record past the commit index is cut at open; the log continues afte
     const again = await open();
     assert.equal(again.lastIndex(), 11);
     assert.equal((await again.readLog(10, 12)).length, 2);
+  });
+});
+
+test('the zero padding a crash leaves after direct appends is cut at open without a word, in every segment', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
+    const s = await open({ segmentBytes: 1000 });
+    for (let i = 1; i <= 30; i += 3) await s.persist(batch(ents(i, i + 3, 1, 100), { term: 1, vote: 1, commit: i + 2 }));
+    // What the files hold before a clean close cuts the padding: what a SIGKILL leaves.
+    const names = readdirSync(logDir).filter((f) => f.endsWith('.seg'));
+    assert.ok(names.length >= 3, `several segments (${names.length})`);
+    const crashed = new Map(names.map((n) => [n, readFileSync(join(logDir, n))]));
+    assert.ok([...crashed.values()].some((b) => b.length % 4096 === 0 && b.at(-1) === 0), 'direct writes padded the newest file');
+    await reopen();
+    for (const [n, bytes] of crashed) writeFileSync(join(logDir, n), bytes);
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
+    const r = await open({ logger });
+    assert.equal(r.lastIndex(), 30);
+    assert.deepEqual((await r.readLog(1, 31)).map((e) => e.index), Array.from({ length: 30 }, (_, k) => k + 1));
+    assert.deepEqual(warnings, []);
+    await r.persist(batch(ents(31, 33, 1, 100)));
+    await reopen();
+    assert.equal((await open()).lastIndex(), 32);
   });
 });
 
