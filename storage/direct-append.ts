@@ -25,13 +25,15 @@ const STAGE_BYTES = 4 * 1024 * 1024;
 const alignDown = (n: number): number => n - (n % DIRECT_BLOCK);
 const alignUp = (n: number): number => alignDown(n + DIRECT_BLOCK - 1);
 
-/** Opens `path` for synced appends, O_DIRECT when the file system takes it. */
-export async function openSyncedAppend(path: string, flags: number): Promise<{ handle: FileHandle; direct: boolean }> {
+/** Opens `path` for synced appends, O_DIRECT when `direct` and the file system takes it. */
+export async function openSyncedAppend(path: string, flags: number, direct = true): Promise<{ handle: FileHandle; direct: boolean }> {
   const synced = flags | constants.O_RDWR | constants.O_DSYNC;
-  try {
-    return { handle: await open(path, synced | constants.O_DIRECT, 0o600), direct: true };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+  if (direct) {
+    try {
+      return { handle: await open(path, synced | constants.O_DIRECT, 0o600), direct: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+    }
   }
   return { handle: await open(path, synced, 0o600), direct: false };
 }

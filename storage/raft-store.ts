@@ -46,6 +46,8 @@ export interface RaftStoreOptions {
   readonly warmBytesMax?: number;
   /** A segment file is closed once it holds this many bytes. Default 64 MiB. */
   readonly segmentBytes?: number;
+  /** Segment appends bypass the page cache where the file system allows. Default true. */
+  readonly directIo?: boolean;
   readonly logger?: Logger;
 }
 
@@ -96,6 +98,7 @@ export class SegmentRaftStore implements RaftStore {
     const { log: segments, runs, lastIndex } = await SegmentLog.open(logDir, {
       epoch: rec.epoch, firstIndex, commit: rec.hardState.commit, logger: log,
       ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+      ...(options.directIo === undefined ? {} : { directIo: options.directIo }),
     });
     if (rec.hardState.commit > lastIndex) {
       await segments.close();

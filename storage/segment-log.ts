@@ -53,6 +53,8 @@ export interface SegmentLogOptions {
   readonly commit: number;
   /** A segment is closed once it holds this many bytes. Default 64 MiB. */
   readonly segmentBytes?: number;
+  /** Appends bypass the page cache (O_DIRECT) where the file system allows. Default true. */
+  readonly directIo?: boolean;
   readonly logger: Logger;
 }
 
@@ -98,6 +100,8 @@ export class SegmentLog {
     private segments: Segment[],
     private readonly segmentBytes: number,
     private readonly log: Logger,
+    /** Cleared for good when the file system refuses a direct write. */
+    private directIo: boolean,
   ) {}
 
   /** Opens (creating) the directory, deletes leftovers, scans every kept record (CRC and
@@ -149,7 +153,7 @@ export class SegmentLog {
     if (lastIndex < options.firstIndex - 1 && found.some((s) => s.offsets.length > 0)) {
       throw corrupt(`raft log ends at ${lastIndex}, before the snapshot index ${options.firstIndex - 1}`);
     }
-    const log = new SegmentLog(dir, options.epoch, found, options.segmentBytes ?? 64 * 1024 * 1024, options.logger);
+    const log = new SegmentLog(dir, options.epoch, found, options.segmentBytes ?? 64 * 1024 * 1024, options.logger, options.directIo ?? true);
     return { log, runs, lastIndex: Math.max(lastIndex, options.firstIndex - 1) };
   }
 
@@ -187,7 +191,7 @@ export class SegmentLog {
     // The write handle is O_DSYNC: the write returns durable (one trip to the thread pool instead
     // of a write and an fdatasync; `sync` is kept for callers, every append is synced).
     void sync;
-    await this.write(w, seg.size, buffers);
+    this.writer = await this.write(w, seg.size, buffers);
     for (const o of offsets) seg.offsets.push(o);
     seg.size = pos;
   }
@@ -331,9 +335,9 @@ export class SegmentLog {
     if (active !== undefined && active.offsets.length === 0) await this.remove([this.segments.pop()!]);
     const path = join(this.dir, segmentName(this.epoch, first));
     const segment: Segment = { epoch: this.epoch, first, path, offsets: [], size: 0, changes: 0, removed: false };
-    const w = await this.openHandle(segment, constants.O_CREAT | constants.O_TRUNC);
+    let w = await this.openHandle(segment, constants.O_CREAT | constants.O_TRUNC);
     try {
-      await this.write(w, 0, [fileHeader(this.epoch, first)]);
+      w = await this.write(w, 0, [fileHeader(this.epoch, first)]);
       await syncDirectory(this.dir);
     } catch (err) {
       await w.handle.close();
@@ -353,7 +357,7 @@ export class SegmentLog {
   }
 
   private async openHandle(segment: Segment, flags: number): Promise<Writer> {
-    const { handle, direct } = await openSyncedAppend(segment.path, flags);
+    const { handle, direct } = await openSyncedAppend(segment.path, flags, this.directIo);
     if (direct) {
       this.appender ??= new DirectAppender();
       this.appender.forget();
@@ -361,15 +365,27 @@ export class SegmentLog {
     return { segment, handle, direct };
   }
 
-  /** Writes `buffers` at `position`, durably (the handle is O_DSYNC). */
-  private async write(w: Writer, position: number, buffers: readonly Uint8Array[]): Promise<void> {
+  /** Writes `buffers` at `position`, durably (the handle is O_DSYNC); returns the writer to use
+   *  from now on (another one if the file system refused a direct write). */
+  private async write(w: Writer, position: number, buffers: readonly Uint8Array[]): Promise<Writer> {
     if (w.direct) {
-      await this.appender!.append(w.handle, position, buffers);
-      return;
+      try {
+        await this.appender!.append(w.handle, position, buffers);
+        return w;
+      } catch (err) {
+        // Opened O_DIRECT but refusing our alignment (some network and FUSE file systems): the
+        // refused write wrote nothing, so it goes again through the page cache, as all after it.
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        this.log.warn({ event: 'storage.segment.direct_refused', file: w.segment.path }, 'the file system refuses direct writes; appending through the page cache');
+        this.directIo = false;
+        await w.handle.close();
+        w = await this.openHandle(w.segment, 0);
+      }
     }
     const length = buffers.reduce((n, b) => n + b.length, 0);
     const { bytesWritten } = await w.handle.writev(buffers, position);
     if (bytesWritten !== length) throw new Error(`short write to ${w.segment.path}: ${bytesWritten} of ${length} bytes`);
+    return w;
   }
 
   /** Closes the write handle (O_DSYNC: everything written through it is durable already), cutting

@@ -355,6 +355,18 @@ test('the zero padding a crash leaves after direct appends is cut at open withou
   });
 });
 
+test('with direct I/O off the segments are appended through the page cache, unpadded, and read back the same', async () => {
+  await withDb(async ({ open, reopen, logDir }) => {
+    const s = await open({ directIo: false });
+    await s.persist(batch(ents(1, 6, 1, 100), { term: 1, vote: 1, commit: 5 }));
+    const [name] = readdirSync(logDir).filter((f) => f.endsWith('.seg'));
+    assert.equal(readFileSync(join(logDir, name!)).length, 24 + 5 * 125, 'the file ends with its last record, before any close');
+    await reopen();
+    const r = await open({ directIo: false });
+    assert.deepEqual((await r.readLog(1, 6)).map((e) => Buffer.from(e.data)), ents(1, 6, 1, 100).map((e) => e.data));
+  });
+});
+
 test('a damaged committed entry is corruption at open, wherever it is', async () => {
   await withDb(async ({ open, reopen, logDir }) => {
     const s = await open();
