@@ -6,7 +6,7 @@
 // from the bounded entry cache; a miss throws LogTemporarilyUnavailableError and the driver calls
 // fetchEntries() then retries. Nothing here reads the disk synchronously.
 //
-// Writes: persist() appends the entries to the segment files with one fdatasync, then writes ONE
+// Writes: persist() appends the entries to the segment files with one synced write, then writes ONE
 // LevelDB batch (hard state, conf state, snapshot meta and epoch, staged relay records): atomic,
 // so the conf state and the relay's applied index always agree. That batch is synced when it
 // must survive a power loss on its own (a new term or vote, a snapshot); otherwise it rides the
