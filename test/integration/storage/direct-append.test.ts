@@ -5,14 +5,7 @@ import { constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIRECT_BLOCK, DirectAppender, openSyncedAppend } from '../../../storage/direct-append.js';
-
-function seeded(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    return x / 2 ** 31;
-  };
-}
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 test('direct appends of any size land byte for byte after each other, padded with zeros to a block', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'binrelay-direct-append-'));
@@ -21,7 +14,7 @@ test('direct appends of any size land byte for byte after each other, padded wit
     const { handle, direct } = await openSyncedAppend(path, constants.O_CREAT);
     assert.equal(direct, true, `${tmpdir()} takes O_DIRECT (ext4, xfs, tmpfs since Linux 6.6)`);
     const appender = new DirectAppender();
-    const rnd = seeded(7);
+    const rnd = seededRandom(7);
     const written: Buffer[] = [];
     let size = 0;
     try {
