@@ -9,9 +9,11 @@
 // The staging buffer is a WebAssembly.Memory: the only page-aligned memory JavaScript can get
 // (a Buffer's bytes sit 16 bytes into a malloc'd block, and an unaligned source splits every
 // block across two pages, which measured 10x slower). A file system without O_DIRECT (tmpfs
-// before Linux 6.6) refuses the flag at open: the caller then appends through the page cache.
+// before Linux 6.6) refuses the flag at open, or (some network and FUSE file systems) a direct
+// write: SyncedAppends then appends through the page cache.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { Logger } from 'pino';
 
 // The part of the WebAssembly global used here (the project's libs carry no WebAssembly types).
 declare const WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer } };
@@ -25,8 +27,14 @@ const STAGE_BYTES = 4 * 1024 * 1024;
 const alignDown = (n: number): number => n - (n % DIRECT_BLOCK);
 const alignUp = (n: number): number => alignDown(n + DIRECT_BLOCK - 1);
 
+/** A handle open for synced appends, and whether it is O_DIRECT. */
+export interface AppendFile {
+  readonly handle: FileHandle;
+  readonly direct: boolean;
+}
+
 /** Opens `path` for synced appends, O_DIRECT when `direct` and the file system takes it. */
-export async function openSyncedAppend(path: string, flags: number, direct = true): Promise<{ handle: FileHandle; direct: boolean }> {
+export async function openSyncedAppend(path: string, flags: number, direct = true): Promise<AppendFile> {
   const synced = flags | constants.O_RDWR | constants.O_DSYNC;
   if (direct) {
     try {
@@ -106,5 +114,53 @@ export class DirectAppender {
       if (bytesWritten === 0) throw new Error(`no progress writing ${length - done} bytes at ${position + done}`);
       done += bytesWritten;
     }
+  }
+}
+
+/** Synced appends to one file at a time: direct while the file system takes it, else through the
+ *  page cache from the callers' own buffers. */
+export class SyncedAppends {
+  /** Created with the first O_DIRECT handle (a staging buffer of its own). */
+  private appender: DirectAppender | null = null;
+
+  /** `direct` is cleared for good when the file system refuses a direct write. */
+  constructor(private direct: boolean, private readonly log: Logger) {}
+
+  async open(path: string, flags: number): Promise<AppendFile> {
+    const file = await openSyncedAppend(path, flags, this.direct);
+    if (file.direct) {
+      this.appender ??= new DirectAppender();
+      this.appender.forget();
+    }
+    return file;
+  }
+
+  /** The open file was cut: the next direct append reads its last block again. */
+  forget(): void {
+    this.appender?.forget();
+  }
+
+  /** Writes `buffers` at `position` of `path`, durably (the handle is O_DSYNC); returns the file
+   *  to use from now on (reopened through the page cache if the file system refused a direct
+   *  write). */
+  async write(file: AppendFile, path: string, position: number, buffers: readonly Uint8Array[]): Promise<AppendFile> {
+    if (file.direct) {
+      try {
+        await this.appender!.append(file.handle, position, buffers);
+        return file;
+      } catch (err) {
+        // Opened O_DIRECT but refusing our alignment (some network and FUSE file systems): the
+        // refused write wrote nothing, so it goes again through the page cache, as all after it.
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        this.log.warn({ event: 'storage.segment.direct_refused', file: path }, 'the file system refuses direct writes; appending through the page cache');
+        this.direct = false;
+        await file.handle.close();
+        file = await this.open(path, 0);
+      }
+    }
+    const length = buffers.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await file.handle.writev(buffers, position);
+    if (bytesWritten !== length) throw new Error(`short write to ${path}: ${bytesWritten} of ${length} bytes`);
+    return file;
   }
 }

@@ -21,7 +21,7 @@ import {
   decodeEntryRecord, ENTRY_RECORD_HEADER_BYTES, encodeEntryRecordHeader, entryRecordLength,
 } from '../raft/codec.js';
 import type { Entry } from '../raft/core/types.js';
-import { DIRECT_BLOCK, DirectAppender, openSyncedAppend } from './direct-append.js';
+import { DIRECT_BLOCK, SyncedAppends, type AppendFile } from './direct-append.js';
 import { StorageError } from './storage-error.js';
 import { syncDirectory } from './sync-directory.js';
 import { TermRuns } from './term-runs.js';
@@ -83,16 +83,12 @@ function fileHeader(epoch: number, first: number): Buffer {
   return b;
 }
 
-interface Writer {
+interface Writer extends AppendFile {
   readonly segment: Segment;
-  readonly handle: FileHandle;
-  readonly direct: boolean;
 }
 
 export class SegmentLog {
   private writer: Writer | null = null;
-  /** Created with the first O_DIRECT handle (a staging buffer of its own). */
-  private appender: DirectAppender | null = null;
 
   private constructor(
     private readonly dir: string,
@@ -100,8 +96,7 @@ export class SegmentLog {
     private segments: Segment[],
     private readonly segmentBytes: number,
     private readonly log: Logger,
-    /** Cleared for good when the file system refuses a direct write. */
-    private directIo: boolean,
+    private readonly appends: SyncedAppends,
   ) {}
 
   /** Opens (creating) the directory, deletes leftovers, scans every kept record (CRC and
@@ -153,7 +148,8 @@ export class SegmentLog {
     if (lastIndex < options.firstIndex - 1 && found.some((s) => s.offsets.length > 0)) {
       throw corrupt(`raft log ends at ${lastIndex}, before the snapshot index ${options.firstIndex - 1}`);
     }
-    const log = new SegmentLog(dir, options.epoch, found, options.segmentBytes ?? 64 * 1024 * 1024, options.logger, options.directIo ?? true);
+    const log = new SegmentLog(dir, options.epoch, found, options.segmentBytes ?? 64 * 1024 * 1024, options.logger,
+      new SyncedAppends(options.directIo ?? true, options.logger));
     return { log, runs, lastIndex: Math.max(lastIndex, options.firstIndex - 1) };
   }
 
@@ -209,7 +205,7 @@ export class SegmentLog {
     seg.size = seg.offsets[k]!;
     seg.offsets.length = k;
     seg.changes++;
-    this.appender?.forget();
+    this.appends.forget();
     await w.handle.truncate(seg.size);
   }
 
@@ -357,35 +353,13 @@ export class SegmentLog {
   }
 
   private async openHandle(segment: Segment, flags: number): Promise<Writer> {
-    const { handle, direct } = await openSyncedAppend(segment.path, flags, this.directIo);
-    if (direct) {
-      this.appender ??= new DirectAppender();
-      this.appender.forget();
-    }
-    return { segment, handle, direct };
+    return { segment, ...(await this.appends.open(segment.path, flags)) };
   }
 
-  /** Writes `buffers` at `position`, durably (the handle is O_DSYNC); returns the writer to use
-   *  from now on (another one if the file system refused a direct write). */
+  /** Writes `buffers` at `position`, durably; returns the writer to use from now on. */
   private async write(w: Writer, position: number, buffers: readonly Uint8Array[]): Promise<Writer> {
-    if (w.direct) {
-      try {
-        await this.appender!.append(w.handle, position, buffers);
-        return w;
-      } catch (err) {
-        // Opened O_DIRECT but refusing our alignment (some network and FUSE file systems): the
-        // refused write wrote nothing, so it goes again through the page cache, as all after it.
-        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-        this.log.warn({ event: 'storage.segment.direct_refused', file: w.segment.path }, 'the file system refuses direct writes; appending through the page cache');
-        this.directIo = false;
-        await w.handle.close();
-        w = await this.openHandle(w.segment, 0);
-      }
-    }
-    const length = buffers.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await w.handle.writev(buffers, position);
-    if (bytesWritten !== length) throw new Error(`short write to ${w.segment.path}: ${bytesWritten} of ${length} bytes`);
-    return w;
+    const file = await this.appends.write(w, w.segment.path, position, buffers);
+    return file === w ? w : { segment: w.segment, ...file };
   }
 
   /** Closes the write handle (O_DSYNC: everything written through it is durable already), cutting
