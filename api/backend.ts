@@ -121,7 +121,8 @@ export interface BinlogBackend {
 
 /** GET /internal/binlog/files/:name: the relay's binlog files, for members installing a snapshot. */
 export interface SnapshotBackend {
-  /** Absolute path of the relay's binlog file `name`, or null when the relay has no such file. */
+  /** Absolute path of the relay's binlog file `name`, or null when the relay purged it. Throws
+   *  an ApiError (CONFLICT) for a file it may hold later. */
   binlogFilePath(name: string): string | null;
 }
 

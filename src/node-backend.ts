@@ -11,6 +11,7 @@ import { recentProblems } from './recent-problems.js';
 import { peerAddrOfUrl } from './peer-url.js';
 import { importBinlogDir } from './syncer/binlog-import.js';
 import { isPlainFileName } from './relaylog/binlog-dir.js';
+import { compareBinlogNames } from './syncer/binlog-name.js';
 import { publicView, syncerStartSchema, upstreamCandidates } from './syncer/syncer-settings.js';
 import { checkUpstream } from './syncer/upstream-check.js';
 import { recordedUpstream } from './syncer/upstream-identity.js';
@@ -246,10 +247,16 @@ export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBacken
     return { files: result.files, bytes: result.bytes, last_binlog_file: result.lastFile, last_file_position: result.lastPos };
   }
 
-  /** A binlog file of this node for a snapshot transfer to another member (null: not held). */
+  /** A binlog file of this node for a snapshot transfer to another member (null: purged here).
+   *  A file this node does not hold yet (it is behind, or installing a snapshot itself) is a
+   *  conflict the fetching member retries: only a purge may make it drop the file. */
   binlogFilePath(name: string): string | null {
-    if (!isPlainFileName(name) || !this.node.relay.dir.exists(name)) return null;
-    return this.node.relay.dir.filePath(name);
+    if (!isPlainFileName(name)) return null;
+    const { relay } = this.node;
+    if (relay.dir.exists(name)) return relay.dir.filePath(name);
+    const first = relay.allFiles()[0];
+    if (first !== undefined && compareBinlogNames(name, first.name) < 0) return null;
+    throw new ApiError('CONFLICT', `binlog file ${name} is not held here (yet)`, { file: name });
   }
 
   async purge(request: PurgeRequest): Promise<PurgeResult> {

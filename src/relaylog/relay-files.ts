@@ -58,6 +58,10 @@ export interface RelayHead {
   /** Served end of the newest file (its file record keeps the value of its last rewrite). */
   lastEnd: number;
   pending: PendingGroup | null;
+  /** Files of an installed snapshot that the cluster purged before this node fetched them:
+   *  records for them that follow in the log are skipped (a purge record ahead drops them on
+   *  every node). Emptied by the first record of another file. */
+  gone: string[];
 }
 
 /** The whole relay state at one index: what a snapshot carries and what a restart rebuilds. */
@@ -67,7 +71,7 @@ export interface RelayState {
 }
 
 export function emptyRelayHead(): RelayHead {
-  return { version: 2, flavor: null, executed: '', purged: '', checkpointIndex: 0, syncer: null, upstream: null, members: {}, nextFormat: null, refused: 0, lastEnd: 0, pending: null };
+  return { version: 2, flavor: null, executed: '', purged: '', checkpointIndex: 0, syncer: null, upstream: null, members: {}, nextFormat: null, refused: 0, lastEnd: 0, pending: null, gone: [] };
 }
 
 /** Reads [from, to) of `name` from another node into the local file (snapshot install). */

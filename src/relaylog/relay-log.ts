@@ -217,6 +217,7 @@ export class RelayLog extends EventEmitter {
   /** The FDE of a file held from its middle, optionally followed by the dump's GTID_LIST at the
    *  resume point (the GTID state there): kept for the file, now or when it appears. */
   private applyFormat(name: string, bytes: Uint8Array): void {
+    if (this.skipsGone(name)) return;
     const { fde, gtids } = readFormatRecord(bytes);
     const file = this.fileByName(name);
     if (file) {
@@ -250,7 +251,18 @@ export class RelayLog extends EventEmitter {
     return this.fileByName(file)?.fde ?? (this.head.nextFormat?.file === file ? this.head.nextFormat.fde : null);
   }
 
+  /** A record for a file the snapshot installed here could not bring (purged meanwhile): its
+   *  bytes are skipped, as the purge ahead in the log drops them on every node. Without this, a
+   *  piece continuing a transaction in such a file would start a group in mid-event. */
+  private skipsGone(file: string): boolean {
+    if (this.head.gone.length === 0) return false;
+    if (this.head.gone.includes(file)) return true;
+    this.head.gone = [];
+    return false;
+  }
+
   private applyBinlog(record: BinlogRecord, index: number): void {
+    if (this.skipsGone(record.file)) return;
     if (this.pending && (record.file !== this.pending.file || record.pos !== this.pending.nextPos)) {
       this.logger.warn({ event: 'relay.pending.dropped', file: this.pending.file, pos: this.pending.startPos }, 'pending transaction dropped');
       this.dropPending();
@@ -422,17 +434,19 @@ export class RelayLog extends EventEmitter {
         this.dir.truncate(name, expected);
       }
     }
-    if (goneUpTo >= 0) {
-      const gone = this.files.splice(0, goneUpTo + 1).map((f) => f.name);
+    if (goneNames.length > 0) {
+      const gone = new Set([...this.files.splice(0, goneUpTo + 1).map((f) => f.name), ...goneNames]);
       // With every file gone, nothing before the log that follows can be served: what was
       // executed counts as purged, and the purge record ahead in the log (or a newer snapshot)
-      // brings the node back to the cluster's files.
+      // brings the node back to the cluster's files. Records for the gone files are skipped.
       this.head.purged = this.files[0]?.startGtids ?? this.executed.toString();
       this.head.lastEnd = this.lastFile()?.endPos ?? 0;
+      this.head.gone = [...gone];
       for (const name of gone) sizes.delete(name);
-      this.logger.warn({ event: 'relay.snapshot.purged_early', files: gone, kept: this.files.length }, 'files of the snapshot purged by the cluster since: dropped');
+      this.logger.warn({ event: 'relay.snapshot.purged_early', files: this.head.gone, kept: this.files.length }, 'files of the snapshot purged by the cluster since: dropped');
+    } else if (fetch) {
+      this.head.gone = [];
     }
-    for (const name of goneNames) sizes.delete(name);
     for (const name of this.dir.list()) {
       if (sizes.has(name)) continue;
       this.logger.info({ event: 'relay.file.removed', file: name }, 'binlog file not in the relay state removed');
@@ -451,12 +465,16 @@ export class RelayLog extends EventEmitter {
   async installSnapshot(state: RelayState, fetch: FileRangeFetcher): Promise<void> {
     const oldSeqs = this.files.map((f) => f.seq);
     this.dir.forgetRecent();
-    this.head = structuredClone(state.head);
-    this.files = structuredClone(state.files);
-    this.executed = ExecutedGtids.parse(this.head.flavor, this.head.executed);
-    this.unlinkAfterCheckpoint = [];
-    await this.reconcileFiles(fetch);
+    // The state moves only once its files are in: until then status and readers see the old one
+    // (a new state's files may not be on disk yet).
+    const next = new RelayLog(this.dir, this.sink, this.logger, structuredClone(state));
+    await next.reconcileFiles(fetch);
     await this.dir.syncAll();
+    this.head = next.head;
+    this.files = next.files;
+    this.executed = next.executed;
+    this.pending = next.pending;
+    this.unlinkAfterCheckpoint = [];
     const kept = new Set(this.files.map((f) => f.seq));
     this.removedSeqs = oldSeqs.filter((s) => !kept.has(s));
     for (const f of this.files) this.changedFiles.add(f);

@@ -1,6 +1,14 @@
 // The relay's own file sequence: after an upstream switch the relay goes on under its current
 // base name with the next number (`up-bin.000007` → `up-bin.000008`), never reusing a name.
 
+/** Orders two names of one relay's files: by number under one base name (base.NNNNNN). */
+export function compareBinlogNames(a: string, b: string): number {
+  const ma = /^(.*)\.(\d+)$/.exec(a);
+  const mb = /^(.*)\.(\d+)$/.exec(b);
+  if (ma && mb && ma[1] === mb[1]) return Number(ma[2]) - Number(mb[2]);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The name after `name`: its numeric extension plus one, keeping at least its width. */
 export function nextBinlogName(name: string): string {
   const m = /^(.*)\.(\d+)$/.exec(name);

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiError } from '../../../api/errors.js';
 import { createAdminServer } from '../../../api/server.js';
 import { silentLogger } from '../../../src/logger.js';
 import { TransferFrameDecoder, framedLength, type DecodedFrame } from '../../../src/relaylog/transfer-frame.js';
@@ -137,4 +138,20 @@ test('a file cut while it is sent aborts the response: the body never ends clean
   } finally {
     await server.close();
   }
+});
+
+test('a file the member does not hold yet is a retryable 409, a purged one a 404', async () => {
+  const backend = {
+    ...directoryBackend(dir),
+    binlogFilePath: (name: string): string | null => {
+      if (name === 'mysql-bin.000000') return null;
+      throw new ApiError('CONFLICT', `binlog file ${name} is not held here (yet)`, { file: name });
+    },
+  };
+  const server = createAdminServer({ backend, logger: silentLogger });
+  const later = await server.inject({ method: 'GET', url: '/internal/binlog/files/mysql-bin.000009?from=0&to=10' });
+  assert.equal(later.statusCode, 409);
+  assert.match(later.body, /not held here/);
+  const purged = await server.inject({ method: 'GET', url: '/internal/binlog/files/mysql-bin.000000?from=0&to=10' });
+  assert.equal(purged.statusCode, 404);
 });

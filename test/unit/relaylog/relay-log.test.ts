@@ -237,3 +237,41 @@ test('a snapshot whose files the cluster purged since is installed without them,
     await other.close();
   }
 });
+
+test('after a snapshot whose pending file was purged, the pieces continuing it are skipped, not refused; the next file applies', async () => {
+  await commit(pieces(4, 259, [], true));
+  await commit(pieces(259, 1000, [], false)); // a group left pending in the file
+  const state = local.relay.snapshotState();
+  const other = await openLocalRelay();
+  try {
+    await other.relay.installSnapshot(state, (name) => Promise.reject(new SnapshotFileGoneError(name)));
+    assert.equal(other.relay.hasPending, false, 'the pending group went with its file');
+    // The log goes on with the rest of that group (mid-event), then the next file.
+    for (const r of pieces(1000, bytes.length, [2000], true)) await other.commit(encodeRelayRecord(r));
+    assert.equal(other.relay.refused, 0, 'a continuation of a purged file is not a broken record');
+    assert.equal(other.relay.allFiles().length, 0, 'and it wrote nothing');
+    for (const r of pieces(4, bytes.length, [], true, 'mysql_bin.000012')) await other.commit(encodeRelayRecord(r));
+    assert.deepEqual(other.relay.allFiles().map((f) => f.name), ['mysql_bin.000012']);
+    assert.equal(other.relay.refused, 0);
+    assert.ok(readFileSync(join(other.dataDir, 'binlog', 'mysql_bin.000012')).equals(bytes));
+  } finally {
+    await other.close();
+  }
+});
+
+test('the installed snapshot state shows only once its files are in', async () => {
+  await commit(pieces(4, bytes.length, [], true));
+  const state = local.relay.snapshotState();
+  const other = await openLocalRelay();
+  try {
+    let seenDuringFetch: number | null = null;
+    await other.relay.installSnapshot(state, async (_name, _from, to, dest) => {
+      seenDuringFetch = other.relay.allFiles().length;
+      writeFileSync(dest, bytes.subarray(0, to));
+    });
+    assert.equal(seenDuringFetch, 0, 'while fetching, the old (empty) state is what readers see');
+    assert.deepEqual(other.relay.allFiles().map((f) => f.name), [FILE]);
+  } finally {
+    await other.close();
+  }
+});
