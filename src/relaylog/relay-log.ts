@@ -466,8 +466,10 @@ export class RelayLog extends EventEmitter {
     const oldSeqs = this.files.map((f) => f.seq);
     this.dir.forgetRecent();
     // The state moves only once its files are in: until then status and readers see the old one
-    // (a new state's files may not be on disk yet).
+    // (a new state's files may not be on disk yet). Its members come first: the files are
+    // fetched from them.
     const next = new RelayLog(this.dir, this.sink, this.logger, structuredClone(state));
+    this.head.members = next.head.members;
     await next.reconcileFiles(fetch);
     await this.dir.syncAll();
     this.head = next.head;

@@ -259,17 +259,18 @@ test('after a snapshot whose pending file was purged, the pieces continuing it a
   }
 });
 
-test('the installed snapshot state shows only once its files are in', async () => {
+test('the installed snapshot state shows only once its files are in; its members, to fetch from, at once', async () => {
+  await commit([{ kind: 'member', member: { id: '7', name: 'n7', peerAddr: 'h:1', adminAddr: 'h:2' } }]);
   await commit(pieces(4, bytes.length, [], true));
   const state = local.relay.snapshotState();
   const other = await openLocalRelay();
   try {
-    let seenDuringFetch: number | null = null;
+    let seenDuringFetch: { files: number; admin: string | undefined } | null = null;
     await other.relay.installSnapshot(state, async (_name, _from, to, dest) => {
-      seenDuringFetch = other.relay.allFiles().length;
+      seenDuringFetch = { files: other.relay.allFiles().length, admin: other.relay.members['7']?.adminAddr };
       writeFileSync(dest, bytes.subarray(0, to));
     });
-    assert.equal(seenDuringFetch, 0, 'while fetching, the old (empty) state is what readers see');
+    assert.deepEqual(seenDuringFetch, { files: 0, admin: 'h:2' }, 'while fetching, readers see the old (empty) state, the fetcher the new members');
     assert.deepEqual(other.relay.allFiles().map((f) => f.name), [FILE]);
   } finally {
     await other.close();
