@@ -3,6 +3,11 @@
 // (the store takes what is staged at the call), and a commit index covering everything applied
 // (a restart needs applied <= commit). A batch is also owed with no Ready at all, when an apply
 // staged a checkpoint, changed the conf state or passed the commit index on disk.
+//
+// A Ready's hard state that only moves the commit index is not written: a restart learns the
+// commit index from the leader, so it is written only when an applied index needs it. Then a
+// Ready of new entries costs the segment append alone, with no LevelDB write behind it on the
+// commit path (leader and followers alike).
 import type { Applier } from './node-apply.js';
 import type { HardState } from './core/types.js';
 import type { PersistBatch, RaftStore } from './ports.js';
@@ -35,9 +40,10 @@ export class BatchWriter {
   }
 
   private hardStateToWrite(fromReady: HardState | null): HardState | null {
-    const base = fromReady ?? this.written;
+    const termOrVote = fromReady !== null && (fromReady.term !== this.written.term || fromReady.vote !== this.written.vote);
+    const base = termOrVote ? fromReady : this.written;
     const commit = Math.max(base.commit, this.applier.appliedIndex);
-    if (fromReady === null && commit === base.commit) return null;
+    if (!termOrVote && commit === base.commit) return null;
     return commit === base.commit ? base : { ...base, commit };
   }
 }

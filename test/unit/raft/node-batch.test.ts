@@ -94,3 +94,18 @@ test('a batch that carried the latest conf state leaves nothing owed', async () 
   await writer.write(NO_READY);
   assert.equal(batches.length, 1, 'nothing left to write');
 });
+
+test('a hard state that only moves the commit index is not written until an applied index needs it', async () => {
+  const applier = applierFrom(START);
+  const { store, batches } = gatedStore();
+  const writer = new BatchWriter(store, applier);
+  const entry = (index: number): Entry => ({ index, term: 1, type: 'normal', data: new Uint8Array([index]) });
+  await writer.write({ entries: [entry(1)], hardState: { term: 1, vote: 0, commit: 1 }, snapshot: null, sync: true });
+  assert.equal(batches[0]!.hardState, null, 'the entries alone: nothing for the commit index');
+  applier.start([entry(1)]);
+  assert.equal(writer.owed, true, 'an applied index past the commit index on disk is owed');
+  await writer.write({ entries: [entry(2)], hardState: { term: 1, vote: 0, commit: 2 }, snapshot: null, sync: true });
+  assert.deepEqual(batches[1]!.hardState, { term: 1, vote: 0, commit: 1 }, 'written up to what is applied');
+  await writer.write({ entries: [], hardState: { term: 2, vote: 3, commit: 2 }, snapshot: null, sync: true });
+  assert.deepEqual(batches[2]!.hardState, { term: 2, vote: 3, commit: 2 }, 'a new term or vote is written whole');
+});
