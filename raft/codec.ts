@@ -46,7 +46,7 @@ export const CODEC_VERSION = 1;
 const MESSAGE_TYPES: readonly MessageType[] = [
   'hup', 'beat', 'prop', 'app', 'appResp', 'preVote', 'preVoteResp', 'vote', 'voteResp', 'snap',
   'heartbeat', 'heartbeatResp', 'transferLeader', 'timeoutNow', 'readIndex', 'readIndexResp',
-  'unreachable', 'snapStatus',
+  'unreachable', 'snapStatus', 'commitIfDurable',
 ];
 const ENTRY_TYPES: readonly EntryType[] = ['normal', 'confChange'];
 const CONF_CHANGE_TYPES: readonly ConfChangeType[] = ['addNode', 'addLearner', 'removeNode'];

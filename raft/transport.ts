@@ -66,8 +66,9 @@ export interface TcpTransportOptions {
 
 /** Types the core keeps to itself; they never go on the wire. */
 const LOCAL_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['hup', 'beat', 'unreachable', 'snapStatus']);
-/** Types that may be large and ride the bulk lane. */
-const BULK_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['app', 'prop']);
+/** Types that ride the bulk lane: those that may be large, and commitIfDurable, which names the
+ *  last append before it and is of no use if it overtakes it. */
+const BULK_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['app', 'prop', 'commitIfDurable']);
 const MiB = 1024 * 1024;
 
 interface PeerLink {

@@ -26,6 +26,8 @@ export class Progress {
   snapshotSentRound = 0;
   /** The highest commit index the follower reported (in its append and heartbeat answers). */
   commitKnown = 0;
+  /** The highest index sent in a commitIfDurable message (once per index). */
+  commitIfDurableSent = 0;
   /** Heard from since the last check-quorum round (leader only). */
   recentActive = false;
   /** Hold back appends until a response or heartbeat answer arrives. Probe: a probe is

@@ -18,7 +18,7 @@ import { applyMembershipChange, checkConfChangeProposal, restoreMembership } fro
 import { RaftLog } from './raft-log.js';
 import { ReadOnly } from './read-only.js';
 import type { FetchRange } from './ready.js';
-import { bcastAppend, bcastHeartbeat, maybeCommit, maybeSendAppend, releasePendingReads } from './replication.js';
+import { bcastAppend, bcastHeartbeat, maybeCommit, maybeSendAppend, releasePendingReads, sendCommitsIfDurable } from './replication.js';
 import type { Rng } from './rng.js';
 import { stepCandidate } from './step-candidate.js';
 import { stepFollower } from './step-follower.js';
@@ -71,6 +71,9 @@ export class Raft {
   stepDownIndex = 0;
   /** Leader: payload bytes of uncommitted entries (reset on election). */
   uncommittedSize = 0;
+  /** Follower: the highest index its leader said is committed once this log holds it durably
+   *  (commitIfDurable); used as the log's durable part reaches it. 0 = none (reset each term). */
+  durableCommit = 0;
   /** Leader: reads received before it committed an entry of its term. */
   pendingReadIndexMessages: Message[] = [];
 
@@ -168,6 +171,7 @@ export class Raft {
     this.uncommittedSize = 0;
     this.readOnly.reset();
     this.pendingReadIndexMessages = [];
+    this.durableCommit = 0;
   }
 
   becomeFollower(term: number, lead: NodeId): void {
@@ -329,7 +333,7 @@ export class Raft {
     }
     if (m.type === 'preVote') return true; // a pre-vote never changes our term
     if (m.type === 'preVoteResp' && !m.reject) return true; // we bump the term when we win
-    const fromLeader = m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap';
+    const fromLeader = m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap' || m.type === 'commitIfDurable';
     this.becomeFollower(m.term, fromLeader ? m.from : NONE);
     return true;
   }
@@ -402,13 +406,28 @@ export class Raft {
    *  now, so an entry commits on a quorum of durable copies. */
   onPersisted(index: number, term: number): void {
     this.raftLog.stableTo(index, term);
-    if (this.state !== 'leader') return;
+    if (this.state !== 'leader') {
+      this.commitDurable();
+      return;
+    }
     const self = this.trk.progress.get(this.id);
     if (self === undefined) return;
-    if (self.maybeUpdate(this.raftLog.lastStableIndex()) && maybeCommit(this)) {
+    if (!self.maybeUpdate(this.raftLog.lastStableIndex())) return;
+    if (maybeCommit(this)) {
       releasePendingReads(this);
       bcastAppend(this);
     }
+    sendCommitsIfDurable(this);
+  }
+
+  /** Follower: commits what its leader's commitIfDurable promised, as far as this log is durable.
+   *  Safe below the promised index too: the leader's quorum, counting us at the index it sent,
+   *  still holds any lower index we hold durably, and an entry of the leader's term on a quorum
+   *  is committed (§5.4.2). */
+  commitDurable(): void {
+    const log = this.raftLog;
+    const index = Math.min(this.durableCommit, log.lastStableIndex());
+    if (index > log.committed && log.termOrZero(index) === this.term) log.commitTo(index);
   }
 
   /** The driver applied entries up to `index` (`entries` are the applied ones). */

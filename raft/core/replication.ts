@@ -72,6 +72,25 @@ export function maybeCommit(r: Raft): boolean {
   return r.raftLog.maybeCommit(r.trk.committed(), r.term);
 }
 
+/** Tells each voter with appends in flight which index is committed once it holds them durably:
+ *  the quorum of the durable copies known here (ours and the acks so far) with that voter counted
+ *  at the last entry sent to it. Only an index of our term (Figure 8), each at most once. So a
+ *  follower whose write ends after ours (or after another follower's ack) commits at once,
+ *  instead of after its ack's round trip through us. */
+export function sendCommitsIfDurable(r: Raft): void {
+  const committed = r.raftLog.committed;
+  for (const id of r.trk.config.voters) {
+    const pr = r.trk.progress.get(id);
+    if (id === r.id || pr === undefined || pr.state !== 'replicate') continue;
+    const sent = pr.next - 1;
+    if (sent <= pr.match) continue;
+    const commit = Math.min(sent, r.trk.committedIf(id, sent));
+    if (commit <= committed || commit <= pr.commitIfDurableSent || r.raftLog.termOrZero(commit) !== r.term) continue;
+    pr.commitIfDurableSent = commit;
+    r.send({ type: 'commitIfDurable', to: id, index: sent, logTerm: r.raftLog.termOrZero(sent), commit });
+  }
+}
+
 export function committedEntryInCurrentTerm(r: Raft): boolean {
   return r.raftLog.termOrZero(r.raftLog.committed) === r.term;
 }

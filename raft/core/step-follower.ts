@@ -20,6 +20,11 @@ export function stepFollower(r: Raft, m: Message): void {
       r.lead = m.from;
       handleSnapshot(r, m);
       return;
+    case 'commitIfDurable':
+      r.electionElapsed = 0;
+      r.lead = m.from;
+      handleCommitIfDurable(r, m);
+      return;
     case 'transferLeader':
     case 'readIndex':
       if (r.lead !== NONE) r.forward(m, r.lead);
@@ -56,6 +61,15 @@ export function handleAppend(r: Raft, m: Message): void {
     type: 'appResp', to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term,
     commit: log.committed,
   });
+}
+
+/** The leader's word that m.commit is committed once our log holds it durably. Kept only if our
+ *  log matches the leader's through m.index (so the entries up to it are the leader's); taken
+ *  now as far as our log is durable, the rest as our writes finish (Raft.onPersisted). */
+export function handleCommitIfDurable(r: Raft, m: Message): void {
+  if (m.commit > m.index || !r.raftLog.matchTerm(m.index, m.logTerm)) return;
+  r.durableCommit = Math.max(r.durableCommit, m.commit);
+  r.commitDurable();
 }
 
 export function handleHeartbeat(r: Raft, m: Message): void {

@@ -3,7 +3,7 @@ import { maybeFinishStepDown } from './membership.js';
 import type { Raft } from './raft.js';
 import {
   ackReadIndex, bcastAppend, bcastHeartbeat, leaderReadIndex, maybeCommit, maybeSendAppend,
-  releasePendingReads, sendAppend, sendTimeoutNow,
+  releasePendingReads, sendAppend, sendCommitsIfDurable, sendTimeoutNow,
 } from './replication.js';
 import type { Progress } from './progress.js';
 import { NONE, type Message } from './types.js';
@@ -79,6 +79,7 @@ function handleAppendResponse(r: Raft, m: Message, pr: Progress): void {
   } else if (wasPaused) {
     sendAppend(r, m.from);
   }
+  sendCommitsIfDurable(r);
   while (maybeSendAppend(r, m.from, false)) {
     // keep streaming until paused or caught up
   }

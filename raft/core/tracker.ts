@@ -63,6 +63,11 @@ export class ProgressTracker {
     return majorityCommitted(this.config.voters, (id) => this.progress.get(id)?.match);
   }
 
+  /** The highest index stored on a quorum of voters if voter `id` held the log through `match`. */
+  committedIf(id: NodeId, match: number): number {
+    return majorityCommitted(this.config.voters, (v) => v === id ? match : this.progress.get(v)?.match);
+  }
+
   resetVotes(): void {
     this.votes = new Map();
   }

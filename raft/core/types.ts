@@ -74,7 +74,10 @@ export type MessageType =
   | 'readIndex'
   | 'readIndexResp'
   | 'unreachable'
-  | 'snapStatus';
+  | 'snapStatus'
+  // leader → follower: index `commit` (of the leader's term) is committed once the follower's log,
+  // matching the leader's at (index, logTerm), holds it durably (see replication.ts)
+  | 'commitIfDurable';
 
 /** A raft message. One flat shape (as etcd's raftpb.Message) keeps the codec simple;
  *  fields a type does not use are 0 / empty. */

@@ -210,6 +210,27 @@ test('a 10 MiB append does not delay a heartbeat sent after it, even when the fo
   }
 });
 
+test('a commitIfDurable rides behind the append it names, not ahead of it', async () => {
+  const peer = await fakePeer(2, true);
+  const a = await node(1);
+  try {
+    a.t.setPeer(2, `127.0.0.1:${peer.port}`);
+    a.t.send([msg('heartbeat', 1, 2, 0), msg('app', 1, 2, 0)]); // open both lanes
+    await waitFor('both lanes open', () => peer.got.length === 1 && peer.bulk.length === 1);
+    const big: Entry = { index: 1, term: 1, type: 'normal', data: Buffer.alloc(4 * 1024 * 1024, 7) };
+    a.t.send([msg('app', 1, 2, 0, [big]), msg('commitIfDurable', 1, 2, 1), msg('heartbeat', 1, 2, 2)]);
+    await waitFor('heartbeat', () => peer.got.some((g) => g.m.type === 'heartbeat' && g.m.index === 2), 1000);
+    assert.ok(!peer.got.some((g) => g.m.type === 'commitIfDurable'), 'the promise overtook its append');
+    peer.bulk[0]!.resume();
+    await waitFor('the promise', () => peer.got.some((g) => g.m.type === 'commitIfDurable'), 10_000);
+    const order = peer.got.filter((g) => g.lane === Lane.bulk).map((g) => `${g.m.type}:${g.m.entries.length}`);
+    assert.deepEqual(order.slice(-2), ['app:1', 'commitIfDurable:0']);
+  } finally {
+    await a.t.close();
+    await closeServer(peer.server, peer.bulk);
+  }
+});
+
 test('a full send queue drops messages and reports the peer, instead of growing', async () => {
   const peer = await fakePeer(2, true);
   const limit = 4 * 1024 * 1024;

@@ -82,7 +82,7 @@ class Gen {
 const MESSAGE_TYPES: readonly MessageType[] = [
   'hup', 'beat', 'prop', 'app', 'appResp', 'preVote', 'preVoteResp', 'vote', 'voteResp', 'snap',
   'heartbeat', 'heartbeatResp', 'transferLeader', 'timeoutNow', 'readIndex', 'readIndexResp',
-  'unreachable', 'snapStatus',
+  'unreachable', 'snapStatus', 'commitIfDurable',
 ];
 
 /** deepStrictEqual treats Buffer and Uint8Array as different; compare as plain data. */
