@@ -335,6 +335,12 @@ export class SegmentRaftStore implements RaftStore {
     this.staged.onceWritten(fn);
   }
 
+  /** Runs `stager` (once) right before the next persist() takes the staged records: it stages
+   *  the state as of that moment, in the same batch. */
+  stageBeforeTake(stager: () => void): void {
+    this.staged.stageBeforeTake(stager);
+  }
+
   /** Records are staged for the next batch. */
   hasStaged(): boolean {
     return this.staged.size > 0;

@@ -29,9 +29,19 @@ export function guardedWriter(w: BatchWriter): BatchWriter {
 export class StagedWrites {
   private readonly pending = new Map<string, { key: Buffer; value: Buffer | null }>();
   private callbacks: (() => void)[] = [];
+  /** Stagers run once each right before the next take (see stageBeforeTake). */
+  private readonly deferred = new Set<() => void>();
 
+  /** Writes staged, or stagers waiting for the next take. */
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.deferred.size;
+  }
+
+  /** Runs `stager` (once, however often it is passed) right before the next take, to stage
+   *  records that are cheaper to build once per batch than once per change: the relay's
+   *  checkpoint, which would otherwise be encoded after every apply, before a replica is served. */
+  stageBeforeTake(stager: () => void): void {
+    this.deferred.add(stager);
   }
 
   /** Runs `fn` once the batch carrying what is staged now has been written. */
@@ -55,6 +65,8 @@ export class StagedWrites {
 
   /** Takes every pending write (and the callbacks waiting for them) out, to go into one batch. */
   take(): TakenWrites {
+    for (const stager of this.deferred) stager();
+    this.deferred.clear();
     const taken = new TakenWrites([...this.pending.values()], this.callbacks);
     this.pending.clear();
     this.callbacks = [];

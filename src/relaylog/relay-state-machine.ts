@@ -1,7 +1,7 @@
 // The relay log as raft's state machine: how a node opens it over its storage and what the raft
-// driver calls. After every apply the relay stages its checkpoint and the applied index into the
-// raft store's next batch, which the driver writes with the conf state right away (one atomic
-// batch). src/node.ts wires a node with it; the crash tests drive the very same functions.
+// driver calls. After every apply the relay stages the applied index into the raft store's next
+// batch, and its checkpoint to be encoded when that batch is taken; the driver writes it with the
+// conf state right away (one atomic batch). src/node.ts wires a node with it; the crash tests drive the very same functions.
 import type { Logger } from 'pino';
 import type { Entry, SnapshotMeta } from '../../raft/core/types.js';
 import type { Storage } from '../../storage/storage.js';
@@ -31,11 +31,15 @@ export interface RelayStateMachine {
 }
 
 export function relayStateMachine(relay: RelayLog, storage: Storage, fetch: FileRangeFetcher, afterApply: (entries: readonly Entry[]) => void = () => undefined): RelayStateMachine {
+  const checkpoint = (): void => relay.checkpoint();
   return {
     appliedIndex: storage.raft.appliedIndex(),
     apply(entries) {
       const refusals = relay.apply(entries);
-      relay.checkpoint();
+      // Encoded when the batch is taken (once for every apply before it, and after the replicas
+      // were served): the state then is the one the applied index staged now describes, as a
+      // batch is only written between applies.
+      storage.raft.stageBeforeTake(checkpoint);
       storage.raft.stageAppliedIndex(relay.checkpointIndex);
       afterApply(entries);
       return refusals;

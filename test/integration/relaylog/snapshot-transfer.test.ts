@@ -212,8 +212,10 @@ test('a 64 MiB transfer holds at most a couple of frames: RSS stays flat and the
     assert.equal(stats.bytes, size);
     // One frame being written, one being received (plus the socket chunk completing it).
     assert.ok(stats.peakBufferedBytes <= 2 * (MAX_FRAME_BYTES + FRAME_HEADER_BYTES) + 128 * 1024, `held ${stats.peakBufferedBytes} bytes`);
-    // Garbage not yet collected counts too: generous, yet far below the 64 MiB of a whole-file buffer.
-    assert.ok(growthMiB < 16, `RSS grew ${growthMiB.toFixed(1)} MiB`);
+    // Garbage not yet collected counts too (frames and socket chunks wait for a GC: 12-22 MiB
+    // seen on this 2-core machine): generous, yet well below the 64 MiB of a whole-file buffer.
+    // What is held on purpose is pinned exactly just above.
+    assert.ok(growthMiB < 40, `RSS grew ${growthMiB.toFixed(1)} MiB`);
     // Generous: a loaded CI machine delays timers too; a whole-file read or CRC would take far longer.
     assert.ok(maxDelayMs < 250, `event loop blocked for ${maxDelayMs.toFixed(1)} ms`);
     assert.equal(await sha256(dest), await sha256(join(served, 'big.000001')));

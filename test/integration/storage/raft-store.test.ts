@@ -316,6 +316,29 @@ test('staged relay records and the applied index commit atomically with the next
   });
 });
 
+test('a stager passed before a persist runs once, when the batch is taken, and its records ride that batch', async () => {
+  await withDb(async ({ db, open }) => {
+    const s = await open();
+    let state = 'a';
+    let runs = 0;
+    const stager = (): void => {
+      runs++;
+      s.stage(metaKey('relay.head'), Buffer.from(state));
+    };
+    s.stageBeforeTake(stager);
+    state = 'b';
+    s.stageBeforeTake(stager);
+    assert.equal(s.hasStaged(), true, 'a waiting stager makes a batch owed');
+    assert.equal(runs, 0);
+    const written = s.persist(batch(ents(1, 2, 1)));
+    state = 'c'; // after the take: for the next batch
+    await written;
+    assert.equal(runs, 1);
+    assert.equal(new MetaStore(db).get('relay.head')?.toString(), 'b');
+    assert.equal(s.hasStaged(), false);
+  });
+});
+
 test('a torn record past the commit index is cut at open; the log continues after it', async () => {
   await withDb(async ({ open, reopen, logDir }) => {
     const s = await open();
