@@ -17,7 +17,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { ByteReader, ByteWriter } from './codec-bytes.js';
 import type { NodeId } from './core/types.js';
 
-export const PROTOCOL_VERSION = 2;
+/** 3: the commitIfDurable message (a node of version 2 would drop every connection that carries
+ *  one, so the two refuse each other at the handshake instead). */
+export const PROTOCOL_VERSION = 3;
 const NONCE_BYTES = 32;
 const MAC_BYTES = 32;
 const HELLO_LABEL = 'binrelay/peer/v2/hello';
