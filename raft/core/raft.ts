@@ -18,7 +18,7 @@ import { applyMembershipChange, checkConfChangeProposal, restoreMembership } fro
 import { RaftLog } from './raft-log.js';
 import { ReadOnly } from './read-only.js';
 import type { FetchRange } from './ready.js';
-import { bcastAppend, bcastHeartbeat, maybeCommit, maybeSendAppend, releasePendingReads, sendCommitsIfDurable } from './replication.js';
+import { bcastCommit, bcastHeartbeat, maybeCommit, maybeSendAppend, releasePendingReads, sendCommitsIfDurable } from './replication.js';
 import type { Rng } from './rng.js';
 import { stepCandidate } from './step-candidate.js';
 import { stepFollower } from './step-follower.js';
@@ -415,7 +415,7 @@ export class Raft {
     if (!self.maybeUpdate(this.raftLog.lastStableIndex())) return;
     if (maybeCommit(this)) {
       releasePendingReads(this);
-      bcastAppend(this);
+      bcastCommit(this);
     }
     sendCommitsIfDurable(this);
   }

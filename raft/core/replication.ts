@@ -54,6 +54,19 @@ export function bcastAppend(r: Raft): void {
   for (const id of r.trk.memberIds()) if (id !== r.id) sendAppend(r, id);
 }
 
+/** Tells the members a new commit index (with any entries they still lack), but not a voter
+ *  that holds the committed entries and was promised them (commitIfDurable): it committed when
+ *  its write ended, or does when the promise arrives, and a heartbeat repeats it anyway. */
+export function bcastCommit(r: Raft): void {
+  const committed = r.raftLog.committed;
+  const last = r.raftLog.lastIndex();
+  for (const id of r.trk.memberIds()) {
+    const pr = r.trk.progress.get(id)!;
+    if (id === r.id || pr.match >= committed && pr.commitIfDurableSent >= committed && pr.next > last) continue;
+    sendAppend(r, id);
+  }
+}
+
 /** Heartbeats carry the newest pending read's context, so a lost round is retried. */
 export function bcastHeartbeat(r: Raft, ctx: Uint8Array | null = r.readOnly.lastPendingContext()): void {
   for (const id of r.trk.memberIds()) {

@@ -2,7 +2,7 @@
 import { maybeFinishStepDown } from './membership.js';
 import type { Raft } from './raft.js';
 import {
-  ackReadIndex, bcastAppend, bcastHeartbeat, leaderReadIndex, maybeCommit, maybeSendAppend,
+  ackReadIndex, bcastCommit, bcastHeartbeat, leaderReadIndex, maybeCommit, maybeSendAppend,
   releasePendingReads, sendAppend, sendCommitsIfDurable, sendTimeoutNow,
 } from './replication.js';
 import type { Progress } from './progress.js';
@@ -75,7 +75,7 @@ function handleAppendResponse(r: Raft, m: Message, pr: Progress): void {
   }
   if (maybeCommit(r)) {
     releasePendingReads(r);
-    bcastAppend(r);
+    bcastCommit(r);
   } else if (wasPaused) {
     sendAppend(r, m.from);
   }

@@ -44,6 +44,24 @@ test('the leader promises each index to each follower once, though acks of earli
   assert.deepEqual([1, 2, 3].map((id) => net.appliedData(id)), [['a', 'b'], ['a', 'b'], ['a', 'b']]);
 });
 
+test('a commit reaches only the followers it was not promised to', () => {
+  const net = new Network([1, 2, 3]);
+  net.elect(1);
+  const { index } = net.propose(1, 'a');
+  net.processReady(1);
+  net.processReady(1); // promises to 2 and 3
+  net.deliver((m) => m.to === 2);
+  net.processReady(2);
+  const before = net.sent.length;
+  net.deliver((m) => m.to === 1); // 2's ack: the leader commits
+  net.processReady(1);
+  assert.equal(net.get(1).node.status().commit, index);
+  const commits = net.sent.slice(before).filter((m) => m.type === 'app' && m.commit === index);
+  assert.deepEqual(commits.map((m) => m.to), [3], 'not to 2, which holds the entry and was promised it');
+  net.stabilize();
+  assert.deepEqual([1, 2, 3].map((id) => net.appliedData(id)), [['a'], ['a'], ['a']]);
+});
+
 /** A follower in term 2 whose log holds entries 1-2 of term 1. */
 function follower(): Solo {
   return solo(2, [1, 2, 3], [1, 1], 2);
