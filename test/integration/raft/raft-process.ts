@@ -76,9 +76,21 @@ export type DumpedEntry = [number, number, 'n' | 'e' | 'c' | 'x', number];
 
 type Request = { id: number; op: string } & Record<string, unknown>;
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 function say(obj: unknown): void {
-  // Synchronous, so a line written before a SIGKILL is not lost in a buffer.
-  writeSync(1, `${JSON.stringify(obj)}\n`);
+  // Synchronous, so a line written before a SIGKILL is not lost in a buffer. The pipe may be
+  // non-blocking and a line (a latency list) larger than its buffer: write it all, waiting for
+  // the reader, or the line is cut and the next one lands in its middle.
+  const line = Buffer.from(`${JSON.stringify(obj)}\n`);
+  for (let at = 0; at < line.length;) {
+    try {
+      at += writeSync(1, line, at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 function errorReply(id: number, err: unknown): Record<string, unknown> {
