@@ -92,7 +92,7 @@ export function maybeCommit(r: Raft): boolean {
  *  instead of after its ack's round trip through us. */
 export function sendCommitsIfDurable(r: Raft): void {
   const committed = r.raftLog.committed;
-  for (const id of r.trk.config.voters) {
+  for (const id of r.trk.voterIds()) {
     const pr = r.trk.progress.get(id);
     if (id === r.id || pr === undefined || pr.state !== 'replicate') continue;
     const sent = pr.next - 1;

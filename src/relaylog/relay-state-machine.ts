@@ -1,7 +1,8 @@
 // The relay log as raft's state machine: how a node opens it over its storage and what the raft
 // driver calls. After every apply the relay stages the applied index into the raft store's next
 // batch, and its checkpoint to be encoded when that batch is taken; the driver writes it with the
-// conf state right away (one atomic batch). src/node.ts wires a node with it; the crash tests drive the very same functions.
+// conf state right away (one atomic batch). src/node.ts wires a node with it; the crash tests
+// drive the very same functions.
 import type { Logger } from 'pino';
 import type { Entry, SnapshotMeta } from '../../raft/core/types.js';
 import type { Storage } from '../../storage/storage.js';
