@@ -17,9 +17,16 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { ByteReader, ByteWriter } from './codec-bytes.js';
 import type { NodeId } from './core/types.js';
 
-/** 3: the commitIfDurable message (a node of version 2 would drop every connection that carries
- *  one, so the two refuse each other at the handshake instead). */
+/** The newest peer protocol version this node speaks. 3 adds the commitIfDurable message; all
+ *  else is version 2, which a version-2 node requires exactly (it drops a connection that carries
+ *  a message it does not know). So the challenge names the oldest version a server accepts, and a
+ *  client's hello names the newest it tries, then the oldest once a server refused it for its
+ *  version: old and new nodes talk, and a cluster upgrades one node at a time. */
 export const PROTOCOL_VERSION = 3;
+/** The oldest version this node accepts, and the one its challenge names. */
+export const PROTOCOL_VERSION_MIN = 2;
+/** The first version whose peers read commitIfDurable messages. */
+export const COMMIT_IF_DURABLE_VERSION = 3;
 const NONCE_BYTES = 32;
 const MAC_BYTES = 32;
 const HELLO_LABEL = 'binrelay/peer/v2/hello';
@@ -68,7 +75,7 @@ export function newNonce(): Buffer {
 }
 
 export function encodeChallenge(nonce: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([PROTOCOL_VERSION]), nonce]);
+  return Buffer.concat([Buffer.from([PROTOCOL_VERSION_MIN]), nonce]);
 }
 
 export function decodeChallenge(payload: Uint8Array): { version: number; nonce: Uint8Array } {
@@ -94,10 +101,10 @@ function macEqual(expected: Buffer, got: Uint8Array): boolean {
 }
 
 /** The client's hello answering `serverNonce`, with its own challenge `clientNonce`. */
-export function encodeHello(key: Buffer, serverNonce: Uint8Array, clientNonce: Uint8Array, h: HelloFields): Buffer {
+export function encodeHello(key: Buffer, serverNonce: Uint8Array, clientNonce: Uint8Array, h: HelloFields, version = PROTOCOL_VERSION): Buffer {
   const cluster = Buffer.from(h.clusterId, 'utf8');
   const w = new ByteWriter(1 + 1 + 8 + 8 + 2 + cluster.length + NONCE_BYTES + MAC_BYTES);
-  w.u8(PROTOCOL_VERSION);
+  w.u8(version);
   w.u8(h.lane);
   w.u64(h.from);
   w.u64(h.to);

@@ -19,7 +19,8 @@ import { encodeMessageParts } from './codec.js';
 import type { Message, NodeId } from './core/types.js';
 import { FrameDecoder, FrameKind, encodeFrame, frameHeader, type Frame } from './transport-frame.js';
 import {
-  decodeChallenge, decodeRefuse, encodeHello, Lane, laneName, newNonce, PROTOCOL_VERSION, refuseReasonName,
+  COMMIT_IF_DURABLE_VERSION, decodeChallenge, decodeRefuse, encodeHello, Lane, laneName, newNonce, PROTOCOL_VERSION,
+  PROTOCOL_VERSION_MIN, RefuseReason, refuseReasonName,
   welcomeAuthentic, type HelloFields,
 } from './transport-handshake.js';
 import type { PeerTls } from './transport-tls.js';
@@ -66,6 +67,9 @@ export class OutboundLane {
   private socket: Socket | null = null;
   private timer: NodeJS.Timeout | null = null;
   private attempt = 0;
+  /** The protocol version the next hello names, and the one of the open connection. */
+  private helloVersion = PROTOCOL_VERSION;
+  private version = PROTOCOL_VERSION_MIN;
   private queue: Queued[] = [];
   private head = 0;
   private bytes = 0;
@@ -181,8 +185,8 @@ export class OutboundLane {
   private answerChallenge(socket: Socket, f: Frame, clientNonce: Uint8Array, fields: HelloFields): Uint8Array | null {
     try {
       const c = decodeChallenge(f.payload);
-      if (c.version !== PROTOCOL_VERSION) throw new Error(`peer speaks protocol version ${c.version}`);
-      socket.write(encodeFrame(FrameKind.hello, encodeHello(this.o.key, c.nonce, clientNonce, fields)));
+      if (c.version < PROTOCOL_VERSION_MIN || c.version > PROTOCOL_VERSION) throw new Error(`peer speaks protocol version ${c.version}`);
+      socket.write(encodeFrame(FrameKind.hello, encodeHello(this.o.key, c.nonce, clientNonce, fields, this.helloVersion)));
       return c.nonce;
     } catch (err) {
       this.fail(socket, (err as Error).message);
@@ -199,6 +203,9 @@ export class OutboundLane {
     }
     this.clearTimer();
     this.state = 'open';
+    this.version = this.helloVersion;
+    // Next time (the peer may have been upgraded meanwhile) the newest version is tried first.
+    this.helloVersion = PROTOCOL_VERSION;
     this.attempt = 0;
     this.connects++;
     this.o.log.info({ event: 'transport.peer.connected', ...this.logFields() }, 'connected to peer');
@@ -208,7 +215,13 @@ export class OutboundLane {
   private onOtherFrame(socket: Socket, f: Frame): void {
     if (f.kind === FrameKind.refuse) {
       const { reason, text } = decodeRefuse(f.payload);
-      this.o.log.error({ event: 'transport.peer.refused', ...this.logFields(), reason: refuseReasonName(reason), detail: text }, 'peer refused our hello');
+      if (reason === RefuseReason.version && this.helloVersion > PROTOCOL_VERSION_MIN) {
+        // An older node: the next attempt speaks its version (see transport-handshake.ts).
+        this.o.log.info({ event: 'transport.peer.older_protocol', ...this.logFields(), detail: text }, `peer refused protocol version ${this.helloVersion}: falling back to ${PROTOCOL_VERSION_MIN}`);
+        this.helloVersion = PROTOCOL_VERSION_MIN;
+      } else {
+        this.o.log.error({ event: 'transport.peer.refused', ...this.logFields(), reason: refuseReasonName(reason), detail: text }, 'peer refused our hello');
+      }
       this.fail(socket, `refused: ${refuseReasonName(reason)}`);
     } else {
       this.fail(socket, `unexpected frame kind ${f.kind} while ${this.state}`);
@@ -267,6 +280,8 @@ export class OutboundLane {
       this.sent++;
       return;
     }
+    // An older peer would drop the connection on it; it only speeds a commit up.
+    if (q.message.type === 'commitIfDurable' && this.version < COMMIT_IF_DURABLE_VERSION) return;
     let body: Uint8Array[];
     try {
       body = encodeMessageParts(q.message);

@@ -21,7 +21,7 @@ import {
 } from './transport-admission.js';
 import {
   decodeHello, encodeChallenge, encodeRefuse, encodeWelcome, helloAuthentic, laneName, Lane, newNonce,
-  PROTOCOL_VERSION, RefuseReason, tokenKey, type Hello,
+  PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, RefuseReason, tokenKey, type Hello,
 } from './transport-handshake.js';
 import { peerSecureContext, type PeerTls } from './transport-tls.js';
 import { OutboundLane, type LaneOptions, type LaneStats } from './transport-lane.js';
@@ -399,8 +399,8 @@ export class TcpTransport implements PeerTransport {
       this.refuse(socket, remote, RefuseReason.protocol, (err as Error).message);
       return null;
     }
-    if (hello.version !== PROTOCOL_VERSION) {
-      this.refuse(socket, remote, RefuseReason.version, `protocol version ${hello.version} not supported (want ${PROTOCOL_VERSION})`, hello.from);
+    if (hello.version < PROTOCOL_VERSION_MIN || hello.version > PROTOCOL_VERSION) {
+      this.refuse(socket, remote, RefuseReason.version, `protocol version ${hello.version} not supported (want ${PROTOCOL_VERSION_MIN} to ${PROTOCOL_VERSION})`, hello.from);
     } else if (!helloAuthentic(this.key, nonce, hello)) {
       // Before the cluster check: only a token holder learns which cluster this node is in.
       this.refuse(socket, remote, RefuseReason.auth, 'cluster token mismatch', hello.from);

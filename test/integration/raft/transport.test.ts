@@ -8,7 +8,8 @@ import type { Entry, Message, MessageType, NodeId } from '../../../raft/core/typ
 import { TcpTransport, type TcpTransportOptions } from '../../../raft/transport.js';
 import { encodeFrame, FrameDecoder, FrameKind } from '../../../raft/transport-frame.js';
 import {
-  decodeHello, encodeChallenge, encodeWelcome, helloAuthentic, Lane, newNonce, tokenKey,
+  decodeChallenge, decodeHello, encodeChallenge, encodeHello, encodeRefuse, encodeWelcome, helloAuthentic, Lane, newNonce,
+  RefuseReason, tokenKey,
 } from '../../../raft/transport-handshake.js';
 
 const CLUSTER = 'test-cluster';
@@ -62,13 +63,15 @@ async function node(id: NodeId, extra: Partial<TcpTransportOptions> = {}, listen
 }
 
 /** A hand-written peer server: completes handshakes, records messages per lane and can stop
- *  reading its bulk connections (a slow follower). */
-async function fakePeer(id: NodeId, pauseBulk: boolean): Promise<{
-  port: number; got: Array<{ lane: Lane; m: Message; at: number }>; bulk: Socket[]; server: Server;
+ *  reading its bulk connections (a slow follower). With `onlyVersion` it refuses other hello
+ *  versions as a node of that version does. */
+async function fakePeer(id: NodeId, pauseBulk: boolean, onlyVersion?: number): Promise<{
+  port: number; got: Array<{ lane: Lane; m: Message; at: number }>; bulk: Socket[]; server: Server; hellos: number[];
 }> {
   const key = tokenKey(TOKEN);
   const got: Array<{ lane: Lane; m: Message; at: number }> = [];
   const bulk: Socket[] = [];
+  const hellos: number[] = [];
   const server = createServer((socket) => {
     const nonce = newNonce();
     const decoder = new FrameDecoder(64 * 1024 * 1024);
@@ -80,6 +83,11 @@ async function fakePeer(id: NodeId, pauseBulk: boolean): Promise<{
         if (lane === null) {
           const hello = decodeHello(f.payload);
           assert.ok(helloAuthentic(key, nonce, hello) && hello.to === id);
+          hellos.push(hello.version);
+          if (onlyVersion !== undefined && hello.version !== onlyVersion) {
+            socket.end(encodeFrame(FrameKind.refuse, encodeRefuse(RefuseReason.version, `protocol version ${hello.version} not supported`)));
+            return;
+          }
           lane = hello.lane;
           socket.write(encodeFrame(FrameKind.welcome, encodeWelcome(key, nonce, hello)));
           if (lane === Lane.bulk) {
@@ -95,7 +103,7 @@ async function fakePeer(id: NodeId, pauseBulk: boolean): Promise<{
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const a = server.address();
   assert.ok(a !== null && typeof a === 'object');
-  return { port: a.port, got, bulk, server };
+  return { port: a.port, got, bulk, server, hellos };
 }
 
 function closeServer(server: Server, sockets: Socket[]): Promise<void> {
@@ -228,6 +236,51 @@ test('a commitIfDurable rides behind the append it names, not ahead of it', asyn
   } finally {
     await a.t.close();
     await closeServer(peer.server, peer.bulk);
+  }
+});
+
+test('a peer of protocol version 2 is spoken to in version 2, and sent no commitIfDurable', async () => {
+  const peer = await fakePeer(2, false, 2);
+  const a = await node(1, { backoffMsMin: 10, backoffMsMax: 20 });
+  try {
+    a.t.setPeer(2, `127.0.0.1:${peer.port}`);
+    // The first attempt (version 3) is refused with its queue; raft keeps sending (heartbeats).
+    await waitFor('a version-2 connection', () => {
+      a.t.send([msg('app', 1, 2, 1)]);
+      return peer.bulk.length === 1;
+    });
+    a.t.send([msg('app', 1, 2, 2), msg('commitIfDurable', 1, 2, 2), msg('app', 1, 2, 3)]);
+    await waitFor('the appends', () => peer.got.some((g) => g.m.index === 3));
+    assert.deepEqual(peer.hellos, [3, 2]);
+    assert.deepEqual(peer.got.filter((g) => g.m.index > 1).map((g) => `${g.m.type}:${g.m.index}`), ['app:2', 'app:3']);
+    assert.ok(a.log.lines.some((l) => l.event === 'transport.peer.older_protocol'));
+  } finally {
+    await a.t.close();
+    await closeServer(peer.server, peer.bulk);
+  }
+});
+
+test('a hello of protocol version 2 (an older node) is welcomed', async () => {
+  const b = await node(2);
+  const socket = connect(b.t.address().port, '127.0.0.1');
+  try {
+    const decoder = new FrameDecoder(4096);
+    const kinds: number[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of decoder.push(chunk)) {
+        kinds.push(f.kind);
+        if (f.kind !== FrameKind.challenge) continue;
+        const { version, nonce } = decodeChallenge(f.payload);
+        assert.equal(version, 2, 'a version-2 client requires a challenge of version 2');
+        const fields = { lane: Lane.control, from: 1, to: 2, clusterId: CLUSTER };
+        socket.write(encodeFrame(FrameKind.hello, encodeHello(tokenKey(TOKEN), nonce, newNonce(), fields, 2)));
+      }
+    });
+    await waitFor('an answer to the hello', () => kinds.length === 2);
+    assert.deepEqual(kinds, [FrameKind.challenge, FrameKind.welcome]);
+  } finally {
+    socket.destroy();
+    await b.t.close();
   }
 });
 
