@@ -106,6 +106,24 @@ async function fakePeer(id: NodeId, pauseBulk: boolean, onlyVersion?: number): P
   return { port: a.port, got, bulk, server, hellos };
 }
 
+type FakePeer = Awaited<ReturnType<typeof fakePeer>>;
+
+/** Runs `body` with node 1 sending to a fake node 2 that stopped reading its bulk lane, both
+ *  lanes open; closes both after. */
+async function withStalledBulkPeer(body: (a: Node, peer: FakePeer) => Promise<void>): Promise<void> {
+  const peer = await fakePeer(2, true);
+  const a = await node(1);
+  try {
+    a.t.setPeer(2, `127.0.0.1:${peer.port}`);
+    a.t.send([msg('heartbeat', 1, 2, 0), msg('app', 1, 2, 0)]); // open both lanes
+    await waitFor('both lanes open', () => peer.got.length === 1 && peer.bulk.length === 1);
+    await body(a, peer);
+  } finally {
+    await a.t.close();
+    await closeServer(peer.server, peer.bulk);
+  }
+}
+
 function closeServer(server: Server, sockets: Socket[]): Promise<void> {
   for (const s of sockets) s.destroy();
   return new Promise((r) => server.close(() => r()));
@@ -193,12 +211,7 @@ test('a peer that restarts on the same address is reconnected to', async () => {
 });
 
 test('a 10 MiB append does not delay a heartbeat sent after it, even when the follower stops reading appends', async () => {
-  const peer = await fakePeer(2, true);
-  const a = await node(1);
-  try {
-    a.t.setPeer(2, `127.0.0.1:${peer.port}`);
-    a.t.send([msg('heartbeat', 1, 2, 0), msg('app', 1, 2, 0)]); // open both lanes
-    await waitFor('both lanes open', () => peer.got.length === 1 && peer.bulk.length === 1);
+  await withStalledBulkPeer(async (a, peer) => {
     const big: Entry = { index: 1, term: 1, type: 'normal', data: Buffer.alloc(10 * 1024 * 1024, 7) };
     a.t.send([msg('app', 1, 2, 1, [big])]);
     const sentAt = performance.now();
@@ -212,19 +225,11 @@ test('a 10 MiB append does not delay a heartbeat sent after it, even when the fo
     const app = peer.got.find((g) => g.m.type === 'app' && g.m.index === 1)!;
     assert.equal(app.m.entries[0]!.data.length, 10 * 1024 * 1024);
     assert.equal(app.lane, Lane.bulk);
-  } finally {
-    await a.t.close();
-    await closeServer(peer.server, peer.bulk);
-  }
+  });
 });
 
 test('a commitIfDurable rides behind the append it names, not ahead of it', async () => {
-  const peer = await fakePeer(2, true);
-  const a = await node(1);
-  try {
-    a.t.setPeer(2, `127.0.0.1:${peer.port}`);
-    a.t.send([msg('heartbeat', 1, 2, 0), msg('app', 1, 2, 0)]); // open both lanes
-    await waitFor('both lanes open', () => peer.got.length === 1 && peer.bulk.length === 1);
+  await withStalledBulkPeer(async (a, peer) => {
     const big: Entry = { index: 1, term: 1, type: 'normal', data: Buffer.alloc(4 * 1024 * 1024, 7) };
     a.t.send([msg('app', 1, 2, 0, [big]), msg('commitIfDurable', 1, 2, 1), msg('heartbeat', 1, 2, 2)]);
     await waitFor('heartbeat', () => peer.got.some((g) => g.m.type === 'heartbeat' && g.m.index === 2), 1000);
@@ -233,10 +238,7 @@ test('a commitIfDurable rides behind the append it names, not ahead of it', asyn
     await waitFor('the promise', () => peer.got.some((g) => g.m.type === 'commitIfDurable'), 10_000);
     const order = peer.got.filter((g) => g.lane === Lane.bulk).map((g) => `${g.m.type}:${g.m.entries.length}`);
     assert.deepEqual(order.slice(-2), ['app:1', 'commitIfDurable:0']);
-  } finally {
-    await a.t.close();
-    await closeServer(peer.server, peer.bulk);
-  }
+  });
 });
 
 test('a peer of protocol version 2 is spoken to in version 2, and sent no commitIfDurable', async () => {
