@@ -24,6 +24,7 @@
 //   ConfChange  type u8 · nodeId u64 · context bytes
 // where `bytes` is a u32 length followed by the bytes.
 import { crc32 } from 'node:zlib';
+import { crc32Then } from './data-crc.js';
 import type {
   ConfChange,
   ConfChangeType,
@@ -233,7 +234,7 @@ export function encodeEntryRecordHeader(e: Entry): Buffer {
   w.u64(e.term);
   w.u8(tagOf(ENTRY_TAG, e.type, 'entry type'));
   const header = w.finish();
-  header.writeUInt32BE(crc32(e.data, crc32(header.subarray(ENTRY_RECORD_PREFIX))), 4);
+  header.writeUInt32BE(crc32Then(crc32(header.subarray(ENTRY_RECORD_PREFIX)), e.data), 4);
   return header;
 }
 

@@ -5,8 +5,10 @@
 //
 // The CRC32 covers the body; a mismatch, an unknown kind or a length over the limit is a
 // protocol violation and the connection is dropped. The decoder copies each body into its own
-// buffer, so decoded messages never pin the socket's read chunks.
+// buffer, so decoded messages never pin the socket's read chunks. A receiver may leave a message
+// frame's CRC to `checkMessageCrc`, after decoding, so that each entry's data is hashed once.
 import { crc32 } from 'node:zlib';
+import { CACHED_MIN_BYTES, crc32Combine, crc32Then, rememberDataCrc32 } from './data-crc.js';
 
 export const FrameKind = {
   /** server → client at accept: protocol version, 32-byte nonce */
@@ -33,6 +35,9 @@ export const ANNOUNCE_BYTES_MAX = 4096;
 export interface Frame {
   readonly kind: FrameKind;
   readonly payload: Buffer;
+  /** The CRC32 the sender gave a message frame whose check was left to `checkMessageCrc` (a
+   *  decoder made with `deferMessageCrc`); null once checked. */
+  readonly crc: number | null;
 }
 
 export class FrameError extends Error {
@@ -55,7 +60,7 @@ export function frameHeader(kind: FrameKind, payload: Uint8Array | readonly Uint
   let crc = crc32(head.subarray(8, 9));
   for (const part of parts) {
     length += part.length;
-    crc = crc32(part, crc);
+    crc = crc32Then(crc, part);
   }
   head.writeUInt32BE(length, 0);
   head.writeUInt32BE(crc, 4);
@@ -68,6 +73,29 @@ export function encodeFrame(kind: FrameKind, payload: Uint8Array): Buffer {
 }
 
 /**
+ * Checks a deferred message frame's CRC32. `views` are byte views into the payload (the decoded
+ * entries' data, in payload order): each large one is hashed on its own and its CRC remembered, so the
+ * segment append that follows does not hash it again. Throws FrameError on a mismatch.
+ */
+export function checkMessageCrc(frame: Frame, views: readonly Uint8Array[]): void {
+  if (frame.crc === null) return;
+  const payload = frame.payload;
+  let crc = crc32(Uint8Array.of(frame.kind));
+  let at = 0;
+  for (const v of views) {
+    const offset = v.byteOffset - payload.byteOffset;
+    if (v.length < CACHED_MIN_BYTES || v.buffer !== payload.buffer || offset < at || offset + v.length > payload.length) continue;
+    crc = crc32(payload.subarray(at, offset), crc);
+    const own = crc32(v);
+    rememberDataCrc32(v, own);
+    crc = crc32Combine(crc, own, v.length);
+    at = offset + v.length;
+  }
+  crc = crc32(payload.subarray(at), crc);
+  if (crc !== frame.crc) throw new FrameError('frame checksum mismatch');
+}
+
+/**
  * Incremental frame parser: feed socket chunks, get whole frames. `maxBodyBytes` bounds what a
  * peer can make us buffer (small before the handshake completes, large after).
  */
@@ -75,7 +103,9 @@ export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(public maxBodyBytes: number) {}
+  /** `deferMessageCrc`: message frames come out unchecked, for `checkMessageCrc` to check once
+   *  their entries are known (each entry's data is then hashed once, not twice). */
+  constructor(public maxBodyBytes: number, private readonly deferMessageCrc = false) {}
 
   /** Adds a chunk and returns every frame now complete. Throws FrameError on a bad frame. */
   push(chunk: Buffer): Frame[] {
@@ -89,11 +119,16 @@ export class FrameDecoder {
       if (length < 1 || length > this.maxBodyBytes) throw new FrameError(`frame length ${length} outside [1, ${this.maxBodyBytes}]`);
       if (this.buffered < FRAME_HEADER_BYTES + length) break;
       this.take(FRAME_HEADER_BYTES);
+      const crc = header.readUInt32BE(4);
       const body = this.take(length);
-      if (crc32(body) !== header.readUInt32BE(4)) throw new FrameError('frame checksum mismatch');
       const kind = body[0]!;
+      if (this.deferMessageCrc && kind === FrameKind.message) {
+        frames.push({ kind, payload: body.subarray(1), crc });
+        continue;
+      }
+      if (crc32(body) !== crc) throw new FrameError('frame checksum mismatch');
       if (!KINDS.has(kind)) throw new FrameError(`unknown frame kind ${kind}`);
-      frames.push({ kind: kind as FrameKind, payload: body.subarray(1) });
+      frames.push({ kind: kind as FrameKind, payload: body.subarray(1), crc: null });
     }
     return frames;
   }

@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { decodeMessage, messageSize } from './codec.js';
 import type { Message, MessageType, NodeId } from './core/types.js';
 import type { PeerTransport } from './ports.js';
-import { ANNOUNCE_BYTES_MAX, encodeFrame, FrameDecoder, FrameKind, type Frame } from './transport-frame.js';
+import { ANNOUNCE_BYTES_MAX, checkMessageCrc, encodeFrame, FrameDecoder, FrameKind, type Frame } from './transport-frame.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import {
   DEFAULT_ADMISSION_LIMITS, InboundAdmission, normalizeIp, type AdmissionLimits, type AdmissionTicket,
@@ -302,7 +302,7 @@ export class TcpTransport implements PeerTransport {
   private serve(socket: Socket, remote: string, ticket: AdmissionTicket): void {
     this.inbound.add(socket);
     const nonce = newNonce();
-    const decoder = new FrameDecoder(4096);
+    const decoder = new FrameDecoder(4096, true);
     let hello: Hello | null = null;
     let refused = false;
     const helloTimeoutMs = this.o.helloTimeoutMs ?? 1000;
@@ -468,7 +468,13 @@ export class TcpTransport implements PeerTransport {
     let m: Message;
     try {
       if (f.kind !== FrameKind.message) throw new Error(`unexpected frame kind ${f.kind}`);
-      m = decodeMessage(f.payload);
+      try {
+        m = decodeMessage(f.payload);
+      } catch (err) {
+        checkMessageCrc(f, []); // a damaged frame is reported as such, not as a bad message
+        throw err;
+      }
+      checkMessageCrc(f, m.entries.map((e) => e.data));
       if (m.from !== hello.from || m.to !== this.o.nodeId) throw new Error(`message ${m.from}→${m.to} on a connection from ${hello.from}`);
     } catch (err) {
       this.log.warn({ event: 'transport.frame.invalid', remote, peer: hello.from, err: (err as Error).message }, 'bad message from peer');

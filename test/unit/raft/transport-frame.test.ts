@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader } from '../../../raft/transport-frame.js';
+import { crc32 } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { decodeMessage, encodeMessageParts } from '../../../raft/codec.js';
+import type { Message } from '../../../raft/core/types.js';
+import { dataCrc32 } from '../../../raft/data-crc.js';
+import { checkMessageCrc, encodeFrame, FrameDecoder, FrameError, FrameKind, frameHeader } from '../../../raft/transport-frame.js';
 import {
   decodeHello, encodeHello, encodeWelcome, helloAuthentic, Lane, newNonce, tokenKey, welcomeAuthentic,
 } from '../../../raft/transport-handshake.js';
@@ -25,6 +30,47 @@ test('a corrupted frame body fails its CRC', () => {
   const f = encodeFrame(FrameKind.message, Buffer.from('payload'));
   f[f.length - 1] ^= 1;
   assert.throws(() => new FrameDecoder(1024).push(f), FrameError);
+});
+
+function appendWithEntries(sizes: number[]): Message {
+  return {
+    type: 'app', from: 1, to: 2, term: 3, logTerm: 3, index: 10, commit: 9, reject: false, rejectHint: 0, snapshot: null,
+    context: new Uint8Array(0), entries: sizes.map((n, i) => ({ index: 11 + i, term: 3, type: 'normal' as const, data: randomBytes(n) })),
+  };
+}
+
+/** A message frame as the wire has it: header, then the parts (entry data not copied). */
+function messageFrame(m: Message): Buffer {
+  const parts = encodeMessageParts(m);
+  return Buffer.concat([frameHeader(FrameKind.message, parts), ...parts]);
+}
+
+test('a deferred message frame passes its CRC check piece by piece and remembers each large entry\'s CRC', () => {
+  const m = appendWithEntries([10, 5000, 100, 70_000, 4096]);
+  const [f] = new FrameDecoder(1 << 20, true).push(messageFrame(m));
+  assert.equal(typeof f!.crc, 'number', 'left for checkMessageCrc');
+  const decoded = decodeMessage(f!.payload);
+  checkMessageCrc(f!, decoded.entries.map((e) => e.data));
+  for (const e of decoded.entries) assert.equal(dataCrc32(e.data), crc32(e.data));
+  assert.deepEqual(decoded.entries.map((e) => Buffer.from(e.data)), m.entries.map((e) => Buffer.from(e.data)));
+});
+
+test('a deferred message frame with a flipped bit anywhere fails its CRC check', () => {
+  const m = appendWithEntries([6000, 20, 9000]);
+  const wire = messageFrame(m);
+  // a byte of the message header, of the first entry's data, between entries, of the last data
+  for (const at of [9 + 5, wire.length - 9000 - 20 - 100, wire.length - 9000 - 10, wire.length - 1]) {
+    const bad = Buffer.from(wire);
+    bad[at] ^= 0x10;
+    const [f] = new FrameDecoder(1 << 20, true).push(bad);
+    let entries: Uint8Array[] = [];
+    try {
+      entries = decodeMessage(f!.payload).entries.map((e) => e.data);
+    } catch {
+      // a damaged length may not decode at all: the CRC still decides
+    }
+    assert.throws(() => checkMessageCrc(f!, entries), /checksum mismatch/, `byte ${at}`);
+  }
 });
 
 test('a frame longer than the limit is refused before it is buffered', () => {
