@@ -1,12 +1,17 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, redactConfig } from '../../src/config.js';
 
+const yamlDirs: string[] = [];
+after(() => yamlDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function yamlFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'binrelay-config-')), 'binrelay.yaml');
+  const dir = mkdtempSync(join(tmpdir(), 'binrelay-config-'));
+  yamlDirs.push(dir);
+  const path = join(dir, 'binrelay.yaml');
   writeFileSync(path, text);
   return path;
 }

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, freePort, pointReplica, type MariaDb } from '../../helpers/mariadb.js';
@@ -72,6 +72,7 @@ after(async () => {
   await replica?.stop();
   await cluster?.stop();
   await up?.stop();
+  rmSync(shots, { recursive: true, force: true });
 });
 
 test('the rendered dashboard names the leader, lists the replica and follows its position', { timeout: 120_000 }, async () => {
