@@ -7,6 +7,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BINLOG_MAGIC, BIN_LOG_HEADER_SIZE } from '../binlog/event-header.js';
 import { BinlogImportError } from './binlog-import-error.js';
+import { compareBinlogNames } from './binlog-name.js';
 
 export interface BinlogImportFile {
   /** The file name the upstream gave it (what the relay and replicas call it). */
@@ -63,11 +64,7 @@ async function readIndex(dir: string, index: string): Promise<string[]> {
 
 function numberedFiles(entries: string[], baseName: string | undefined): string[] {
   const numbered = entries.filter((name) => NUMBERED.test(name) && (baseName === undefined || name.startsWith(baseName + '.')));
-  return numbered.sort((a, b) => numberOf(a) - numberOf(b) || a.localeCompare(b));
-}
-
-function numberOf(name: string): number {
-  return Number(NUMBERED.exec(name)![2]);
+  return numbered.sort(compareBinlogNames);
 }
 
 function checkSequence(files: BinlogImportFile[]): void {
