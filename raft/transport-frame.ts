@@ -72,6 +72,9 @@ export function encodeFrame(kind: FrameKind, payload: Uint8Array): Buffer {
   return Buffer.concat([frameHeader(kind, payload), payload]);
 }
 
+/** CRC32 of a message frame's kind byte, where its body's CRC starts. */
+const MESSAGE_KIND_CRC = crc32(Uint8Array.of(FrameKind.message));
+
 /**
  * Checks a deferred message frame's CRC32. `views` are byte views into the payload (the decoded
  * entries' data, in payload order): each large one is hashed on its own and its CRC remembered, so the
@@ -80,7 +83,7 @@ export function encodeFrame(kind: FrameKind, payload: Uint8Array): Buffer {
 export function checkMessageCrc(frame: Frame, views: readonly Uint8Array[]): void {
   if (frame.crc === null) return;
   const payload = frame.payload;
-  let crc = crc32(Uint8Array.of(frame.kind));
+  let crc = MESSAGE_KIND_CRC; // only message frames are deferred
   let at = 0;
   for (const v of views) {
     const offset = v.byteOffset - payload.byteOffset;
