@@ -1,7 +1,7 @@
 // CRC32 (zlib's, the one node:zlib computes) of entry data, computed once per buffer. The leader
 // writes each entry's data to its own segment and sends it to every follower, and a follower
 // checks a frame's CRC, then writes the data to its segment: four to five passes over every
-// byte, a tenth of a 3-node ingest's CPU. The data CRC is taken once and the CRCs of the
+// byte on the leader, two on a follower. The data CRC is taken once and the CRCs of the
 // records and frames around it are combined from the pieces (crc32Combine): the stored and
 // sent CRCs are the same bytes as before, only computed with less work.
 //

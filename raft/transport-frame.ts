@@ -77,8 +77,8 @@ const MESSAGE_KIND_CRC = crc32(Uint8Array.of(FrameKind.message));
 
 /**
  * Checks a deferred message frame's CRC32. `views` are byte views into the payload (the decoded
- * entries' data, in payload order): each large one is hashed on its own and its CRC remembered, so the
- * segment append that follows does not hash it again. Throws FrameError on a mismatch.
+ * entries' data, in payload order): each large one is hashed on its own and its CRC remembered,
+ * so the segment append that follows does not hash it again. Throws FrameError on a mismatch.
  */
 export function checkMessageCrc(frame: Frame, views: readonly Uint8Array[]): void {
   if (frame.crc === null) return;

@@ -47,7 +47,9 @@ function messageFrame(m: Message): Buffer {
 
 test('a deferred message frame passes its CRC check piece by piece and remembers each large entry\'s CRC', () => {
   const m = appendWithEntries([10, 5000, 100, 70_000, 4096]);
-  const [f] = new FrameDecoder(1 << 20, true).push(messageFrame(m));
+  const wire = messageFrame(m);
+  assert.equal(wire.readUInt32BE(4), crc32(wire.subarray(8)), 'the combined CRC is the plain CRC of the body (what older nodes check)');
+  const [f] = new FrameDecoder(1 << 20, true).push(wire);
   assert.equal(typeof f!.crc, 'number', 'left for checkMessageCrc');
   const decoded = decodeMessage(f!.payload);
   checkMessageCrc(f!, decoded.entries.map((e) => e.data));
