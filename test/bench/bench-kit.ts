@@ -1,5 +1,6 @@
 // Small utilities of the end-to-end benches: statistics, the PASS/MISS summary, clean-up of
 // everything a bench starts (also on SIGINT), and RSS sampling.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -49,6 +50,13 @@ export function track<T extends { stop(): Promise<void> }>(starting: Promise<T>)
     await it?.stop();
   });
   return starting;
+}
+
+/** Writes back every dirty page of the machine (sync(1)), so that a timed run's fsyncs do not
+ *  also pay for what an earlier run left in the page cache. */
+export function settleDisk(): void {
+  const r = spawnSync('sync', { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`sync failed: ${r.error?.message ?? `exit ${r.status}`}`);
 }
 
 export function tempDir(base: string, prefix: string): string {

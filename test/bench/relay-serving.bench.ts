@@ -1,6 +1,7 @@
 // End-to-end relay benchmarks (DESIGN.md §5), each beside the real MariaDB server in the same run:
 //   1. ingest    — a fresh 3-node cluster committing a BENCH_MB backlog (majority fsync) vs
-//                  `mariadb-binlog -R --raw` copying the same files to local disk and fsyncing them;
+//                  `mariadb-binlog -R --raw` copying the same files to local disk and fsyncing them,
+//                  each alone on a written-back disk (the previous round's cluster stopped first);
 //   2. serving   — `mariadb-binlog -R --raw --to-last-log` from a relay follower vs from the upstream,
 //                  1 copy and 16 concurrent copies (aggregate), every copy checked byte for byte;
 //   3. latency   — added latency upstream commit → receipt by a replica-protocol client on the
@@ -31,7 +32,7 @@ import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
 import { checkCopy, copies, rawCopy, syncFiles, type BinlogSource, type UpstreamFile } from './binlog-copies.js';
 import { commitPathHops, printHopShares } from './commit-path-hops.js';
-import { cleanupAll, cleanups, diskUsage, median, now, pct, rssSampler, secs, seqOf, sleep, summary, target, tempDir, track } from './bench-kit.js';
+import { cleanupAll, cleanups, diskUsage, median, now, pct, rssSampler, secs, seqOf, settleDisk, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
 const TARGET_MB = Number(process.env.BENCH_MB ?? '200');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -159,9 +160,13 @@ async function waitApplied(cluster: RelayCluster, gtids: string, ms: number, nod
 /** The cluster under test: one at a time (stopping twice is harmless). */
 let cluster: RelayCluster | null = null;
 
-async function freshCluster(): Promise<RelayCluster> {
+async function stopCluster(): Promise<void> {
   await cluster?.stop();
   cluster = null;
+}
+
+async function freshCluster(): Promise<RelayCluster> {
+  await stopCluster();
   cluster = await track(RelayCluster.start(3, NODE_ARGS));
   return cluster;
 }
@@ -250,7 +255,11 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     const dir = mkdtempSync(join(diskBase, 'c-'));
     // The peer figure is what issue 8 names: the copy made durable, as the cluster's majority
-    // fsync makes its own (the copy alone is printed beside it).
+    // fsync makes its own (the copy alone is printed beside it). Each side runs alone on a disk
+    // with nothing dirty: the previous round's cluster is stopped first (its files deleted), and
+    // the page cache written back.
+    await stopCluster();
+    settleDisk();
     const copied = await rawCopy(upSource, files[0]!.name, dir);
     const syncStart = now();
     await syncFiles(dir);
@@ -261,6 +270,7 @@ try {
 
     const c = await freshCluster();
     await waitLeaderKnown(c, r % 3);
+    settleDisk();
     const pids = (): number[] => c.nodes.map((n) => n.child?.pid ?? 0).filter((p) => p > 0);
     idleRss.push(...rssSampler(pids).stop());
     const rss = rssSampler(pids);
