@@ -1,5 +1,5 @@
 // Small utilities of the end-to-end benches: statistics, the PASS/MISS summary, clean-up of
-// everything a bench starts (also on SIGINT), and RSS sampling.
+// everything a bench starts (also on SIGINT), RSS sampling, and writing the page cache back.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
