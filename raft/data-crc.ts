@@ -10,7 +10,7 @@
 import { crc32 } from 'node:zlib';
 
 /** Data shorter than this is hashed each time (cheaper than the cache). */
-export const CACHED_MIN_BYTES = 4096;
+const CACHED_MIN_BYTES = 4096;
 const cache = new WeakMap<Uint8Array, number>();
 
 /** CRC32 of `data`, cached per buffer object when large. */
@@ -22,11 +22,6 @@ export function dataCrc32(data: Uint8Array): number {
     cache.set(data, crc);
   }
   return crc;
-}
-
-/** Records `crc` as the CRC32 of `data` (a receiver that computed it while checking a frame). */
-export function rememberDataCrc32(data: Uint8Array, crc: number): void {
-  if (data.length >= CACHED_MIN_BYTES) cache.set(data, crc);
 }
 
 /** CRC32 of `prefix` followed by `data`, with `prefix` (a fresh header) hashed and `data`'s CRC

@@ -8,7 +8,7 @@
 // buffer, so decoded messages never pin the socket's read chunks. A receiver may leave a message
 // frame's CRC to `checkMessageCrc`, after decoding, so that each entry's data is hashed once.
 import { crc32 } from 'node:zlib';
-import { CACHED_MIN_BYTES, crc32Combine, crc32Then, rememberDataCrc32 } from './data-crc.js';
+import { crc32Then } from './data-crc.js';
 
 export const FrameKind = {
   /** server → client at accept: protocol version, 32-byte nonce */
@@ -77,8 +77,9 @@ const MESSAGE_KIND_CRC = crc32(Uint8Array.of(FrameKind.message));
 
 /**
  * Checks a deferred message frame's CRC32. `views` are byte views into the payload (the decoded
- * entries' data, in payload order): each large one is hashed on its own and its CRC remembered,
- * so the segment append that follows does not hash it again. Throws FrameError on a mismatch.
+ * entries' data, in payload order): each is hashed through dataCrc32, so a large one's CRC stays
+ * cached and the segment append that follows does not hash it again. Throws FrameError on a
+ * mismatch.
  */
 export function checkMessageCrc(frame: Frame, views: readonly Uint8Array[]): void {
   if (frame.crc === null) return;
@@ -87,11 +88,8 @@ export function checkMessageCrc(frame: Frame, views: readonly Uint8Array[]): voi
   let at = 0;
   for (const v of views) {
     const offset = v.byteOffset - payload.byteOffset;
-    if (v.length < CACHED_MIN_BYTES || v.buffer !== payload.buffer || offset < at || offset + v.length > payload.length) continue;
-    crc = crc32(payload.subarray(at, offset), crc);
-    const own = crc32(v);
-    rememberDataCrc32(v, own);
-    crc = crc32Combine(crc, own, v.length);
+    if (v.buffer !== payload.buffer || offset < at || offset + v.length > payload.length) continue;
+    crc = crc32Then(crc32(payload.subarray(at, offset), crc), v);
     at = offset + v.length;
   }
   crc = crc32(payload.subarray(at), crc);
