@@ -78,10 +78,14 @@ async function nodeBinaryLogs(i: number): Promise<LogFile[]> {
   }
 }
 
-/** The binlog files in node i's <data-dir>/binlog/ with their sizes, by name. */
+/** The binlog files in node i's <data-dir>/binlog/ with their sizes, by name. A file a purge
+ *  deletes between the listing and its stat is left out, as a listing a moment later would. */
 function filesOnDisk(i: number): LogFile[] {
   const dir = join(cluster.nodes[i]!.dataDir, 'binlog');
-  return readdirSync(dir).filter((n) => !n.endsWith('.tmp')).sort().map((name) => ({ name, size: statSync(join(dir, name)).size }));
+  return readdirSync(dir).filter((n) => !n.endsWith('.tmp')).sort().flatMap((name) => {
+    const st = statSync(join(dir, name), { throwIfNoEntry: false });
+    return st ? [{ name, size: st.size }] : [];
+  });
 }
 
 function names(files: LogFile[]): string[] {
