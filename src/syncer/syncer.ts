@@ -90,6 +90,8 @@ export class Syncer {
   private lastSwitchNote: string | null = null;
   /** When the first upstream event not yet in a proposed record arrived (performance.now()). */
   private receivedAt: number | null = null;
+  /** Why this node closed the current session itself (a proposal failed), or null. */
+  private closedBecause: string | null = null;
 
   constructor(
     readonly settings: SyncerSettings,
@@ -147,11 +149,14 @@ export class Syncer {
           this.candidates.failed(this.lastError, false);
         }
       } catch (err) {
-        this.lastError = describe(err);
-        const refused = err instanceof UpstreamRefusedError;
-        this.candidates.failed(this.lastError, refused);
-        this.logger.warn({ event: refused ? 'syncer.upstream.refused' : 'syncer.error', upstream: this.candidates.current, error: this.lastError },
-          refused ? 'upstream refused: it cannot continue the relay' : 'syncer lost the upstream');
+        // A stop (shutdown, leadership lost) closes the session itself: nothing went wrong.
+        if (!this.stopped) {
+          this.lastError = describe(err);
+          const refused = err instanceof UpstreamRefusedError;
+          this.candidates.failed(this.lastError, refused);
+          this.logger.warn({ event: refused ? 'syncer.upstream.refused' : 'syncer.error', upstream: this.candidates.current, error: this.lastError },
+            refused ? 'upstream refused: it cannot continue the relay' : 'syncer lost the upstream');
+        }
       }
       this.session = null;
       if (this.stopped) break;
@@ -239,6 +244,7 @@ export class Syncer {
   private async streamOnce(addr: string): Promise<void> {
     await this.settle();
     this.acksWaiting = [];
+    this.closedBecause = null;
     const session = await this.open(addr);
     if (this.stopped) {
       session.close();
@@ -326,7 +332,7 @@ export class Syncer {
       });
       dump.on('eof', () => finish());
       dump.on('error', (err: Error) => fail(err));
-      session.wire.stream.on('close', () => finish(new Error('upstream connection closed')));
+      session.wire.stream.on('close', () => finish(new Error(this.closedBecause ?? 'upstream connection closed')));
     });
   }
 
@@ -351,8 +357,12 @@ export class Syncer {
       (err: unknown) => {
         // Not acknowledged to a semi-sync upstream. A record the relay refused (it does not
         // continue the relay's log) ends the session: the next one resumes from the relay's end.
+        // The proposals in flight behind it fail alike (a lost leadership fails them all): the
+        // first is worth a warning, the others only a debug line.
         const refused = (err as { code?: string }).code === 'RAFT_ENTRY_REFUSED';
-        this.logger.warn({ event: refused ? 'syncer.record.refused' : 'syncer.propose.failed', error: describe(err) },
+        const first = this.closedBecause === null;
+        this.closedBecause ??= refused ? `the relay refused a record: ${describe(err)}` : `proposal failed: ${describe(err)}`;
+        this.logger[first ? 'warn' : 'debug']({ event: refused ? 'syncer.record.refused' : 'syncer.propose.failed', error: describe(err), inflight: this.inflight.size - 1 },
           refused ? 'the relay refused a record: resuming from its end' : 'proposal failed');
         session.close();
       },
