@@ -5,14 +5,14 @@
 // dump of the same files. Replay a schedule with KILL_LOOP_SEED=<seed>.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mariadbBinlog, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
+import { startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
 import type { ServerStatusView } from '../../../api/backend.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
+import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-dump.js';
 
 const SEED = Number(process.env.KILL_LOOP_SEED ?? 20261204);
 const KILLS = Number(process.env.KILL_LOOP_KILLS ?? 22);
@@ -140,11 +140,8 @@ test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snaps
   }
 
   // Every file each node holds is the upstream's file, byte for byte (as its dump sends it).
-  const dumpDir = mkdtempSync(join(tmpdir(), 'binrelay-killloop-dump-'));
-  try {
-    await mariadbBinlog(['-R', '--raw', '--host=127.0.0.1', `--port=${up.port}`, '--user=repl', '--password=replpw',
-      `--result-file=${dumpDir}/`, '--to-last-log', 'up-bin.000001']);
-    const reference = new Set(readdirSync(dumpDir));
+  await withUpstreamDump(up, async (dumpDir, names) => {
+    const reference = new Set(names);
     const held: string[][] = [];
     for (let i = 0; i < 3; i++) {
       const s = await status(i);
@@ -153,21 +150,14 @@ test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snaps
       for (const f of s.binlog_files) {
         assert.ok(reference.has(f.name), `${f.name} is an upstream file`);
         const ours = readFileSync(join(dir, f.name));
-        const theirs = readFileSync(join(dumpDir, f.name));
         assert.ok(ours.length >= f.size, `n${i + 1} ${f.name} holds its served end`);
-        // The newest file may still get a BINLOG_CHECKPOINT event between the dump and this read
-        // (on either side): compare the bytes both hold there.
-        const both = f.name === endFile ? Math.min(ours.length, theirs.length) : theirs.length;
-        assert.ok(ours.subarray(0, both).equals(theirs.subarray(0, both)), `n${i + 1} ${f.name} is byte-identical to the upstream's`);
-        if (f.name !== endFile) assert.equal(ours.length, theirs.length, `n${i + 1} ${f.name} is whole`);
+        assertSameBinlogBytes(ours, readFileSync(join(dumpDir, f.name)), f.name === endFile, `n${i + 1} ${f.name}`);
       }
       held.push(s.binlog_files.map((f) => f.name));
     }
     assert.deepEqual(held[1], held[0], 'every node holds the same files');
     assert.deepEqual(held[2], held[0], 'every node holds the same files');
-  } finally {
-    rmSync(dumpDir, { recursive: true, force: true });
-  }
+  });
 
   const count = (event: string): number => [0, 1, 2].reduce((n, i) => n + cluster.logEvents(i, event).length, 0);
   assert.ok(count('relay.compacted') > 0, 'compactions happened');
