@@ -73,10 +73,10 @@ export interface SteadyWriter {
   stop(): Promise<void>;
 }
 
-/** Inserts rows 1, 2, … into the upstream's app.t, one every 10 ms, until stopped. */
-export function steadyWriter(upstream: MariaDb): SteadyWriter {
+/** Inserts rows `first`, `first` + 1, … into the upstream's app.t, one every 10 ms, until stopped. */
+export function steadyWriter(upstream: MariaDb, first = 1): SteadyWriter {
   let writing = true;
-  let next = 1;
+  let next = first;
   const loop = (async () => {
     while (writing) {
       await upstream.exec(`INSERT INTO app.t VALUES (${next}, 'row ${next}')`);
