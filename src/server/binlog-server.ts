@@ -125,6 +125,7 @@ export class BinlogServer {
   readonly #backoff = new AuthBackoff();
   /** Lines any client can cause at will go through the flood guard. */
   readonly #clientLog: FloodGuardedLog;
+  readonly #startedAtMs = Date.now();
   #nextId = 1;
   #address: { host: string; port: number } = { host: '', port: 0 };
   #stopped = false;
@@ -149,6 +150,7 @@ export class BinlogServer {
       serverId: options.serverId,
       facts: (flavor) => this.#facts(flavor),
       binaryLogs: () => this.#binaryLogs(),
+      counters: () => ({ uptimeSeconds: Math.floor((Date.now() - this.#startedAtMs) / 1000), threadsConnected: this.#connections.size }),
       kill: (id) => this.#kill(id),
       purgeBinaryLogs: (request) => this.#purge(request),
       track: (done) => {

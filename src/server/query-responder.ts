@@ -23,7 +23,8 @@ import { MAX_ROW_CHARS, MAX_STATEMENT_CHARS, MAX_VALUE_CHARS, SessionLimitError 
 import type { SessionVariables, UserValue } from './session-variables.js';
 import type { SessionWarnings, SqlCondition } from './session-warnings.js';
 import { evaluateTime } from './sql-datetime.js';
-import { parseStatement, type Expr, type PurgeTarget, type Statement } from './statement.js';
+import { parseStatement, type Expr, type PurgeTarget, type Statement, type VariablesFilter } from './statement.js';
+import { statusVariables, type ServerCounters } from './status-variables.js';
 import { plainVersion, systemVariables, type ServerFacts } from './system-variables.js';
 
 export const ER_EMPTY_QUERY = 1065;
@@ -65,6 +66,8 @@ export interface ResponderContext {
   purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult>;
   /** How many of this server's dumps are reading `file` (for the held-back warning). */
   dumpsReading(file: string): number;
+  /** The counters SHOW STATUS lists. */
+  counters(): ServerCounters;
   /** The session's SHOW WARNINGS list, updated by every statement that raises a condition. */
   warnings: SessionWarnings;
   now(): Date;
@@ -140,8 +143,15 @@ async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<
       return answerSelect(stmt.items, ctx);
     case 'set':
       return answerSet(stmt, ctx);
-    case 'show-variables':
-      return answerShowVariables(stmt, ctx);
+    case 'show-variables': {
+      const all = [...systemVariables(ctx.facts).entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      return answerNamedValues(all.map(([name, v]) => [name, v.text]), stmt.filter);
+    }
+    case 'show-status':
+      return answerNamedValues(statusVariables(ctx.counters()), stmt.filter);
+    case 'show-replica-status':
+      // What a master that replicates from no one answers: the columns and no row.
+      return { kind: 'rows', columns: REPLICA_STATUS_COLUMNS.map(stringColumn), rows: [] };
     case 'show-master-status':
       return answerMasterStatus(ctx);
     case 'show-binary-logs': {
@@ -322,24 +332,26 @@ async function answerSet(stmt: Extract<Statement, { kind: 'set' }>, ctx: Respond
   return ok;
 }
 
-function answerShowVariables(stmt: Extract<Statement, { kind: 'show-variables' }>, ctx: ResponderContext): Answer {
-  const all = [...systemVariables(ctx.facts).entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** SHOW VARIABLES / SHOW STATUS: the (name, value) pairs the filter selects (names compared
+ *  without case, as the servers do). */
+function answerNamedValues(all: [string, string][], filter: VariablesFilter): Answer {
   let selected = all;
-  const filter = stmt.filter;
   if (filter && 'like' in filter) {
     const pattern = LikePattern.compile(filter.like);
     if (!pattern) return error(ER_WRONG_VALUE, errorMessage(ER_WRONG_VALUE, 'LIKE pattern', filter.like), '22007');
     selected = all.filter(([name]) => pattern.matches(name));
   } else if (filter) {
     const wanted = new Set(filter.names.map((n) => n.toLowerCase()));
-    selected = all.filter(([name]) => wanted.has(name));
+    selected = all.filter(([name]) => wanted.has(name.toLowerCase()));
   }
-  return {
-    kind: 'rows',
-    columns: [stringColumn('Variable_name'), stringColumn('Value')],
-    rows: selected.map(([name, v]) => [name, v.text]),
-  };
+  return { kind: 'rows', columns: [stringColumn('Variable_name'), stringColumn('Value')], rows: selected };
 }
+
+/** The first columns of MariaDB's SHOW SLAVE STATUS (an empty set needs no more to read). */
+const REPLICA_STATUS_COLUMNS = [
+  'Slave_IO_State', 'Master_Host', 'Master_User', 'Master_Port', 'Connect_Retry', 'Master_Log_File',
+  'Read_Master_Log_Pos', 'Relay_Log_File', 'Relay_Log_Pos', 'Relay_Master_Log_File', 'Slave_IO_Running', 'Slave_SQL_Running',
+];
 
 function answerMasterStatus(ctx: ResponderContext): Answer {
   const mysql = ctx.facts.flavor === 'mysql';

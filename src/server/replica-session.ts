@@ -16,6 +16,7 @@ import { SessionVariables } from './session-variables.js';
 import { SessionWarnings } from './session-warnings.js';
 import { redactSql } from './sql-redaction.js';
 import type { ServerFacts } from './system-variables.js';
+import type { ServerCounters } from './status-variables.js';
 
 /** What every session shares: the server's side. */
 export interface SessionContext {
@@ -27,6 +28,8 @@ export interface SessionContext {
   serverId: number;
   facts(flavor: 'mariadb' | 'mysql'): ServerFacts;
   binaryLogs(): BinaryLogInfo[];
+  /** What SHOW STATUS lists. */
+  counters(): ServerCounters;
   kill(connId: number): boolean;
   /** PURGE BINARY LOGS; rejects with PurgeError (PURGE_UNAVAILABLE when this server cannot purge). */
   purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult>;
@@ -62,6 +65,7 @@ export class ReplicaSession implements CommandHandler {
       binlogGtidPos: (file, pos) => ctx.source.binlogGtidPos(file, pos),
       purgeBinaryLogs: (request) => ctx.purgeBinaryLogs(request),
       dumpsReading: (file) => ctx.registry.dumpsReading(file),
+      counters: () => ctx.counters(),
       warnings: this.warnings,
       now: () => new Date(),
     };

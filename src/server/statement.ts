@@ -40,6 +40,10 @@ export type Statement =
   | { kind: 'select'; items: SelectItem[] }
   | { kind: 'set'; assignments: Assignment[] }
   | { kind: 'show-variables'; scope: VariableScope; filter: VariablesFilter }
+  /** SHOW [GLOBAL|SESSION] STATUS: the few counters a monitor of a master reads (Uptime, …). */
+  | { kind: 'show-status'; filter: VariablesFilter }
+  /** SHOW SLAVE/REPLICA STATUS: a binlog server replicates from no one (an empty set). */
+  | { kind: 'show-replica-status' }
   | { kind: 'show-master-status' }
   | { kind: 'show-binary-logs' }
   | { kind: 'show-replica-hosts'; spelling: 'slave-hosts' | 'replicas' }
@@ -341,15 +345,17 @@ function parseShow(ts: Tokens): Statement | null {
   if (ts.keywords('GLOBAL')) scope = 'global';
   else if (ts.keywords('SESSION') || ts.keywords('LOCAL')) scope = 'session';
   if (ts.keywords('VARIABLES')) {
-    if (ts.done()) return { kind: 'show-variables', scope, filter: null };
-    if (ts.keywords('LIKE')) {
-      const p = ts.next();
-      return p?.kind === 'string' ? { kind: 'show-variables', scope, filter: { like: p.value } } : null;
-    }
-    if (ts.keywords('WHERE')) return parseVariablesWhere(ts, scope);
-    return null;
+    const filter = parseNameFilter(ts);
+    return filter === undefined ? null : { kind: 'show-variables', scope, filter };
+  }
+  if (ts.keywords('STATUS')) {
+    const filter = parseNameFilter(ts);
+    return filter === undefined ? null : { kind: 'show-status', filter };
   }
   if (scope !== null) return null;
+  if (ts.keywords('SLAVE', 'STATUS') || ts.keywords('REPLICA', 'STATUS') || ts.keywords('ALL', 'SLAVES', 'STATUS') || ts.keywords('ALL', 'REPLICAS', 'STATUS')) {
+    return { kind: 'show-replica-status' };
+  }
   if (ts.keywords('MASTER', 'STATUS') || ts.keywords('BINARY', 'LOG', 'STATUS') || ts.keywords('BINLOG', 'STATUS')) {
     return { kind: 'show-master-status' };
   }
@@ -361,26 +367,33 @@ function parseShow(ts: Tokens): Statement | null {
   return null;
 }
 
-/** WHERE Variable_name = 'x' | IN ('a', 'b') | LIKE 'p' (go-mysql, Debezium). */
-function parseVariablesWhere(ts: Tokens, scope: VariableScope): Statement | null {
+/** What follows SHOW VARIABLES / STATUS: nothing, LIKE 'p', or WHERE Variable_name = 'x' |
+ *  IN ('a', 'b') | LIKE 'p' (go-mysql, Debezium). Undefined when it is none of those. */
+function parseNameFilter(ts: Tokens): VariablesFilter | undefined {
+  if (ts.done()) return null;
+  if (ts.keywords('LIKE')) {
+    const p = ts.next();
+    return p?.kind === 'string' ? { like: p.value } : undefined;
+  }
+  if (!ts.keywords('WHERE')) return undefined;
   const column = ts.next();
-  if (!isName(column) || column.value.toLowerCase() !== 'variable_name') return null;
+  if (!isName(column) || column.value.toLowerCase() !== 'variable_name') return undefined;
   if (ts.punct('=')) {
     const v = ts.next();
-    return v?.kind === 'string' ? { kind: 'show-variables', scope, filter: { names: [v.value] } } : null;
+    return v?.kind === 'string' ? { names: [v.value] } : undefined;
   }
   if (ts.keywords('LIKE')) {
     const v = ts.next();
-    return v?.kind === 'string' ? { kind: 'show-variables', scope, filter: { like: v.value } } : null;
+    return v?.kind === 'string' ? { like: v.value } : undefined;
   }
   if (ts.keywords('IN') && ts.punct('(')) {
     const names: string[] = [];
     do {
       const v = ts.next();
-      if (v?.kind !== 'string') return null;
+      if (v?.kind !== 'string') return undefined;
       names.push(v.value);
     } while (ts.punct(','));
-    return ts.punct(')') ? { kind: 'show-variables', scope, filter: { names } } : null;
+    return ts.punct(')') ? { names } : undefined;
   }
-  return null;
+  return undefined;
 }

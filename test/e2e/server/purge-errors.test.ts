@@ -71,6 +71,7 @@ async function relay(sql: string, asked: PurgeRequest[]): Promise<Outcome> {
       return { purged: [], heldBack: [] };
     },
     dumpsReading: () => 0,
+    counters: () => ({ uptimeSeconds: 0, threadsConnected: 1 }),
     warnings: new SessionWarnings(),
     now: () => new Date(),
   };

@@ -132,6 +132,8 @@ test("a MariaDB replica's queries get the answers the upstream gives (values of 
         manyVars: await q("SHOW VARIABLES WHERE Variable_name IN ('binlog_format', 'log_bin')"),
         version: ((await q('SELECT VERSION() AS v')) as { v: string }[])[0]!.v.replace(/-(0\+deb12u1|binrelay)-log$/, ''),
         serverIdVar: ((await q("SHOW VARIABLES LIKE 'SERVER_ID'")) as { Variable_name: string }[]).map((r) => r.Variable_name),
+        // What a monitor of a master reads.
+        uptimeNames: ((await q("SHOW GLOBAL STATUS LIKE 'Uptime%'")) as { Variable_name: string }[]).map((r) => r.Variable_name),
       };
     } finally {
       await conn.end();
@@ -150,6 +152,12 @@ test("a MariaDB replica's queries get the answers the upstream gives (values of 
     assert.ok(Math.abs(row!.t - Date.now() / 1000) < 5);
     const [vars] = await conn.query("SHOW VARIABLES LIKE 'SERVER_ID'");
     assert.deepEqual(vars, [{ Variable_name: 'server_id', Value: String(RELAY_SERVER_ID) }]);
+    const [[connected]] = (await conn.query("SHOW STATUS WHERE Variable_name = 'Threads_connected'")) as unknown as [{ Value: string }[]];
+    assert.ok(Number(connected!.Value) >= 1, `this connection counts: ${connected!.Value}`);
+    // The relay replicates from no one, as far as its replicas can tell (the upstream's repl user
+    // may not even ask: SLAVE MONITOR).
+    const [replicaStatus] = await conn.query('SHOW SLAVE STATUS');
+    assert.deepEqual(replicaStatus, []);
   } finally {
     await conn.end();
   }

@@ -50,7 +50,7 @@ describe('LIKE patterns', () => {
       },
       vars: new SessionVariables(), connectionId: 1, user: 'repl', clientHost: '127.0.0.1', database: null,
       binaryLogs: () => [], replicaHosts: () => [], kill: () => false, binlogGtidPos: async () => null,
-      purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }), dumpsReading: () => 0, warnings: new SessionWarnings(), now: () => new Date(),
+      purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }), dumpsReading: () => 0, counters: () => ({ uptimeSeconds: 0, threadsConnected: 1 }), warnings: new SessionWarnings(), now: () => new Date(),
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(answer.kind, 'rows');

@@ -36,6 +36,7 @@ function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<Res
     binlogGtidPos: async (file, pos) => (file === 'up-bin.000001' && pos === 2552 ? '0-11-10' : null),
     purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }),
     dumpsReading: () => 0,
+    counters: () => ({ uptimeSeconds: 3725, threadsConnected: 4 }),
     warnings: new SessionWarnings(),
     now: () => new Date('2026-11-23T10:00:00Z'),
     ...overrides,
@@ -179,6 +180,22 @@ describe('operator statements', () => {
     const r = await answerQuery('SHOW REPLICAS', context('mysql'));
     assert.ok(r.kind === 'rows');
     assert.deepEqual(r.columns.map((c) => c.name), ['Server_Id', 'Host', 'Port', 'Source_Id', 'Replica_UUID']);
+  });
+
+  it('SHOW STATUS lists the server\'s counters under the filters of SHOW VARIABLES, names matched without case', async () => {
+    assert.deepEqual(rows(await answerQuery('SHOW GLOBAL STATUS', context())), [['Threads_connected', '4'], ['Uptime', '3725'], ['Uptime_since_flush_status', '3725']]);
+    assert.deepEqual(rows(await answerQuery("SHOW STATUS LIKE 'uptime'", context())), [['Uptime', '3725']]);
+    assert.deepEqual(rows(await answerQuery("SHOW STATUS WHERE Variable_name = 'THREADS_CONNECTED'", context())), [['Threads_connected', '4']]);
+    assert.deepEqual(rows(await answerQuery("SHOW STATUS LIKE 'Com_%'", context())), []);
+  });
+
+  it('SHOW SLAVE STATUS is an empty set, as on a master that replicates from no one', async () => {
+    for (const sql of ['SHOW SLAVE STATUS', 'SHOW REPLICA STATUS', 'SHOW ALL SLAVES STATUS']) {
+      const a = await answerQuery(sql, context());
+      assert.ok(a.kind === 'rows', sql);
+      assert.deepEqual(a.rows, [], sql);
+      assert.deepEqual(a.columns.slice(0, 2).map((c) => c.name), ['Slave_IO_State', 'Master_Host'], sql);
+    }
   });
 
   it('KILL answers OK for a live connection and 1094 for an unknown one', async () => {

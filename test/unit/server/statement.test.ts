@@ -106,6 +106,14 @@ describe('statement shapes', () => {
     assert.deepEqual(parsed('show replicas'), { kind: 'show-replica-hosts', spelling: 'replicas' });
   });
 
+  it('reads SHOW STATUS with the filters of SHOW VARIABLES, and SHOW SLAVE/REPLICA STATUS', () => {
+    assert.deepEqual(parsed('SHOW STATUS'), { kind: 'show-status', filter: null });
+    assert.deepEqual(parsed("SHOW GLOBAL STATUS LIKE 'Uptime'"), { kind: 'show-status', filter: { like: 'Uptime' } });
+    assert.deepEqual(parsed("show session status where variable_name in ('Uptime', 'Threads_connected')"), { kind: 'show-status', filter: { names: ['Uptime', 'Threads_connected'] } });
+    for (const sql of ['SHOW SLAVE STATUS', 'show replica status', 'SHOW ALL SLAVES STATUS', 'SHOW ALL REPLICAS STATUS']) assert.equal(parsed(sql).kind, 'show-replica-status', sql);
+    for (const sql of ["SHOW STATUS LIKE", 'SHOW STATUS WHERE Value = 1', 'SHOW GLOBAL SLAVE STATUS', 'SHOW SLAVE STATUS FOR CHANNEL x']) assert.equal(parseStatement(sql), null, sql);
+  });
+
   it('reads KILL with and without CONNECTION/QUERY', () => {
     for (const sql of ['KILL 42', 'kill connection 42', 'KILL QUERY 42']) assert.deepEqual(parsed(sql), { kind: 'kill', id: 42 }, sql);
     assert.equal(parseStatement('KILL abc'), null);
