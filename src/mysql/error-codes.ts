@@ -1,6 +1,6 @@
 // The server errors binrelay sends, with the numbers, SQLSTATEs and message templates of the real
 // servers (MariaDB 10.11 `perror` and errmsg-utf8.txt; checked live against mariadbd 10.11.19
-// for 1045, 1047, 1064, 1094, 1193, 1305, 1927; PURGE BINARY LOGS' 1292, 1373, 1441 against
+// for 1045, 1047, 1064, 1094, 1193, 1305, 1582, 1927; PURGE BINARY LOGS' 1292, 1373, 1441 against
 // mariadbd 10.11.18, pinned by test/e2e/server/purge-errors.test.ts). Templates use the servers' printf forms
 // (%s, %d, %lu, %-.64s …) so messages can be rendered with the same truncation rules.
 
@@ -31,6 +31,7 @@ export const ER_UNKNOWN_TARGET_BINLOG = 1373;
 export const ER_BINLOG_PURGE_PROHIBITED = 1375;
 export const ER_DATETIME_FUNCTION_OVERFLOW = 1441;
 export const ER_WRONG_VALUE = 1525;
+export const ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT = 1582;
 export const ER_MASTER_HAS_PURGED_REQUIRED_GTIDS = 1789;
 export const ER_WARN_PURGE_LOG_IN_USE = 1867;
 export const ER_CONNECTION_KILLED = 1927;
@@ -127,6 +128,12 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
     template: 'Datetime function: %-.32s field overflow',
   },
   { code: ER_WRONG_VALUE, name: 'ER_WRONG_VALUE', sqlState: '22007', template: "Incorrect %-.32s value: '%-.128T'" },
+  {
+    code: ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT,
+    name: 'ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT',
+    sqlState: '42000',
+    template: "Incorrect parameter count in the call to native function '%-.192s'",
+  },
   // A message id only: MySQL sends its text with errno 1236 (see BINLOG_ERROR_TEXT).
   {
     code: ER_MASTER_HAS_PURGED_REQUIRED_GTIDS,

@@ -12,6 +12,7 @@ import {
   ER_UNKNOWN_TARGET_BINLOG,
   ER_USER_LIMIT_REACHED,
   ER_WARN_PURGE_LOG_IN_USE,
+  ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT,
   ER_WRONG_VALUE,
   errorMessage,
   parseErrorMessage,
@@ -237,18 +238,21 @@ async function evaluate(expr: Expr, ctx: ResponderContext): Promise<Value> {
     case 'sysvar': {
       const v = systemVariables(ctx.facts).get(expr.name);
       if (!v) throw new AnswerError(ER_UNKNOWN_SYSTEM_VARIABLE, errorMessage(ER_UNKNOWN_SYSTEM_VARIABLE, expr.name), 'HY000');
-      return { value: v.text, numeric: v.numeric };
+      return { value: v.selected, numeric: v.numeric };
     }
     case 'word':
       throw new AnswerError(ER_BAD_FIELD_ERROR, `Unknown column '${expr.value.slice(0, 192)}' in 'field list'`, '42S22');
     case 'call':
-      return evaluateCall(expr.name, expr.args, ctx);
+      return evaluateCall(expr, ctx);
   }
 }
 
-async function evaluateCall(name: string, args: Expr[], ctx: ResponderContext): Promise<Value> {
+async function evaluateCall(call: Extract<Expr, { kind: 'call' }>, ctx: ResponderContext): Promise<Value> {
+  const { name, args } = call;
+  const wrongCount = (): AnswerError =>
+    new AnswerError(ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, errorMessage(ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT, call.spelled), '42000');
   const noArgs = (v: Value): Value => {
-    if (args.length !== 0) throw new AnswerError(ER_PARSE_ERROR, `Incorrect parameter count in the call to native function '${name}'`, '42000');
+    if (args.length !== 0) throw wrongCount();
     return v;
   };
   switch (name) {
@@ -273,9 +277,20 @@ async function evaluateCall(name: string, args: Expr[], ctx: ResponderContext): 
     case 'last_insert_id':
     case 'found_rows':
       return noArgs({ value: '0', numeric: true });
+    case 'ifnull':
+    case 'coalesce': {
+      // Orchestrator reads IFNULL(@@global.report_host, ''): the first value that is not NULL.
+      if (args.length === 0 || (name === 'ifnull' && args.length !== 2)) throw wrongCount();
+      let last: Value = { value: null, numeric: false };
+      for (const arg of args) {
+        last = await evaluate(arg, ctx);
+        if (last.value !== null) return last;
+      }
+      return last;
+    }
     case 'binlog_gtid_pos':
       if (ctx.facts.flavor === 'mariadb') {
-        if (args.length !== 2) throw new AnswerError(ER_PARSE_ERROR, `Incorrect parameter count in the call to native function '${name}'`, '42000');
+        if (args.length !== 2) throw wrongCount();
         const file = await evaluate(args[0]!, ctx);
         const pos = await evaluate(args[1]!, ctx);
         if (file.value === null || pos.value === null || !/^\d+$/.test(pos.value.trim())) return { value: null, numeric: false };

@@ -9,7 +9,8 @@ export type Expr =
   | { kind: 'literal'; value: string | null; numeric: boolean }
   | { kind: 'uservar'; name: string }
   | { kind: 'sysvar'; name: string; scope: VariableScope }
-  | { kind: 'call'; name: string; args: Expr[] }
+  /** `name` in lower case; `spelled` as written (the servers' error texts echo it). */
+  | { kind: 'call'; name: string; spelled: string; args: Expr[] }
   /** A bare word used as a value: SET autocommit=ON, SET x=DEFAULT. */
   | { kind: 'word'; value: string };
 
@@ -292,12 +293,12 @@ function parseTerm(ts: Tokens): Expr | null {
           } while (ts.punct(','));
           if (!ts.punct(')')) return null;
         }
-        return { kind: 'call', name: t.value.toLowerCase(), args };
+        return { kind: 'call', name: t.value.toLowerCase(), spelled: t.value, args };
       }
       if (t.upper === 'NULL') return { kind: 'literal', value: null, numeric: false };
       if (t.upper === 'TRUE' || t.upper === 'FALSE') return { kind: 'literal', value: t.upper === 'TRUE' ? '1' : '0', numeric: true };
       // CURRENT_USER, CURRENT_TIMESTAMP … without parentheses.
-      if (/^CURRENT_(USER|TIMESTAMP|DATE|TIME)$/.test(t.upper)) return { kind: 'call', name: t.value.toLowerCase(), args: [] };
+      if (/^CURRENT_(USER|TIMESTAMP|DATE|TIME)$/.test(t.upper)) return { kind: 'call', name: t.value.toLowerCase(), spelled: t.value, args: [] };
       return { kind: 'word', value: t.value };
     }
   }

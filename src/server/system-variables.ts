@@ -23,7 +23,9 @@ export interface ServerFacts {
 export interface SystemValue {
   /** As SHOW VARIABLES prints it. */
   text: string;
-  /** As SELECT @@x returns it: numbers come back as integers (LONGLONG columns). */
+  /** As SELECT @@x returns it: a boolean's 1 or 0, NULL for one never set. */
+  selected: string | null;
+  /** SELECT @@x returns an integer (a LONGLONG column). */
   numeric: boolean;
 }
 
@@ -33,11 +35,21 @@ export function plainVersion(serverVersion: string): string {
 }
 
 function text(value: string): SystemValue {
-  return { text: value, numeric: false };
+  return { text: value, selected: value, numeric: false };
 }
 
 function num(value: number | bigint): SystemValue {
-  return { text: String(value), numeric: true };
+  return { text: String(value), selected: String(value), numeric: true };
+}
+
+/** A boolean: ON/OFF in SHOW VARIABLES, 1/0 to SELECT (tools scan it into a bool). */
+function bool(on: boolean): SystemValue {
+  return { text: on ? 'ON' : 'OFF', selected: on ? '1' : '0', numeric: true };
+}
+
+/** A string never set: NULL to SELECT, empty in SHOW VARIABLES. */
+function unset(): SystemValue {
+  return { text: '', selected: null, numeric: false };
 }
 
 /** Every variable of the flavor, by lower-case name. */
@@ -45,7 +57,7 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
   const vars = new Map<string, SystemValue>([
     ['auto_increment_increment', num(1)],
     ['auto_increment_offset', num(1)],
-    ['autocommit', num(1)],
+    ['autocommit', bool(true)],
     ['binlog_checksum', text(f.binlogChecksum)],
     ['binlog_format', text('ROW')],
     ['binlog_row_image', text('FULL')],
@@ -56,15 +68,23 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
     ['collation_connection', text(f.flavor === 'mysql' ? 'utf8mb4_0900_ai_ci' : 'utf8mb4_general_ci')],
     ['collation_server', text(f.flavor === 'mysql' ? 'utf8mb4_0900_ai_ci' : 'utf8mb4_general_ci')],
     ['hostname', text(f.hostname)],
+    ['init_connect', text('')],
     ['interactive_timeout', num(28800)],
-    ['log_bin', text('ON')],
-    ['log_slave_updates', text('ON')],
+    ['license', text('GPL')],
+    ['log_bin', bool(true)],
+    ['log_slave_updates', bool(true)],
     ['lower_case_table_names', num(0)],
     ['max_allowed_packet', num(1073741824)],
+    ['net_buffer_length', num(16384)],
     ['net_read_timeout', num(30)],
     ['net_write_timeout', num(60)],
+    ['performance_schema', bool(false)],
     ['port', num(f.port)],
-    ['read_only', text('ON')],
+    ['query_cache_size', num(0)],
+    ['query_cache_type', text('OFF')],
+    ['read_only', bool(true)],
+    // NULL on a real server unless set: so IFNULL(@@report_host, …) takes its fallback.
+    ['report_host', unset()],
     ['server_id', num(f.serverId)],
     ['server_uuid', text(f.serverUuid)],
     ['sql_mode', text('')],
@@ -79,7 +99,7 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
     vars.set('enforce_gtid_consistency', text('ON'));
     vars.set('gtid_executed', text(f.executedGtids));
     vars.set('gtid_purged', text(f.purgedGtids));
-    vars.set('log_replica_updates', text('ON'));
+    vars.set('log_replica_updates', bool(true));
     vars.set('transaction_isolation', text('REPEATABLE-READ'));
   } else {
     vars.set('gtid_domain_id', num(0));
@@ -87,7 +107,7 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
     vars.set('gtid_binlog_state', text(f.executedGtids));
     vars.set('gtid_current_pos', text(f.executedGtids));
     vars.set('gtid_slave_pos', text(''));
-    vars.set('gtid_strict_mode', text('ON'));
+    vars.set('gtid_strict_mode', bool(true));
     vars.set('tx_isolation', text('REPEATABLE-READ'));
     vars.set('transaction_isolation', text('REPEATABLE-READ'));
   }

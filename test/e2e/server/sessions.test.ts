@@ -132,7 +132,9 @@ test("a MariaDB replica's queries get the answers the upstream gives (values of 
         manyVars: await q("SHOW VARIABLES WHERE Variable_name IN ('binlog_format', 'log_bin')"),
         version: ((await q('SELECT VERSION() AS v')) as { v: string }[])[0]!.v.replace(/-(0\+deb12u1|binrelay)-log$/, ''),
         serverIdVar: ((await q("SHOW VARIABLES LIKE 'SERVER_ID'")) as { Variable_name: string }[]).map((r) => r.Variable_name),
-        // What a monitor of a master reads.
+        // What a monitor of a master reads: booleans SELECT as 1/0, an unset report_host as NULL.
+        flags: await q("SELECT @@log_bin, @@log_slave_updates, @@gtid_strict_mode, @@autocommit, IFNULL(@@global.report_host, ''), COALESCE(NULL, @@report_host)"),
+        flagTexts: await q("SHOW VARIABLES WHERE Variable_name IN ('log_bin', 'autocommit', 'gtid_strict_mode', 'report_host')"),
         uptimeNames: ((await q("SHOW GLOBAL STATUS LIKE 'Uptime%'")) as { Variable_name: string }[]).map((r) => r.Variable_name),
       };
     } finally {

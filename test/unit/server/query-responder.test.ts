@@ -189,6 +189,22 @@ describe('operator statements', () => {
     assert.deepEqual(rows(await answerQuery("SHOW STATUS LIKE 'Com_%'", context())), []);
   });
 
+  it('SELECT gives a boolean variable as 1/0 (SHOW VARIABLES as ON/OFF) and report_host as NULL; IFNULL and COALESCE take the first value set', async () => {
+    const orchestrator = "select @@global.hostname, ifnull(@@global.report_host, ''), @@global.server_id, @@global.read_only, @@global.log_bin, @@global.log_slave_updates";
+    const a = await answerQuery(orchestrator, context());
+    assert.ok(a.kind === 'rows');
+    assert.deepEqual(a.rows, [['relay-host', '', '9000', '1', '1', '1']]);
+    assert.deepEqual(a.columns.slice(3).map((c) => c.type), [MYSQL_TYPE_LONGLONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_LONGLONG]);
+    assert.deepEqual(rows(await answerQuery('SELECT @@report_host, COALESCE(@@report_host, NULL), COALESCE(NULL, @@autocommit, 5)', context())), [[null, null, '1']]);
+    assert.deepEqual(rows(await answerQuery("SHOW VARIABLES WHERE Variable_name IN ('read_only', 'report_host')", context())), [['read_only', 'ON'], ['report_host', '']]);
+    // The count errors are mariadbd 10.11's, the name as written.
+    assert.deepEqual(errorOf(await answerQuery('SELECT IFNULL(1)', context())), {
+      kind: 'error', code: 1582, sqlState: '42000', message: "Incorrect parameter count in the call to native function 'IFNULL'",
+    });
+    assert.equal(errorOf(await answerQuery('SELECT coalesce()', context())).message, "Incorrect parameter count in the call to native function 'coalesce'");
+    assert.equal(errorOf(await answerQuery('SELECT VERSION(1)', context())).code, 1582);
+  });
+
   it('SHOW SLAVE STATUS is an empty set, as on a master that replicates from no one', async () => {
     for (const sql of ['SHOW SLAVE STATUS', 'SHOW REPLICA STATUS', 'SHOW ALL SLAVES STATUS']) {
       const a = await answerQuery(sql, context());

@@ -16,7 +16,10 @@ describe('statement shapes', () => {
       const s = parsed(sql);
       assert.equal(s.kind, 'select', sql);
       if (s.kind !== 'select') continue;
-      assert.deepEqual(s.items[0]!.expr, { kind: 'call', name: 'unix_timestamp', args: [] });
+      const expr = s.items[0]!.expr;
+      assert.ok(expr.kind === 'call', sql);
+      assert.deepEqual([expr.name, expr.args], ['unix_timestamp', []], sql);
+      assert.equal(expr.spelled, sql.includes('unix_timestamp') ? 'unix_timestamp' : 'UNIX_TIMESTAMP', 'the name as written');
     }
     const s = parsed('SELECT UNIX_TIMESTAMP()');
     assert.equal(s.kind === 'select' && s.items[0]!.label, 'UNIX_TIMESTAMP()');
@@ -51,7 +54,7 @@ describe('statement shapes', () => {
     const s = parsed("SELECT binlog_gtid_pos('up-bin.000001',2552)");
     assert.ok(s.kind === 'select');
     assert.deepEqual(s.items[0]!.expr, {
-      kind: 'call', name: 'binlog_gtid_pos',
+      kind: 'call', name: 'binlog_gtid_pos', spelled: 'binlog_gtid_pos',
       args: [{ kind: 'literal', value: 'up-bin.000001', numeric: false }, { kind: 'literal', value: '2552', numeric: true }],
     });
     assert.equal(s.items[0]!.label, "binlog_gtid_pos('up-bin.000001',2552)");
