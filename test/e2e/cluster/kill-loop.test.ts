@@ -12,7 +12,7 @@ import { RelayCluster } from '../../helpers/relay-cluster.js';
 import type { ServerStatusView } from '../../../api/backend.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
-import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-dump.js';
+import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-binlog-reference.js';
 
 const SEED = Number(process.env.KILL_LOOP_SEED ?? 20261204);
 const KILLS = Number(process.env.KILL_LOOP_KILLS ?? 22);

@@ -17,7 +17,7 @@ import { startFaultInjectableCluster, steadyWriter, type FaultInjectableCluster 
 import { waitFor } from '../../helpers/local-relay.js';
 import { freePort, pointReplica, slaveStatus, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
-import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-dump.js';
+import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-binlog-reference.js';
 import { longestDoubleDumpMs, watchBinlogDumps } from '../../helpers/upstream-dumps.js';
 
 let rig: FaultInjectableCluster;
