@@ -150,9 +150,11 @@ async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<
     }
     case 'show-status':
       return answerNamedValues(statusVariables(ctx.counters()), stmt.filter);
-    case 'show-replica-status':
+    case 'show-replica-status': {
       // What a master that replicates from no one answers: the columns and no row.
-      return { kind: 'rows', columns: REPLICA_STATUS_COLUMNS.map(stringColumn), rows: [] };
+      const names = ctx.facts.flavor === 'mysql' && stmt.spelling === 'replica' ? MYSQL_REPLICA_STATUS_COLUMNS : REPLICA_STATUS_COLUMNS;
+      return { kind: 'rows', columns: names.map(stringColumn), rows: [] };
+    }
     case 'show-master-status':
       return answerMasterStatus(ctx);
     case 'show-binary-logs': {
@@ -362,10 +364,16 @@ function answerNamedValues(all: [string, string][], filter: VariablesFilter): An
   return { kind: 'rows', columns: [stringColumn('Variable_name'), stringColumn('Value')], rows: selected };
 }
 
-/** The first columns of MariaDB's SHOW SLAVE STATUS (an empty set needs no more to read). */
+/** The first columns of SHOW SLAVE STATUS (an empty set needs no more to read). */
 const REPLICA_STATUS_COLUMNS = [
   'Slave_IO_State', 'Master_Host', 'Master_User', 'Master_Port', 'Connect_Retry', 'Master_Log_File',
   'Read_Master_Log_Pos', 'Relay_Log_File', 'Relay_Log_Pos', 'Relay_Master_Log_File', 'Slave_IO_Running', 'Slave_SQL_Running',
+];
+
+/** The same in MySQL's SHOW REPLICA STATUS (8.0.22 on). */
+const MYSQL_REPLICA_STATUS_COLUMNS = [
+  'Replica_IO_State', 'Source_Host', 'Source_User', 'Source_Port', 'Connect_Retry', 'Source_Log_File',
+  'Read_Source_Log_Pos', 'Relay_Log_File', 'Relay_Log_Pos', 'Relay_Source_Log_File', 'Replica_IO_Running', 'Replica_SQL_Running',
 ];
 
 function answerMasterStatus(ctx: ResponderContext): Answer {

@@ -44,7 +44,7 @@ export type Statement =
   /** SHOW [GLOBAL|SESSION] STATUS: the few counters a monitor of a master reads (Uptime, …). */
   | { kind: 'show-status'; filter: VariablesFilter }
   /** SHOW SLAVE/REPLICA STATUS: a binlog server replicates from no one (an empty set). */
-  | { kind: 'show-replica-status' }
+  | { kind: 'show-replica-status'; spelling: 'slave' | 'replica' }
   | { kind: 'show-master-status' }
   | { kind: 'show-binary-logs' }
   | { kind: 'show-replica-hosts'; spelling: 'slave-hosts' | 'replicas' }
@@ -354,9 +354,8 @@ function parseShow(ts: Tokens): Statement | null {
     return filter === undefined ? null : { kind: 'show-status', filter };
   }
   if (scope !== null) return null;
-  if (ts.keywords('SLAVE', 'STATUS') || ts.keywords('REPLICA', 'STATUS') || ts.keywords('ALL', 'SLAVES', 'STATUS') || ts.keywords('ALL', 'REPLICAS', 'STATUS')) {
-    return { kind: 'show-replica-status' };
-  }
+  if (ts.keywords('SLAVE', 'STATUS') || ts.keywords('ALL', 'SLAVES', 'STATUS')) return { kind: 'show-replica-status', spelling: 'slave' };
+  if (ts.keywords('REPLICA', 'STATUS') || ts.keywords('ALL', 'REPLICAS', 'STATUS')) return { kind: 'show-replica-status', spelling: 'replica' };
   if (ts.keywords('MASTER', 'STATUS') || ts.keywords('BINARY', 'LOG', 'STATUS') || ts.keywords('BINLOG', 'STATUS')) {
     return { kind: 'show-master-status' };
   }

@@ -212,6 +212,10 @@ describe('operator statements', () => {
       assert.deepEqual(a.rows, [], sql);
       assert.deepEqual(a.columns.slice(0, 2).map((c) => c.name), ['Slave_IO_State', 'Master_Host'], sql);
     }
+    // MySQL names the columns of SHOW REPLICA STATUS after replicas and sources.
+    const mysql = await answerQuery('SHOW REPLICA STATUS', context('mysql'));
+    assert.ok(mysql.kind === 'rows');
+    assert.deepEqual([mysql.rows, mysql.columns.slice(0, 2).map((c) => c.name)], [[], ['Replica_IO_State', 'Source_Host']]);
   });
 
   it('KILL answers OK for a live connection and 1094 for an unknown one', async () => {

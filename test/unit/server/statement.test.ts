@@ -113,7 +113,8 @@ describe('statement shapes', () => {
     assert.deepEqual(parsed('SHOW STATUS'), { kind: 'show-status', filter: null });
     assert.deepEqual(parsed("SHOW GLOBAL STATUS LIKE 'Uptime'"), { kind: 'show-status', filter: { like: 'Uptime' } });
     assert.deepEqual(parsed("show session status where variable_name in ('Uptime', 'Threads_connected')"), { kind: 'show-status', filter: { names: ['Uptime', 'Threads_connected'] } });
-    for (const sql of ['SHOW SLAVE STATUS', 'show replica status', 'SHOW ALL SLAVES STATUS', 'SHOW ALL REPLICAS STATUS']) assert.equal(parsed(sql).kind, 'show-replica-status', sql);
+    for (const sql of ['SHOW SLAVE STATUS', 'SHOW ALL SLAVES STATUS']) assert.deepEqual(parsed(sql), { kind: 'show-replica-status', spelling: 'slave' }, sql);
+    for (const sql of ['show replica status', 'SHOW ALL REPLICAS STATUS']) assert.deepEqual(parsed(sql), { kind: 'show-replica-status', spelling: 'replica' }, sql);
     for (const sql of ["SHOW STATUS LIKE", 'SHOW STATUS WHERE Value = 1', 'SHOW GLOBAL SLAVE STATUS', 'SHOW SLAVE STATUS FOR CHANNEL x']) assert.equal(parseStatement(sql), null, sql);
   });
 
