@@ -3,6 +3,7 @@
 // arrive); healed, it forwards again. Put in front of a node's peer address, it cuts what the
 // other members send that node, while what the node sends them still goes through.
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { parseHostPort } from '../../src/host-port.js';
 
 export class CuttableLink {
   readonly #sockets = new Set<Socket>();
@@ -12,15 +13,16 @@ export class CuttableLink {
 
   /** Listens on `listen` ("127.0.0.1:port") and forwards each connection to `target`. */
   static async open(listen: string, target: string): Promise<CuttableLink> {
-    const [host, port] = split(listen);
-    const [targetHost, targetPort] = split(target);
+    const at = parseHostPort(listen);
+    const to = parseHostPort(target, { connectable: true });
+    if (!at || !to) throw new Error(`bad address: ${listen} → ${target}`);
     let link: CuttableLink | null = null;
     const server = createServer((inbound) => {
       if (link === null || link.#cut) {
         inbound.destroy();
         return;
       }
-      const outbound = connect(targetPort, targetHost);
+      const outbound = connect(to.port, to.host);
       link.#track(inbound);
       link.#track(outbound);
       inbound.pipe(outbound);
@@ -35,13 +37,9 @@ export class CuttableLink {
     link = new CuttableLink(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => resolve());
+      server.listen(at.port, at.host, () => resolve());
     });
     return link;
-  }
-
-  get isCut(): boolean {
-    return this.#cut;
   }
 
   /** Drops every connection through the link, and each new one until heal(). */
@@ -63,9 +61,4 @@ export class CuttableLink {
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
   }
-}
-
-function split(addr: string): [string, number] {
-  const at = addr.lastIndexOf(':');
-  return [addr.slice(0, at), Number(addr.slice(at + 1))];
 }

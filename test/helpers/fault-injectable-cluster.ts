@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { startMariaDb, type MariaDb } from './mariadb.js';
+import { waitFor } from './local-relay.js';
 import { RelayCluster } from './relay-cluster.js';
+import { relayEnd } from './relay-end.js';
 
 const PRELOAD = fileURLToPath(new URL('./storage-fault-preload.js', import.meta.url));
 
@@ -20,8 +22,9 @@ export interface FaultInjectableCluster {
   /** The upstream: account repl/replpw with replication rights, table app.t (id INT PRIMARY KEY, v VARCHAR(64)). */
   readonly upstream: MariaDb;
   readonly cluster: RelayCluster;
-  /** Starts the syncer of node `i` (the leader), relaying the upstream as repl. */
-  startSyncer(i: number): Promise<void>;
+  /** Starts the leader's syncer (relaying the upstream as repl) and a steadyWriter on the
+   *  upstream; resolves once the leader relays, within `ms`. */
+  relayUnderWrites(ms?: number): Promise<{ leader: number; writer: SteadyWriter }>;
   /** Stops the cluster, then the upstream. */
   stop(): Promise<void>;
 }
@@ -41,9 +44,13 @@ export async function startFaultInjectableCluster(options: FaultInjectableCluste
   return {
     upstream,
     cluster,
-    async startSyncer(i) {
-      const started = await cluster.api(i, 'PUT', '/binlog/syncer/start', { mysql_addr: `127.0.0.1:${upstream.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
+    async relayUnderWrites(ms = 10_000) {
+      const leader = await cluster.waitForLeader();
+      const started = await cluster.api(leader, 'PUT', '/binlog/syncer/start', { mysql_addr: `127.0.0.1:${upstream.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
       assert.equal(started.status, 200, JSON.stringify(started.body));
+      const writer = steadyWriter(upstream);
+      await waitFor('the leader relays', async () => (await relayEnd(cluster, leader))?.executed_gtid_set !== '', ms);
+      return { leader, writer };
     },
     async stop() {
       try {

@@ -4,13 +4,13 @@
 // attached to it replicates.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, mariadbBinlog, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
+import { freePort, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
 import type { ServerStatusView } from '../../../api/backend.js';
 import { waitFor } from '../../helpers/local-relay.js';
+import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-binlog-reference.js';
 
 let up: MariaDb;
 let replica: MariaDb;
@@ -86,23 +86,14 @@ test('a member added after the whole log was compacted catches up through a snap
   assert.ok(cluster.logEvents(n4, 'relay.snapshot.file_fetched').length >= 1, 'n4 fetched binlog files from a member');
 
   // Its files are the upstream's, byte for byte, and the same set as the leader's.
-  const dumpDir = mkdtempSync(join(tmpdir(), 'binrelay-learner-dump-'));
-  try {
-    const first = (await status(n4))!.binlog_files[0]!.name;
-    await mariadbBinlog(['-R', '--raw', '--host=127.0.0.1', `--port=${up.port}`, '--user=repl', '--password=replpw',
-      `--result-file=${dumpDir}/`, '--to-last-log', first]);
+  await withUpstreamDump(up, async (dumpDir) => {
     const s4 = (await status(n4))!;
     assert.deepEqual(s4.binlog_files.map((f) => f.name), (await status(leader))!.binlog_files.map((f) => f.name));
     const dir = join(cluster.nodes[n4]!.dataDir, 'binlog');
     assert.deepEqual(readdirSync(dir).sort(), s4.binlog_files.map((f) => f.name));
-    for (const f of s4.binlog_files) {
-      const ours = readFileSync(join(dir, f.name));
-      const theirs = readFileSync(join(dumpDir, f.name));
-      assert.ok(ours.equals(theirs), `n4 ${f.name} (${ours.length} bytes) is byte-identical to the upstream's (${theirs.length})`);
-    }
-  } finally {
-    rmSync(dumpDir, { recursive: true, force: true });
-  }
+    // Every file whole, the newest too: nothing is written upstream while n4 is compared.
+    for (const f of s4.binlog_files) assertSameBinlogBytes(readFileSync(join(dir, f.name)), readFileSync(join(dumpDir, f.name)), false, `n4 ${f.name}`);
+  });
 
   // A real replica on n4 replicates what was written before and after the join.
   const port = await freePort();

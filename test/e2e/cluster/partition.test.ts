@@ -81,10 +81,7 @@ async function role(i: number): Promise<string | null> {
 
 test('a leader that no longer hears its peers steps down and stops its syncer; the new leader relays; healed, every node ends at the upstream\'s bytes', { timeout: 120_000 }, async () => {
   const { cluster, upstream: up } = rig;
-  const leader = await cluster.waitForLeader();
-  await rig.startSyncer(leader);
-  const writer = steadyWriter(up);
-  await waitFor('the leader relays', async () => (await relayEnd(cluster, leader))?.executed_gtid_set !== '', 10_000);
+  const { leader, writer } = await rig.relayUnderWrites();
   // A real replica of the node about to be cut off: it must only ever get committed transactions.
   const serverPort = await freePort();
   const served = await cluster.api(leader, 'PUT', '/binlog/server/start', { addr: `127.0.0.1:${serverPort}`, user: 'repl', password: 'relaypw' });

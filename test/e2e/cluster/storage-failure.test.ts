@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { startFaultInjectableCluster, steadyWriter, type FaultInjectableCluster } from '../../helpers/fault-injectable-cluster.js';
+import { startFaultInjectableCluster, type FaultInjectableCluster } from '../../helpers/fault-injectable-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
 import { failWritesTrigger } from '../../helpers/storage-fault-preload.js';
@@ -24,10 +24,7 @@ after(async () => {
 
 test('a leader whose storage writes fail stops its syncer and exits non-zero; no zombie kicks the new leader\'s dump', { timeout: 60_000 }, async () => {
   const { cluster, upstream: up } = rig;
-  const leader = await cluster.waitForLeader();
-  await rig.startSyncer(leader);
-  const writer = steadyWriter(up);
-  await waitFor('the leader relays', async () => (await relayEnd(cluster, leader))?.executed_gtid_set !== '', 10_000);
+  const { leader, writer } = await rig.relayUnderWrites();
 
   const dumps = watchBinlogDumps(up, 'repl');
   writeFileSync(failWritesTrigger(cluster.nodes[leader]!.dataDir), '');

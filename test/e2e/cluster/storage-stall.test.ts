@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startFaultInjectableCluster, steadyWriter, type FaultInjectableCluster } from '../../helpers/fault-injectable-cluster.js';
+import { startFaultInjectableCluster, type FaultInjectableCluster } from '../../helpers/fault-injectable-cluster.js';
 import { parseExposition, sampleValue } from '../../helpers/prometheus-text.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
@@ -41,10 +41,7 @@ async function raftView(i: number): Promise<RaftView> {
 
 test('a 2 s storage stall on the leader changes no leader, and commits go on and resume', { timeout: 90_000 }, async () => {
   const { cluster, upstream: up } = rig;
-  const leader = await cluster.waitForLeader();
-  await rig.startSyncer(leader);
-  const writer = steadyWriter(up);
-  await waitFor('the relay follows the upstream', async () => (await relayEnd(cluster, leader))?.executed_gtid_set !== '', 15_000);
+  const { leader, writer } = await rig.relayUnderWrites(15_000);
 
   const nodes = [0, 1, 2];
   const before = await Promise.all(nodes.map(raftView));
