@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { RelayNode } from '../node.js';
-import { MariaDbMissingError, freePort, requireMariaDbBinaries, startMariaDb, type MariaDb } from '../demo/throwaway-mariadb.js';
+import { MariaDbMissingError, requireMariaDbBinaries, startMariaDb, type MariaDb } from '../demo/throwaway-mariadb.js';
+import { freePort } from '../demo/free-port.js';
 
 const USAGE = `usage: binrelay demo [--duration SECONDS]
 

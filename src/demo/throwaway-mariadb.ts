@@ -4,10 +4,10 @@
 // fails with the command that installs it (so a test that needs it fails, never skips).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { freePort } from './free-port.js';
 
 const INSTALL_HINT =
   'MariaDB is required: apt-get update && apt-get install -y mariadb-server mariadb-client';
@@ -61,17 +61,6 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Runs a command to completion, collecting its output (never throws on a non-zero exit). */
 export function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -39,6 +39,8 @@ function loaderArgs(): string[] {
 const SHEBANG = cliShebang(CLI_FILE);
 
 const running = new Set<ChildProcess>();
+/** Nodes the test stopped or killed itself (any other exit is a failure worth its log). */
+const stoppedByTest = new WeakSet<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
@@ -81,6 +83,9 @@ export class RelayCluster {
     const cluster = new RelayCluster(baseDir, nodes, extraArgs, env, options);
     cluster.bootSize = size;
     for (let i = 0; i < size; i++) cluster.launch(i);
+    // A node that cannot start (say, its port was taken) fails here with its log, not later as a
+    // cluster one node short.
+    for (let i = 0; i < size; i++) await cluster.waitUp(i);
     await cluster.waitForLeader();
     return cluster;
   }
@@ -134,7 +139,7 @@ export class RelayCluster {
   async waitUp(i: number, ms = 20_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
-      if (this.isDown(i)) throw new Error(`node ${this.nodes[i]!.name} exited (log ${this.nodes[i]!.logFile})`);
+      if (this.isDown(i)) throw new Error(`node ${this.nodes[i]!.name} exited; its log ends:\n${this.logTail(i)}`);
       try {
         if ((await this.api(i, 'GET', '/healthz')).status === 200) return;
       } catch {
@@ -143,6 +148,18 @@ export class RelayCluster {
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`node ${this.nodes[i]!.name} not up within ${ms} ms (log ${this.nodes[i]!.logFile})`);
+  }
+
+  /** Throws, with the end of its log, if node i's process exited without the test stopping it. */
+  assertRunning(i: number): void {
+    const child = this.nodes[i]!.child;
+    if (!child || !this.isDown(i) || stoppedByTest.has(child)) return;
+    throw new Error(`node ${this.nodes[i]!.name} exited on its own (${child.signalCode ?? `code ${child.exitCode}`}); its log ends:\n${this.logTail(i)}`);
+  }
+
+  /** The last lines of node i's log (a failure message carries them: CI keeps no data dirs). */
+  logTail(i: number, lines = 12): string {
+    return readFileSync(this.nodes[i]!.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   }
 
   /** The structured log lines of node i with `event`. */
@@ -172,6 +189,7 @@ export class RelayCluster {
   kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.nodes[i]!.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    stoppedByTest.add(child);
     return new Promise((resolve) => {
       // A node that does not stop on SIGTERM within 15 s is killed (and the test goes on).
       const timer = signal === 'SIGKILL' ? null : setTimeout(() => child.kill('SIGKILL'), 15_000);

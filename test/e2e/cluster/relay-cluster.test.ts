@@ -22,7 +22,10 @@ async function upstreamPos(): Promise<string> {
 }
 
 async function allNodesAt(pos: string, nodes: number[]): Promise<boolean> {
-  for (const i of nodes) if ((await relayStatus(i).catch(() => null))?.executed_gtid_set !== pos) return false;
+  for (const i of nodes) {
+    cluster.assertRunning(i);
+    if ((await relayStatus(i).catch(() => null))?.executed_gtid_set !== pos) return false;
+  }
   return true;
 }
 
