@@ -32,7 +32,7 @@ import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
 import { checkCopy, copies, rawCopy, syncFiles, type BinlogSource, type UpstreamFile } from './binlog-copies.js';
 import { commitPathHops, printHopShares } from './commit-path-hops.js';
-import { cleanupAll, cleanups, diskUsage, median, now, pct, rssSampler, secs, seqOf, settleDisk, sleep, summary, target, tempDir, track } from './bench-kit.js';
+import { cleanupAll, cleanups, cpuSeconds, diskUsage, median, now, pct, rssSampler, secs, seqOf, settleDisk, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
 const TARGET_MB = Number(process.env.BENCH_MB ?? '200');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -245,6 +245,8 @@ try {
   const peerCopyOnly: number[] = [];
   const oursIngest: number[] = [];
   const ingestRss: number[] = [];
+  /** CPU seconds the three nodes used per round (until applied everywhere; compaction may follow). */
+  const ingestCpu: number[] = [];
   const idleRss: number[] = [];
   {
     const warm = mkdtempSync(join(diskBase, 'w-'));
@@ -274,10 +276,12 @@ try {
     const pids = (): number[] => c.nodes.map((n) => n.child?.pid ?? 0).filter((p) => p > 0);
     idleRss.push(...rssSampler(pids).stop());
     const rss = rssSampler(pids);
+    const cpuBefore = cpuSeconds(pids());
     const start = now();
     await startSyncer(c, up, r % 3);
     const done = await waitApplied(c, backlogGtids, 600_000);
     oursIngest.push((done - start) / 1000);
+    ingestCpu.push(cpuSeconds(pids()).reduce((sum, s, i) => sum + s - cpuBefore[i]!, 0));
     ingestRss.push(...rss.stop());
   }
   {
@@ -287,6 +291,7 @@ try {
     console.log(`   mariadb-binlog -R --raw → local disk (${tmpdir()}) + fsync: ${(mb / p).toFixed(0).padStart(5)} MB/s  (median of ${secs(peerIngest)} s; the copy alone ${(mb / median(peerCopyOnly)).toFixed(0)} MB/s)`);
     console.log(`   3-node cluster, syncer start → applied on every node: ${(mb / o).toFixed(0).padStart(5)} MB/s  (median of ${secs(oursIngest)} s)`);
     console.log(`   ratio (cluster / mariadb-binlog throughput): ${(p / o).toFixed(2)}×`);
+    console.log(`   CPU of the three nodes until applied everywhere: ${secs(ingestCpu)} s (${(median(ingestCpu) * 1e9 / bytes).toFixed(1)} ns per binlog byte, median)`);
     console.log(`   node RSS: ${(Math.max(...idleRss) / 1e6).toFixed(0)} MB idle before the syncer starts, ${(Math.max(...ingestRss) / 1e6).toFixed(0)} MB peak while ingesting (largest node)`);
     console.log(`   the upstream itself wrote this binlog at ${(mb / generateSeconds).toFixed(0)} MB/s under load`);
     target('ingest vs mariadb-binlog --raw + sync', `${(p / o).toFixed(2)}×`, p / o >= 0.3, '≥ 0.3× (issue 8; DESIGN §5 aims at 0.5×)');
