@@ -120,6 +120,15 @@ const NAMES: ReadonlyMap<number, string> = new Map([
   [DELETE_ROWS_COMPRESSED_EVENT, 'MARIADB_DELETE_ROWS_COMPRESSED'],
 ]);
 
+/** Every rows event (old, v1, v2, partial and MariaDB's compressed ones): table id, flags, rows. */
+export const ROWS_EVENT_TYPES: ReadonlySet<number> = new Set([
+  PRE_GA_WRITE_ROWS_EVENT, PRE_GA_UPDATE_ROWS_EVENT, PRE_GA_DELETE_ROWS_EVENT,
+  WRITE_ROWS_EVENT_V1, UPDATE_ROWS_EVENT_V1, DELETE_ROWS_EVENT_V1,
+  WRITE_ROWS_EVENT, UPDATE_ROWS_EVENT, DELETE_ROWS_EVENT, PARTIAL_UPDATE_ROWS_EVENT,
+  WRITE_ROWS_COMPRESSED_EVENT_V1, UPDATE_ROWS_COMPRESSED_EVENT_V1, DELETE_ROWS_COMPRESSED_EVENT_V1,
+  WRITE_ROWS_COMPRESSED_EVENT, UPDATE_ROWS_COMPRESSED_EVENT, DELETE_ROWS_COMPRESSED_EVENT,
+]);
+
 /** The printed name of an event type code; codes no server defines give `UNKNOWN_<n>`. */
 export function eventTypeName(type: number): string {
   return NAMES.get(type) ?? `UNKNOWN_${type}`;

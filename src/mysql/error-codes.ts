@@ -21,6 +21,7 @@ export const ER_NET_ERROR_ON_WRITE = 1160;
 export const ER_NET_WRITE_INTERRUPTED = 1161;
 export const ER_TOO_LONG_STRING = 1162;
 export const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+export const ER_ERROR_WHEN_EXECUTING_COMMAND = 1220;
 export const ER_USER_LIMIT_REACHED = 1226;
 export const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
 export const ER_NOT_SUPPORTED_AUTH_MODE = 1251;
@@ -83,6 +84,7 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
   { code: ER_NET_WRITE_INTERRUPTED, name: 'ER_NET_WRITE_INTERRUPTED', sqlState: '08S01', template: 'Got timeout writing communication packets' },
   { code: ER_TOO_LONG_STRING, name: 'ER_TOO_LONG_STRING', sqlState: '42000', template: "Result string is longer than 'max_allowed_packet' bytes" },
   { code: ER_UNKNOWN_SYSTEM_VARIABLE, name: 'ER_UNKNOWN_SYSTEM_VARIABLE', sqlState: 'HY000', template: "Unknown system variable '%-.64s'" },
+  { code: ER_ERROR_WHEN_EXECUTING_COMMAND, name: 'ER_ERROR_WHEN_EXECUTING_COMMAND', sqlState: 'HY000', template: 'Error when executing command %s: %-.128s' },
   {
     code: ER_USER_LIMIT_REACHED,
     name: 'ER_USER_LIMIT_REACHED',

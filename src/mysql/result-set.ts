@@ -80,25 +80,34 @@ export function encodeTextRow(values: readonly ResultValue[]): Buffer {
   return w.finish();
 }
 
+/** The payloads before the rows: column count, definitions, and the EOF unless deprecated. */
+export function encodeResultSetHead(columns: readonly ColumnDefinition[], options: ResultSetOptions = {}): Buffer[] {
+  const payloads: Buffer[] = [encodeLenencInt(columns.length)];
+  for (const c of columns) payloads.push(encodeColumnDefinition41(c));
+  if (!options.deprecateEof) payloads.push(encodeEof(options.warnings ?? 0, options.statusFlags ?? DEFAULT_SERVER_STATUS));
+  return payloads;
+}
+
+/** The payload after the rows: an EOF, or the OK with the EOF header under DEPRECATE_EOF. */
+export function encodeResultSetEnd(options: ResultSetOptions = {}): Buffer {
+  const status = options.statusFlags ?? DEFAULT_SERVER_STATUS;
+  const warnings = options.warnings ?? 0;
+  return options.deprecateEof ? encodeOk({ header: EOF_HEADER, statusFlags: status, warnings }) : encodeEof(warnings, status);
+}
+
 /** Every payload of a text result set, in order. */
 export function encodeResultSet(
   columns: readonly ColumnDefinition[],
   rows: Iterable<readonly ResultValue[]>,
   options: ResultSetOptions = {},
 ): Buffer[] {
-  const status = options.statusFlags ?? DEFAULT_SERVER_STATUS;
-  const warnings = options.warnings ?? 0;
-  const payloads: Buffer[] = [encodeLenencInt(columns.length)];
-  for (const c of columns) payloads.push(encodeColumnDefinition41(c));
-  if (!options.deprecateEof) payloads.push(encodeEof(warnings, status));
+  const payloads = encodeResultSetHead(columns, options);
   for (const row of rows) {
     if (row.length !== columns.length) {
       throw new MysqlProtocolError('ERR_MYSQL_INVALID_ARGUMENT', `row has ${row.length} values for ${columns.length} columns`);
     }
     payloads.push(encodeTextRow(row));
   }
-  payloads.push(
-    options.deprecateEof ? encodeOk({ header: EOF_HEADER, statusFlags: status, warnings }) : encodeEof(warnings, status),
-  );
+  payloads.push(encodeResultSetEnd(options));
   return payloads;
 }

@@ -23,7 +23,7 @@ import type { CommandHandler } from './command-handler.js';
 import { type FramedPayload, PacketWriter } from './packet-framer.js';
 import { PayloadInbox } from './payload-inbox.js';
 import { MysqlProtocolError } from './protocol-error.js';
-import { type ColumnDefinition, type ResultSetOptions, type ResultValue, encodeResultSet } from './result-set.js';
+import { type ColumnDefinition, type ResultSetOptions, type ResultValue, encodeResultSet, encodeResultSetEnd, encodeResultSetHead, encodeTextRow } from './result-set.js';
 import { type OkOptions, encodeEof, encodeErr, encodeOk } from './response-packets.js';
 import { type AuthChannel, type UserCredentials, authenticateClient } from './server-auth.js';
 import { DEFAULT_SERVER_STATUS } from './server-status.js';
@@ -211,6 +211,28 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     options: Omit<ResultSetOptions, 'deprecateEof'> = {},
   ): boolean {
     return this.writeFrames(encodeResultSet(columns, rows, { ...options, deprecateEof: this.deprecateEof }));
+  }
+
+  /**
+   * A text result set whose rows come in batches, each written as it arrives, waiting while the
+   * socket is full (a listing may be longer than memory should hold). A source that fails with
+   * an error carrying an `errno` ends the set with that ERR packet, as servers end a listing they
+   * cannot finish; any other failure propagates.
+   */
+  async streamResultSet(columns: readonly ColumnDefinition[], batches: AsyncIterable<readonly (readonly ResultValue[])[]>): Promise<void> {
+    this.writeFrames(encodeResultSetHead(columns, { deprecateEof: this.deprecateEof }));
+    try {
+      for await (const rows of batches) {
+        if (!this.writable) return;
+        if (!this.writeFrames(rows.map(encodeTextRow))) await this.waitForDrain();
+      }
+    } catch (err) {
+      const errno = (err as { errno?: unknown }).errno;
+      if (typeof errno !== 'number') throw err;
+      this.sendError(errno, (err as Error).message);
+      return;
+    }
+    this.writeFrames([encodeResultSetEnd({ deprecateEof: this.deprecateEof })]);
   }
 
   /** One raw payload with the next sequence id(s); payloads ≥ 16 MiB are split. Returns false

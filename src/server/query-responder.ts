@@ -1,6 +1,6 @@
 // Statement shapes → the answers a real master gives them (notes §3.3, MySQL note §1.2/1.3).
 // Pure apart from the context it is given, so every shape is unit-tested without sockets.
-import { MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../mysql/column-types.js';
+import { MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../mysql/column-types.js';
 import {
   ER_BINLOG_PURGE_PROHIBITED,
   ER_NO_SUCH_THREAD,
@@ -19,6 +19,7 @@ import {
 } from '../mysql/error-codes.js';
 import type { ColumnDefinition, ResultValue } from '../mysql/result-set.js';
 import { PurgeError, type PurgeRequest, type PurgeResult } from '../relaylog/purge.js';
+import { BinlogEventsError, type BinlogEventsRequest } from './binlog-events-listing.js';
 import { LikePattern } from './like-pattern.js';
 import { MAX_ROW_CHARS, MAX_STATEMENT_CHARS, MAX_VALUE_CHARS, SessionLimitError } from './session-limits.js';
 import type { SessionVariables, UserValue } from './session-variables.js';
@@ -36,7 +37,9 @@ export type Answer =
   /** `warnings` (absent when none) are the statement's conditions; the OK packet counts them. */
   | { kind: 'ok'; warnings?: SqlCondition[] }
   | { kind: 'error'; code: number; message: string; sqlState: string }
-  | { kind: 'rows'; columns: ColumnDefinition[]; rows: ResultValue[][] };
+  | { kind: 'rows'; columns: ColumnDefinition[]; rows: ResultValue[][] }
+  /** Rows that arrive in batches (a listing as long as a binlog file). */
+  | { kind: 'row-stream'; columns: ColumnDefinition[]; batches: AsyncIterable<ResultValue[][]> };
 
 export interface ReplicaHost {
   serverId: number;
@@ -61,6 +64,8 @@ export interface ResponderContext {
   replicaHosts(): ReplicaHost[];
   /** Ends connection `id`; false when there is none. */
   kill(id: number): boolean;
+  /** SHOW BINLOG EVENTS' rows; rejects with BinlogEventsError when refused. */
+  binlogEvents(request: BinlogEventsRequest): Promise<AsyncIterable<ResultValue[][]>>;
   /** MariaDB's BINLOG_GTID_POS(file, pos): the GTID position at that point, null if invalid. */
   binlogGtidPos(file: string, pos: number): Promise<string | null>;
   /** PURGE BINARY LOGS; rejects with PurgeError when refused. */
@@ -165,6 +170,16 @@ async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<
     }
     case 'show-replica-hosts':
       return answerReplicaHosts(stmt.spelling, ctx);
+    case 'show-binlog-events': {
+      // A binlog server has no relay log: SHOW RELAYLOG EVENTS lists nothing, as on a master.
+      if (stmt.relayLog) return { kind: 'rows', columns: BINLOG_EVENTS_COLUMNS, rows: [] };
+      try {
+        return { kind: 'row-stream', columns: BINLOG_EVENTS_COLUMNS, batches: await ctx.binlogEvents(stmt) };
+      } catch (err) {
+        if (err instanceof BinlogEventsError) return error(err.errno, err.message);
+        throw err;
+      }
+    }
     case 'show-warnings': {
       const listed = ctx.warnings.list.filter((c) => !stmt.errorsOnly || c.level === 'Error');
       return { kind: 'rows', columns: [stringColumn('Level'), numberColumn('Code'), stringColumn('Message')], rows: listed.map((c) => [c.level, c.code, c.message]) };
@@ -363,6 +378,11 @@ function answerNamedValues(all: [string, string][], filter: VariablesFilter): An
   }
   return { kind: 'rows', columns: [stringColumn('Variable_name'), stringColumn('Value')], rows: selected };
 }
+
+const BINLOG_EVENTS_COLUMNS: ColumnDefinition[] = [
+  stringColumn('Log_name'), numberColumn('Pos'), stringColumn('Event_type'), { name: 'Server_id', type: MYSQL_TYPE_LONG, length: 10 },
+  numberColumn('End_log_pos'), stringColumn('Info'),
+];
 
 /** The first columns of SHOW SLAVE STATUS (an empty set needs no more to read). */
 const REPLICA_STATUS_COLUMNS = [

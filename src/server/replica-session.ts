@@ -9,6 +9,7 @@ import type { PurgeRequest, PurgeResult } from '../relaylog/purge.js';
 import { DumpRequestError, parseBinlogDump, parseBinlogDumpGtid, parseRegisterSlave, type DumpRequest } from './dump-request.js';
 import { DumpStream } from './dump-stream.js';
 import type { FloodGuardedLog } from './flood-guarded-log.js';
+import { listBinlogEvents } from './binlog-events-listing.js';
 import { answerQuery, type Answer, type BinaryLogInfo, type ResponderContext } from './query-responder.js';
 import type { RelaySource } from './relay-source.js';
 import type { ReplicaRegistry } from './replica-registry.js';
@@ -63,6 +64,7 @@ export class ReplicaSession implements CommandHandler {
       replicaHosts: () => ctx.registry.hosts(),
       kill: (id) => ctx.kill(id),
       binlogGtidPos: (file, pos) => ctx.source.binlogGtidPos(file, pos),
+      binlogEvents: (request) => listBinlogEvents(ctx.source, this.#flavor, request),
       purgeBinaryLogs: (request) => ctx.purgeBinaryLogs(request),
       dumpsReading: (file) => ctx.registry.dumpsReading(file),
       counters: () => ctx.counters(),
@@ -76,6 +78,9 @@ export class ReplicaSession implements CommandHandler {
         break;
       case 'rows':
         conn.sendResultSet(answer.columns, answer.rows);
+        break;
+      case 'row-stream':
+        await conn.streamResultSet(answer.columns, answer.batches);
         break;
       case 'error':
         ctx.clientLog.write('info', { event: 'server.query.error', connId: conn.id, code: answer.code, sql: redactSql(sql) }, 'statement refused');

@@ -47,6 +47,8 @@ export type Statement =
   | { kind: 'show-replica-status'; spelling: 'slave' | 'replica' }
   | { kind: 'show-master-status' }
   | { kind: 'show-binary-logs' }
+  /** SHOW BINLOG EVENTS (or RELAYLOG: a binlog server has no relay log, an empty set). */
+  | { kind: 'show-binlog-events'; relayLog: boolean; file: string | null; from: number; offset: number; limit: number | null }
   | { kind: 'show-replica-hosts'; spelling: 'slave-hosts' | 'replicas' }
   /** SHOW WARNINGS lists every condition of the last statement that raised any; SHOW ERRORS its errors. */
   | { kind: 'show-warnings'; errorsOnly: boolean }
@@ -360,11 +362,51 @@ function parseShow(ts: Tokens): Statement | null {
     return { kind: 'show-master-status' };
   }
   if (ts.keywords('BINARY', 'LOGS') || ts.keywords('MASTER', 'LOGS')) return { kind: 'show-binary-logs' };
+  if (ts.keywords('BINLOG', 'EVENTS')) return parseEventsListing(ts, false);
+  if (ts.keywords('RELAYLOG', 'EVENTS')) return parseEventsListing(ts, true);
   if (ts.keywords('SLAVE', 'HOSTS') || ts.keywords('REPLICA', 'HOSTS')) return { kind: 'show-replica-hosts', spelling: 'slave-hosts' };
   if (ts.keywords('REPLICAS')) return { kind: 'show-replica-hosts', spelling: 'replicas' };
   if (ts.keywords('WARNINGS')) return { kind: 'show-warnings', errorsOnly: false };
   if (ts.keywords('ERRORS')) return { kind: 'show-warnings', errorsOnly: true };
   return null;
+}
+
+/** [IN 'file'] [FROM pos] [LIMIT [offset,] count | LIMIT count OFFSET offset]: the grammar's
+ *  literals only (no expressions). */
+function parseEventsListing(ts: Tokens, relayLog: boolean): Statement | null {
+  const count = (): number | null => {
+    const t = ts.next();
+    return t?.kind === 'number' && /^\d+$/.test(t.value) ? Number(t.value) : null;
+  };
+  let file: string | null = null;
+  if (ts.keywords('IN')) {
+    const t = ts.next();
+    if (t?.kind !== 'string') return null;
+    file = t.value;
+  }
+  let from = 4;
+  if (ts.keywords('FROM')) {
+    const n = count();
+    if (n === null) return null;
+    from = n;
+  }
+  let offset = 0;
+  let limit: number | null = null;
+  if (ts.keywords('LIMIT')) {
+    limit = count();
+    if (limit === null) return null;
+    if (ts.punct(',')) {
+      offset = limit;
+      limit = count();
+    } else if (ts.keywords('OFFSET')) {
+      offset = count() ?? -1;
+    }
+    if (limit === null || offset < 0) return null;
+  }
+  if (relayLog && ts.keywords('FOR', 'CHANNEL')) {
+    if (ts.next()?.kind !== 'string') return null;
+  }
+  return { kind: 'show-binlog-events', relayLog, file, from, offset, limit };
 }
 
 /** What follows SHOW VARIABLES / STATUS: nothing, LIKE 'p', or WHERE Variable_name = 'x' |

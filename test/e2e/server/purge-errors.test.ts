@@ -65,6 +65,7 @@ async function relay(sql: string, asked: PurgeRequest[]): Promise<Outcome> {
     replicaHosts: () => [],
     kill: () => false,
     binlogGtidPos: async () => null,
+    binlogEvents: async () => (async function* () {})(),
     purgeBinaryLogs: async (request) => {
       asked.push(request);
       if ('to' in request && !files.includes(request.to)) throw new PurgeError('PURGE_TARGET_NOT_FOUND', `${request.to} is not in the binlog index`);

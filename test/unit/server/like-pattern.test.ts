@@ -49,7 +49,7 @@ describe('LIKE patterns', () => {
         port: 3306, hostname: 'h', binlogChecksum: 'CRC32', executedGtids: '', purgedGtids: '',
       },
       vars: new SessionVariables(), connectionId: 1, user: 'repl', clientHost: '127.0.0.1', database: null,
-      binaryLogs: () => [], replicaHosts: () => [], kill: () => false, binlogGtidPos: async () => null,
+      binaryLogs: () => [], replicaHosts: () => [], kill: () => false, binlogGtidPos: async () => null, binlogEvents: async () => (async function* () {})(),
       purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }), dumpsReading: () => 0, counters: () => ({ uptimeSeconds: 0, threadsConnected: 1 }), warnings: new SessionWarnings(), now: () => new Date(),
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;

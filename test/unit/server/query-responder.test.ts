@@ -34,6 +34,7 @@ function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<Res
       return id === 5;
     },
     binlogGtidPos: async (file, pos) => (file === 'up-bin.000001' && pos === 2552 ? '0-11-10' : null),
+    binlogEvents: async () => (async function* () {})(),
     purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }),
     dumpsReading: () => 0,
     counters: () => ({ uptimeSeconds: 3725, threadsConnected: 4 }),

@@ -16,7 +16,7 @@ function context(): ResponderContext {
   return {
     facts: { flavor: 'mariadb', serverId: 1, serverUuid: '', serverVersion: '10.11.19-MariaDB', port: 3306, hostname: 'h', binlogChecksum: 'CRC32', executedGtids: '', purgedGtids: '' },
     vars: new SessionVariables(), connectionId: 1, user: 'repl', clientHost: '127.0.0.1', database: null, warnings: new SessionWarnings(),
-    binaryLogs: unused, replicaHosts: unused, kill: unused, binlogGtidPos: unused, purgeBinaryLogs: unused, dumpsReading: unused, counters: unused, now: () => new Date(0),
+    binaryLogs: unused, replicaHosts: unused, kill: unused, binlogGtidPos: unused, binlogEvents: unused, purgeBinaryLogs: unused, dumpsReading: unused, counters: unused, now: () => new Date(0),
   };
 }
 

@@ -118,6 +118,17 @@ describe('statement shapes', () => {
     for (const sql of ["SHOW STATUS LIKE", 'SHOW STATUS WHERE Value = 1', 'SHOW GLOBAL SLAVE STATUS', 'SHOW SLAVE STATUS FOR CHANNEL x']) assert.equal(parseStatement(sql), null, sql);
   });
 
+  it('reads SHOW BINLOG EVENTS with IN, FROM and both LIMIT forms, and SHOW RELAYLOG EVENTS', () => {
+    const listing = (file: string | null, from: number, offset: number, limit: number | null, relayLog = false) => ({ kind: 'show-binlog-events', relayLog, file, from, offset, limit });
+    assert.deepEqual(parsed('SHOW BINLOG EVENTS'), listing(null, 4, 0, null));
+    assert.deepEqual(parsed("show binlog events in 'up-bin.000002' from 256 limit 10"), listing('up-bin.000002', 256, 0, 10));
+    assert.deepEqual(parsed('SHOW BINLOG EVENTS LIMIT 3, 2'), listing(null, 4, 3, 2));
+    assert.deepEqual(parsed('SHOW BINLOG EVENTS FROM 0 LIMIT 2 OFFSET 7'), listing(null, 0, 7, 2));
+    assert.deepEqual(parsed("SHOW RELAYLOG EVENTS IN 'relay.000001' FOR CHANNEL ''"), listing('relay.000001', 4, 0, null, true));
+    for (const sql of ["SHOW BINLOG EVENTS IN up", 'SHOW BINLOG EVENTS FROM -4', 'SHOW BINLOG EVENTS LIMIT', 'SHOW BINLOG EVENTS LIMIT 1,',
+      'SHOW BINLOG EVENTS LIMIT 1 OFFSET', "SHOW BINLOG EVENTS FROM 4 IN 'x'", 'SHOW BINLOG EVENTS FOR CHANNEL x']) assert.equal(parseStatement(sql), null, sql);
+  });
+
   it('reads KILL with and without CONNECTION/QUERY', () => {
     for (const sql of ['KILL 42', 'kill connection 42', 'KILL QUERY 42']) assert.deepEqual(parsed(sql), { kind: 'kill', id: 42 }, sql);
     assert.equal(parseStatement('KILL abc'), null);
