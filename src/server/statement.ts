@@ -376,7 +376,8 @@ function parseShow(ts: Tokens): Statement | null {
 function parseEventsListing(ts: Tokens, relayLog: boolean): Statement | null {
   const count = (): number | null => {
     const t = ts.next();
-    return t?.kind === 'number' && /^\d+$/.test(t.value) ? Number(t.value) : null;
+    // Servers read these as 64-bit counts; past 2^53 every count means "all" here.
+    return t?.kind === 'number' && /^\d+$/.test(t.value) ? Math.min(Number(t.value), Number.MAX_SAFE_INTEGER) : null;
   };
   let file: string | null = null;
   if (ts.keywords('IN')) {

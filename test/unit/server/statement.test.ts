@@ -124,6 +124,7 @@ describe('statement shapes', () => {
     assert.deepEqual(parsed("show binlog events in 'up-bin.000002' from 256 limit 10"), listing('up-bin.000002', 256, 0, 10));
     assert.deepEqual(parsed('SHOW BINLOG EVENTS LIMIT 3, 2'), listing(null, 4, 3, 2));
     assert.deepEqual(parsed('SHOW BINLOG EVENTS FROM 0 LIMIT 2 OFFSET 7'), listing(null, 0, 7, 2));
+    assert.deepEqual(parsed('SHOW BINLOG EVENTS LIMIT 18446744073709551615'), listing(null, 4, 0, Number.MAX_SAFE_INTEGER));
     assert.deepEqual(parsed("SHOW RELAYLOG EVENTS IN 'relay.000001' FOR CHANNEL ''"), listing('relay.000001', 4, 0, null, true));
     for (const sql of ["SHOW BINLOG EVENTS IN up", 'SHOW BINLOG EVENTS FROM -4', 'SHOW BINLOG EVENTS LIMIT', 'SHOW BINLOG EVENTS LIMIT 1,',
       'SHOW BINLOG EVENTS LIMIT 1 OFFSET', "SHOW BINLOG EVENTS FROM 4 IN 'x'", 'SHOW BINLOG EVENTS FOR CHANNEL x']) assert.equal(parseStatement(sql), null, sql);
