@@ -1,10 +1,12 @@
-// QUERY_EVENT (2): one SQL statement — BEGIN/COMMIT markers, DDL, statement-based DML.
+// QUERY_EVENT (2): one SQL statement — BEGIN/COMMIT markers, DDL, statement-based DML. MariaDB's
+// QUERY_COMPRESSED_EVENT (165) is the same with the statement compressed.
 //   post-header (13 bytes in v4): thread_id u32 | exec_time u32 | db_len u8 | error_code u16 |
 //   status_vars_len u16; then status_vars | db | NUL | statement text (to the end of the body).
 import { BinlogError } from './binlog-error.js';
 import { eventBody, type BinlogEvent } from './binlog-event.js';
 import { ByteReader } from './byte-reader.js';
-import { QUERY_EVENT } from './event-type.js';
+import { QUERY_COMPRESSED_EVENT, QUERY_EVENT } from './event-type.js';
+import { uncompressMariaDbBuffer } from './mariadb-compressed-buffer.js';
 import { postHeaderLength, type FormatDescription } from './format-description.js';
 
 /** QUERY_HEADER_LEN */
@@ -33,7 +35,8 @@ export function parseQueryEvent(event: BinlogEvent, fde?: FormatDescription, max
   const { r, dbLen, threadId, execTime, errorCode } = openQuery(event, fde);
   const database = Buffer.from(r.bytes(dbLen)).toString('utf8');
   r.skip(1); // the NUL after the database name
-  const text = r.rest();
+  const rest = r.rest();
+  const text = event.header.type === QUERY_COMPRESSED_EVENT ? uncompressMariaDbBuffer(rest, event.offset) : rest;
   const query = Buffer.from(text.subarray(0, Math.min(text.length, maxQueryBytes))).toString('utf8');
   return { threadId, execTime, errorCode, database, query, kind: classifyQuery(query) };
 }
@@ -62,12 +65,13 @@ function startsWithWords(q: string, words: string): boolean {
 }
 
 function openQuery(event: BinlogEvent, fde: FormatDescription | undefined) {
-  if (event.header.type !== QUERY_EVENT) {
-    throw new BinlogError('BINLOG_BAD_EVENT', `expected QUERY, got type ${event.header.type}`, event.offset);
+  const type = event.header.type;
+  if (type !== QUERY_EVENT && type !== QUERY_COMPRESSED_EVENT) {
+    throw new BinlogError('BINLOG_BAD_EVENT', `expected QUERY, got type ${type}`, event.offset);
   }
   const body = eventBody(event);
   const r = new ByteReader(body, 0, body.length, 'QUERY');
-  const postHeader = postHeaderLength(fde, QUERY_EVENT, QUERY_HEADER_LEN);
+  const postHeader = postHeaderLength(fde, type, QUERY_HEADER_LEN);
   if (postHeader < QUERY_HEADER_LEN) {
     throw new BinlogError('BINLOG_BAD_EVENT', `QUERY post-header of ${postHeader} bytes is too short`, event.offset);
   }

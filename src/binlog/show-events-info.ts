@@ -65,6 +65,7 @@ export function showEventInfo(event: BinlogEvent, fde: FormatDescription | undef
       return `Server ver: ${f.serverVersion}, Binlog ver: ${f.binlogVersion}`;
     }
     case T.QUERY_EVENT:
+    case T.QUERY_COMPRESSED_EVENT:
       return queryInfo(event, fde, flavor);
     case T.ROTATE_EVENT: {
       const r = parseRotateEvent(event);
