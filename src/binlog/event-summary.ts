@@ -65,7 +65,8 @@ function eventInfo(event: BinlogEvent, fde: FormatDescription | undefined): stri
       return `file=${parseBinlogCheckpointEvent(event).file}`;
     case T.GTID_EVENT:
       return `flags2=0x${parseMariaDbGtidEvent(event).flags2.toString(16).padStart(2, '0')}`;
-    case T.QUERY_EVENT: {
+    case T.QUERY_EVENT:
+    case T.QUERY_COMPRESSED_EVENT: {
       const q = parseQueryEvent(event, fde, MAX_QUERY_CHARS * 4 + 256);
       const text = q.query.replace(/\s+/g, ' ').trim();
       const shown = text.length > MAX_QUERY_CHARS ? `${text.slice(0, MAX_QUERY_CHARS)}…` : text;

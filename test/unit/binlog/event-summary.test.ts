@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { parseFormatDescription } from '../../../src/binlog/format-description.js';
 import { summarizeEvent } from '../../../src/binlog/event-summary.js';
 import { allFixtureListings, readEventsOf } from './listing.js';
+import { deflateSync } from 'node:zlib';
+import { buildEvent } from '../../../src/binlog/event-builder.js';
+import { readEventHeader } from '../../../src/binlog/event-header.js';
+import * as T from '../../../src/binlog/event-type.js';
 
 function summaries(name: string) {
   const f = allFixtureListings().find((x) => x.name === name)!;
@@ -25,4 +29,15 @@ test('summaries give the type name, the GTID and a detail naming what people loo
   const inUse = summaries('mysql8-binlog/mysql_type_bit.000001');
   assert.match(inUse[0]!.info, / in_use$/);
   assert.equal(inUse[3]!.info.length <= 'db=- query=""'.length + 81, true, 'long statements are cut');
+});
+
+test("a MariaDB QUERY_COMPRESSED event is summarized with its statement decompressed", () => {
+  const text = Buffer.from("INSERT INTO t VALUES ('compressed')");
+  const zipped = deflateSync(text);
+  const postHeader = Buffer.alloc(13);
+  postHeader.writeUInt8(3, 8); // db_len
+  const body = Buffer.concat([postHeader, Buffer.from('app\0'), Buffer.of(0x81, text.length), zipped]);
+  const bytes = buildEvent({ type: T.QUERY_COMPRESSED_EVENT, serverId: 1, body, checksum: false });
+  const event = { offset: 4, header: readEventHeader(bytes), bytes, checksumLength: 0 as const };
+  assert.deepEqual(summarizeEvent(event), { type: 'MARIADB_QUERY_COMPRESSED', gtid: null, info: `db=app query="INSERT INTO t VALUES ('compressed')"` });
 });
