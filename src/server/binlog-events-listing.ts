@@ -92,7 +92,8 @@ async function* rows(source: RelaySource, flavor: ServerFlavor, file: RelayFile,
     try {
       span = await source.readSpan(file, at);
     } catch (err) {
-      if (err instanceof RelayReadError) throw new BinlogEventsError(WRONG_OFFSET);
+      // A file purged under the listing ends it as a failed read ends the server's.
+      if (err instanceof RelayReadError || (err as NodeJS.ErrnoException).code === 'ENOENT') throw new BinlogEventsError(WRONG_OFFSET);
       throw err;
     }
     if (!span) break;
