@@ -108,6 +108,8 @@ export function showEventInfo(event: BinlogEvent, fde: FormatDescription | undef
       return parsePreviousGtidsEvent(event).toString().replaceAll(',', ',\n');
     case T.XA_PREPARE_LOG_EVENT:
       return xaPrepareInfo(event);
+    case T.IGNORABLE_LOG_EVENT:
+      return flavor === 'mysql' ? '# Unrecognized ignorable event' : '';
     case T.TRANSACTION_PAYLOAD_EVENT: {
       const p = parseTransactionPayloadEvent(event);
       return `compression='${p.compression}', decompressed_size=${p.uncompressedSize} bytes`;

@@ -72,6 +72,8 @@ test('type names follow the servers, with Unknown for a code neither defines', (
   assert.equal(showEventType(T.ANONYMOUS_GTID_LOG_EVENT), 'Anonymous_Gtid');
   assert.equal(showEventType(T.PARTIAL_UPDATE_ROWS_EVENT), 'Update_rows_partial');
   assert.equal(showEventType(99), 'Unknown');
+  const ignorable = eventOf(buildEvent({ type: T.IGNORABLE_LOG_EVENT, serverId: 1, body: Buffer.alloc(8), checksum: false }));
+  assert.equal(showEventInfo(ignorable, undefined, 'mysql'), '# Unrecognized ignorable event');
 });
 
 test('binary decimals decode with their scale, sign and 9-digit groups', () => {
