@@ -1,5 +1,6 @@
 // Statement shapes → the answers a real master gives them (notes §3.3, MySQL note §1.2/1.3).
 // Pure apart from the context it is given, so every shape is unit-tested without sockets.
+import { randomUUID } from 'node:crypto';
 import { MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../mysql/column-types.js';
 import {
   ER_BINLOG_PURGE_PROHIBITED,
@@ -287,6 +288,9 @@ async function evaluateCall(call: Extract<Expr, { kind: 'call' }>, ctx: Responde
       return noArgs({ value: `${ctx.user}@${ctx.clientHost}`, numeric: false });
     case 'connection_id':
       return noArgs({ value: String(ctx.connectionId), numeric: true });
+    case 'uuid':
+      // Canal names itself to the master with SET @slave_uuid=uuid().
+      return noArgs({ value: randomUUID(), numeric: false });
     case 'now':
     case 'sysdate':
     case 'current_timestamp':

@@ -251,6 +251,15 @@ describe('operator statements', () => {
     assert.equal(errorOf(await answerQuery('SELECT nosuchcolumn', ctx)).code, 1054);
     assert.equal(errorOf(await answerQuery('SELECT nosuchfunction()', ctx)).code, 1305);
   });
+
+  it('gives UUID() a fresh UUID each call, for the replica UUID Canal sets with SET @slave_uuid=uuid()', async () => {
+    const ctx = context();
+    assert.equal((await answerQuery('set @slave_uuid=uuid()', ctx)).kind, 'ok');
+    const [set] = rows(await answerQuery('SELECT @slave_uuid, UUID()', ctx));
+    assert.match(String(set![0]), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.notEqual(set![0], set![1]);
+    assert.equal(errorOf(await answerQuery('SELECT UUID(1)', ctx)).code, 1582);
+  });
 });
 
 describe('PURGE BINARY LOGS', () => {
