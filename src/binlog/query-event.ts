@@ -27,18 +27,20 @@ export interface QueryEvent {
   database: string;
   query: string;
   kind: QueryKind;
+  /** The status variables block (a view into the event). */
+  statusVars: Uint8Array;
 }
 
 /** Decodes a QUERY event; `maxQueryBytes` limits how much of the statement is decoded (previews
  *  of multi-megabyte statements). */
 export function parseQueryEvent(event: BinlogEvent, fde?: FormatDescription, maxQueryBytes = Infinity): QueryEvent {
-  const { r, dbLen, threadId, execTime, errorCode } = openQuery(event, fde);
+  const { r, dbLen, threadId, execTime, errorCode, statusVars } = openQuery(event, fde);
   const database = Buffer.from(r.bytes(dbLen)).toString('utf8');
   r.skip(1); // the NUL after the database name
   const rest = r.rest();
   const text = event.header.type === QUERY_COMPRESSED_EVENT ? uncompressMariaDbBuffer(rest, event.offset) : rest;
   const query = Buffer.from(text.subarray(0, Math.min(text.length, maxQueryBytes))).toString('utf8');
-  return { threadId, execTime, errorCode, database, query, kind: classifyQuery(query) };
+  return { threadId, execTime, errorCode, database, query, kind: classifyQuery(query), statusVars };
 }
 
 /** The boundary kind of a QUERY event, decoding only the start of the statement. */
@@ -81,6 +83,6 @@ function openQuery(event: BinlogEvent, fde: FormatDescription | undefined) {
   const errorCode = r.u16();
   const statusLen = r.u16();
   r.skip(postHeader - QUERY_HEADER_LEN);
-  r.skip(statusLen);
-  return { r, dbLen, threadId, execTime, errorCode };
+  const statusVars = r.bytes(statusLen);
+  return { r, dbLen, threadId, execTime, errorCode, statusVars };
 }

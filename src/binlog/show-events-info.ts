@@ -4,7 +4,7 @@
 import { eventBody, type BinlogEvent } from './binlog-event.js';
 import { ByteReader } from './byte-reader.js';
 import * as T from './event-type.js';
-import { postHeaderLength, type FormatDescription, type ServerFlavor } from './format-description.js';
+import { parseFormatDescription, postHeaderLength, type FormatDescription, type ServerFlavor } from './format-description.js';
 import { formatMariaDbGtid } from './gtid-set-mariadb.js';
 import { formatMysqlGtid } from './gtid-set-mysql.js';
 import { parseBinlogCheckpointEvent } from './mariadb-binlog-checkpoint-event.js';
@@ -12,12 +12,11 @@ import { FL_PREPARED_XA, parseMariaDbGtidEvent } from './mariadb-gtid-event.js';
 import { parseMariaDbGtidListEvent } from './mariadb-gtid-list-event.js';
 import { parseMysqlGtidEvent } from './mysql-gtid-event.js';
 import { parsePreviousGtidsEvent } from './previous-gtids-event.js';
-import { parseQueryEvent, QUERY_HEADER_LEN } from './query-event.js';
+import { parseQueryEvent } from './query-event.js';
 import { parseRotateEvent } from './rotate-event.js';
 import { parseTransactionPayloadEvent } from './transaction-payload-event.js';
 import { parseXidEvent } from './xid-event.js';
 import { collationById } from '../mysql/collation-names.js';
-import { parseFormatDescription } from './format-description.js';
 
 const TYPE_NAMES = new Map<number, string>([
   [T.START_EVENT_V3, 'Start_v3'], [T.QUERY_EVENT, 'Query'], [T.STOP_EVENT, 'Stop'], [T.ROTATE_EVENT, 'Rotate'],
@@ -123,7 +122,7 @@ function queryInfo(event: BinlogEvent, fde: FormatDescription | undefined, flavo
   const q = parseQueryEvent(event, fde);
   let info = q.database !== '' && (event.header.flags & LOG_EVENT_SUPPRESS_USE_F) === 0 ? `use ${quoteIdentifier(q.database)}; ${q.query}` : q.query;
   if (flavor === 'mysql') {
-    const xid = ddlXid(event, fde);
+    const xid = ddlXid(q.statusVars);
     if (xid !== null) info += ` /* xid=${xid} */`;
   }
   return info;
@@ -164,12 +163,9 @@ function statusVarSize(code: number, r: ByteReader): number | null {
 }
 
 /** The xid MySQL 8 stores with a DDL statement (Q_DDL_LOGGED_WITH_XID), or null. */
-function ddlXid(event: BinlogEvent, fde: FormatDescription | undefined): bigint | null {
+function ddlXid(statusVars: Uint8Array): bigint | null {
   try {
-    const body = eventBody(event);
-    const headerLen = postHeaderLength(fde, T.QUERY_EVENT, QUERY_HEADER_LEN);
-    const varsLen = body[11]! | (body[12]! << 8);
-    const r = new ByteReader(body.subarray(headerLen, headerLen + varsLen));
+    const r = new ByteReader(statusVars);
     while (r.remaining > 0) {
       const code = r.u8();
       if (code === Q_DDL_LOGGED_WITH_XID) return r.u64();
@@ -183,14 +179,16 @@ function ddlXid(event: BinlogEvent, fde: FormatDescription | undefined): bigint 
   return null;
 }
 
-function tableIdAndFlags(event: BinlogEvent, fde: FormatDescription | undefined, fallbackHeaderLen: number): { tableId: bigint; flags: number; r: ByteReader } {
+/** The table id (6 bytes, 4 under a 6-byte post-header) and flags that open a table map or rows
+ *  event, with the reader left after them. */
+function tableIdAndFlags(event: BinlogEvent, fde: FormatDescription | undefined): { tableId: bigint; flags: number; r: ByteReader } {
   const r = new ByteReader(eventBody(event));
-  const idBytes = postHeaderLength(fde, event.header.type, fallbackHeaderLen) === 6 ? 4 : 6;
+  const idBytes = postHeaderLength(fde, event.header.type, 8) === 6 ? 4 : 6;
   return { tableId: r.uintNBig(idBytes), flags: r.u16(), r };
 }
 
 function tableMapInfo(event: BinlogEvent, fde: FormatDescription | undefined): string {
-  const { tableId, r } = tableIdAndFlags(event, fde, 8);
+  const { tableId, r } = tableIdAndFlags(event, fde);
   const db = Buffer.from(r.bytes(r.u8())).toString('utf8');
   r.skip(1);
   const table = Buffer.from(r.bytes(r.u8())).toString('utf8');
@@ -198,7 +196,7 @@ function tableMapInfo(event: BinlogEvent, fde: FormatDescription | undefined): s
 }
 
 function rowsInfo(event: BinlogEvent, fde: FormatDescription | undefined): string {
-  const { tableId, flags } = tableIdAndFlags(event, fde, 8);
+  const { tableId, flags } = tableIdAndFlags(event, fde);
   return `table_id: ${tableId}${flags & STMT_END_F ? ' flags: STMT_END_F' : ''}`;
 }
 
