@@ -89,19 +89,22 @@ export function rssSampler(pids: () => number[]): { stop(): number[] } {
   };
 }
 
-/** CPU seconds (user + system, every thread) each pid has used so far; 0 for one that exited. */
-export function cpuSeconds(pids: number[]): number[] {
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  return pids.map((pid) => {
-    try {
-      // The fields after the command name (which may hold spaces) start at its closing ')'.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-    } catch {
-      return 0;
-    }
-  });
+/** CPU seconds (user + system, every thread) a pid has used so far; 0 once it exited. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    // The fields after the command name (which may hold spaces) start at its closing ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ ticks
+  } catch {
+    return 0;
+  }
+}
+
+/** The CPU seconds a set of pids uses from now: `used()` sums each one's growth since. */
+export function cpuMeter(pids: number[]): { used(): number } {
+  const start = pids.map(cpuSecondsOf);
+  return { used: () => pids.reduce((sum, pid, i) => sum + cpuSecondsOf(pid) - start[i]!, 0) };
 }
 
 /** Bytes a directory tree takes on disk (allocated blocks). */

@@ -32,7 +32,7 @@ import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
 import { checkCopy, copies, rawCopy, syncFiles, type BinlogSource, type UpstreamFile } from './binlog-copies.js';
 import { commitPathHops, printHopShares } from './commit-path-hops.js';
-import { cleanupAll, cleanups, cpuSeconds, diskUsage, median, now, pct, rssSampler, secs, seqOf, settleDisk, sleep, summary, target, tempDir, track } from './bench-kit.js';
+import { cleanupAll, cleanups, cpuMeter, diskUsage, median, now, pct, rssSampler, secs, seqOf, settleDisk, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
 const TARGET_MB = Number(process.env.BENCH_MB ?? '200');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -245,8 +245,7 @@ try {
   const peerCopyOnly: number[] = [];
   const oursIngest: number[] = [];
   const ingestRss: number[] = [];
-  /** CPU seconds the three nodes used per round (until applied everywhere; compaction may follow). */
-  const ingestCpu: number[] = [];
+  const ingestCpu: number[] = []; // CPU seconds of the three nodes until applied everywhere
   const idleRss: number[] = [];
   {
     const warm = mkdtempSync(join(diskBase, 'w-'));
@@ -276,12 +275,11 @@ try {
     const pids = (): number[] => c.nodes.map((n) => n.child?.pid ?? 0).filter((p) => p > 0);
     idleRss.push(...rssSampler(pids).stop());
     const rss = rssSampler(pids);
-    const cpuBefore = cpuSeconds(pids());
+    const cpu = cpuMeter(pids());
     const start = now();
     await startSyncer(c, up, r % 3);
-    const done = await waitApplied(c, backlogGtids, 600_000);
-    oursIngest.push((done - start) / 1000);
-    ingestCpu.push(cpuSeconds(pids()).reduce((sum, s, i) => sum + s - cpuBefore[i]!, 0));
+    oursIngest.push(((await waitApplied(c, backlogGtids, 600_000)) - start) / 1000);
+    ingestCpu.push(cpu.used());
     ingestRss.push(...rss.stop());
   }
   {
