@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 
 const LOWEST = 20_000;
 const given = new Set<number>();
+let ephemeralFirst: number | null = null;
 
 /** The first port of the kernel's ephemeral range (32768 where /proc does not say). */
 function ephemeralStart(): number {
@@ -32,7 +33,7 @@ function bindable(port: number): Promise<number | null> {
 
 /** A loopback port nothing listens on, never handed out before by this process. */
 export async function freePort(): Promise<number> {
-  const top = ephemeralStart();
+  const top = (ephemeralFirst ??= ephemeralStart());
   const span = top - LOWEST;
   for (let attempt = 0; attempt < 200; attempt++) {
     // With too little room below the ephemeral range, the kernel's own choice (port 0) it is.

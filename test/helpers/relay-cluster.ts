@@ -188,7 +188,7 @@ export class RelayCluster {
 
   kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.nodes[i]!.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    if (!child || this.isDown(i)) return Promise.resolve();
     stoppedByTest.add(child);
     return new Promise((resolve) => {
       // A node that does not stop on SIGTERM within 15 s is killed (and the test goes on).
@@ -216,7 +216,7 @@ export class RelayCluster {
   /** Index of the node that reports itself leader (asking every live node), or -1. */
   async leaderIndex(): Promise<number> {
     for (let i = 0; i < this.nodes.length; i++) {
-      if (!this.nodes[i]!.child || this.nodes[i]!.child!.exitCode !== null || this.nodes[i]!.child!.signalCode !== null) continue;
+      if (this.isDown(i)) continue;
       try {
         const health = await this.api(i, 'GET', '/healthz');
         if ((health.body.data as { role: string }).role === 'leader') return i;
