@@ -400,6 +400,7 @@ export function validateConfig(given: Raw, notesSoFar: string[] = []): Config {
       : 'https:// asks for TLS between peers: configure peer-tls, or give host:port');
   }
   const serverSection = binlogServerSettings(c['binlog-server']);
+  const maxAgeMs = c['binlog-retention']?.['max-age'] ?? null;
   const initial = c['initial-cluster'] ?? new Map([[c.name, c['peer-addr']]]);
   if (!initial.has(c.name)) {
     throw new ConfigError('initial-cluster', `does not list this node's name "${c.name}"`);
@@ -437,10 +438,10 @@ export function validateConfig(given: Raw, notesSoFar: string[] = []): Config {
     heartbeatIntervalMs: c['heartbeat-interval'],
     electionTimeoutMs: c['election-timeout'],
     binlogServer: serverSection.boot,
-    binlogServerDefaults: serverSection.defaults,
+    binlogServerDefaults: maxAgeMs === null ? serverSection.defaults : { ...serverSection.defaults, expireLogsSeconds: Math.round(maxAgeMs / 1000) },
     adminTls: checkedTlsFiles(c['admin-tls'], 'admin-tls'),
     binlogRetention: {
-      maxAgeMs: c['binlog-retention']?.['max-age'] ?? null,
+      maxAgeMs,
       maxBytes: c['binlog-retention']?.['max-bytes'] ?? null,
       minFiles: c['binlog-retention']?.['min-files'] ?? 1,
     },

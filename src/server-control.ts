@@ -16,7 +16,7 @@ import { loadPasswordHashes, passwordHashes, storePasswordHashes, type StoredPas
 const SETTINGS_RECORD = 'binlog-server';
 
 /** What the node's config says about every binlog server it starts, whoever starts it. */
-export type BinlogServerDefaults = Pick<BinlogServerSettings, 'limits' | 'tls' | 'requireSecureTransport' | 'requireClientCert'>;
+export type BinlogServerDefaults = Pick<BinlogServerSettings, 'limits' | 'tls' | 'requireSecureTransport' | 'requireClientCert' | 'expireLogsSeconds'>;
 
 /** The meta store record: no password, only its hashes. */
 interface SavedSettings {

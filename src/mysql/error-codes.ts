@@ -1,6 +1,6 @@
 // The server errors binrelay sends, with the numbers, SQLSTATEs and message templates of the real
 // servers (MariaDB 10.11 `perror` and errmsg-utf8.txt; checked live against mariadbd 10.11.19
-// for 1045, 1047, 1064, 1094, 1193, 1305, 1582, 1927; PURGE BINARY LOGS' 1292, 1373, 1441 against
+// for 1045, 1047, 1064, 1094, 1141, 1193, 1305, 1582, 1927; PURGE BINARY LOGS' 1292, 1373, 1441 against
 // mariadbd 10.11.18, pinned by test/e2e/server/purge-errors.test.ts). Templates use the servers' printf forms
 // (%s, %d, %lu, %-.64s …) so messages can be rendered with the same truncation rules.
 
@@ -12,6 +12,7 @@ export const ER_PARSE_ERROR = 1064;
 export const ER_NO_SUCH_THREAD = 1094;
 export const ER_UNKNOWN_ERROR = 1105;
 export const ER_HOST_IS_BLOCKED = 1129;
+export const ER_NONEXISTING_GRANT = 1141;
 export const ER_SYNTAX_ERROR = 1149;
 export const ER_NET_PACKET_TOO_LARGE = 1153;
 export const ER_NET_PACKETS_OUT_OF_ORDER = 1156;
@@ -64,6 +65,7 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
     sqlState: 'HY000',
     template: "Host '%-.64s' is blocked because of many connection errors; unblock with 'mariadb-admin flush-hosts'",
   },
+  { code: ER_NONEXISTING_GRANT, name: 'ER_NONEXISTING_GRANT', sqlState: '42000', template: "There is no such grant defined for user '%-.48s' on host '%-.64s'" },
   {
     code: ER_SYNTAX_ERROR,
     name: 'ER_SYNTAX_ERROR',

@@ -44,6 +44,8 @@ export interface BinlogServerSettings {
   /** TLS clients must present a certificate signed by `tls.ca` (an account's REQUIRE X509);
    *  implies requireSecureTransport. */
   requireClientCert?: boolean;
+  /** The node's retention by age, in seconds: what @@binlog_expire_logs_seconds reports. */
+  expireLogsSeconds?: number;
 }
 
 export interface BinlogServerOptions {
@@ -249,7 +251,14 @@ export class BinlogServer {
       binlogChecksum: this.#source.binlogChecksum(),
       executedGtids: relay.executedGtids.toString(),
       purgedGtids: relay.purgedGtids,
+      binlogBasePath: this.#binlogBasePath(),
+      expireLogsSeconds: this.#o.settings.expireLogsSeconds ?? 0,
     };
+  }
+
+  #binlogBasePath(): string | null {
+    const last = this.#o.relay.lastFile();
+    return last ? this.#o.relay.dir.filePath(last.name.replace(/\.\d+$/, '')) : null;
   }
 
   #binaryLogs(): BinaryLogInfo[] {

@@ -51,6 +51,12 @@ export interface DumpStreamOptions {
 
 export type DumpEnd = 'eof' | 'error' | 'closed' | 'replaced' | 'stopped';
 
+/** What a dump is doing, as SHOW PROCESSLIST's State and Time tell it. */
+export interface DumpPhase {
+  readonly waiting: boolean;
+  readonly sinceMs: number;
+}
+
 export class DumpStream {
   readonly request: DumpRequest;
   readonly nonBlocking: boolean;
@@ -63,6 +69,10 @@ export class DumpStream {
   #wokeAtMs: number | null = null;
   #plan: DumpPlan | null = null;
   #policy: EventPolicy | null = null;
+  /** When the dump command arrived (SHOW PROCESSLIST's Time counts from it, as MariaDB's). */
+  readonly startedAtMs = Date.now();
+  /** Caught up and waiting for a commit, or sending (SHOW PROCESSLIST's State). */
+  #phase: DumpPhase = { waiting: false, sinceMs: this.startedAtMs };
   #file: RelayFile | null = null;
   #pos = 0;
   #lastEventPos = 0;
@@ -97,6 +107,14 @@ export class DumpStream {
 
   get position(): number {
     return this.#file ? this.#pos : this.request.position;
+  }
+
+  get phase(): DumpPhase {
+    return this.#phase;
+  }
+
+  #enterPhase(waiting: boolean): void {
+    if (this.#phase.waiting !== waiting) this.#phase = { waiting, sinceMs: Date.now() };
   }
 
   /** The replica's GTID position as far as this dump has sent it. */
@@ -193,6 +211,7 @@ export class DumpStream {
         const stopNow = this.#checkStop();
         if (stopNow) return stopNow;
         const direct = out.directWrites;
+        this.#enterPhase(false);
         pos = this.#sendSpan(out, span.chunks, pos, heartbeats);
         if (out.directWrites === direct) this.#reader.recycle(span);
         if (out.buffered >= EARLY_FLUSH_BYTES && out.backlog === 0) out.flush();
@@ -228,6 +247,7 @@ export class DumpStream {
         source.onCommitServed?.((performance.now() - this.#wokeAtMs) / 1000);
         this.#wokeAtMs = null;
       }
+      this.#enterPhase(true);
       const woke = await this.#wait(heartbeats.dueIn(Date.now()));
       if (woke === 'advance') this.#wokeAtMs = source.lastAdvanceAtMs;
       if (woke === 'timeout' && this.#checkStop() === null) {

@@ -1,9 +1,10 @@
 // Statement shapes → the answers a real master gives them (notes §3.3, MySQL note §1.2/1.3).
 // Pure apart from the context it is given, so every shape is unit-tested without sockets.
 import { randomUUID } from 'node:crypto';
-import { MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../mysql/column-types.js';
+import { MYSQL_TYPE_DOUBLE, MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../mysql/column-types.js';
 import {
   ER_BINLOG_PURGE_PROHIBITED,
+  ER_NONEXISTING_GRANT,
   ER_NO_SUCH_THREAD,
   ER_PARSE_ERROR,
   ER_SP_DOES_NOT_EXIST,
@@ -49,6 +50,18 @@ export interface ReplicaHost {
   uuid: string;
 }
 
+/** One logged-in session as SHOW PROCESSLIST lists it. */
+export interface ProcessInfo {
+  id: number;
+  /** ip:port of the client. */
+  host: string;
+  command: 'Sleep' | 'Binlog Dump' | 'Binlog Dump GTID';
+  /** Since when the command runs (a dump) or the session sleeps. */
+  sinceMs: number;
+  /** A dump caught up and waiting for a commit (true) or sending (false); null when sleeping. */
+  waiting: boolean | null;
+}
+
 export interface BinaryLogInfo {
   name: string;
   size: number;
@@ -63,6 +76,8 @@ export interface ResponderContext {
   database: string | null;
   binaryLogs(): BinaryLogInfo[];
   replicaHosts(): ReplicaHost[];
+  /** Every logged-in session of this server (the asking one included). */
+  processes(): ProcessInfo[];
   /** Ends connection `id`; false when there is none. */
   kill(id: number): boolean;
   /** SHOW BINLOG EVENTS' rows; rejects with BinlogEventsError when refused. */
@@ -191,7 +206,60 @@ async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<
       return ok;
     case 'purge-binary-logs':
       return answerPurge(stmt.target, ctx);
+    case 'show-grants':
+      return answerGrants(stmt.account, ctx);
+    case 'show-processlist':
+      return answerProcessList(stmt.full, ctx);
+    case 'do':
+      // Evaluated for their errors (an unknown function is 1305, as on the server); no result.
+      for (const e of stmt.exprs) await evaluate(e, ctx);
+      return ok;
   }
+}
+
+const PROCESS_STATES = {
+  mariadb: { waiting: 'Master has sent all binlog to slave; waiting for more updates', sending: 'Sending binlog event to slave', asking: 'starting' },
+  mysql: { waiting: 'Source has sent all binlog to replica; waiting for more updates', sending: 'Sending binlog event to replica', asking: 'init' },
+} as const;
+
+/** SHOW [FULL] PROCESSLIST: the sessions of this binlog server in the flavor's columns and
+ *  states. The asking session runs 'Query'; others sleep or dump. */
+function answerProcessList(full: boolean, ctx: ResponderContext): Answer {
+  const mysql = ctx.facts.flavor === 'mysql';
+  const states = PROCESS_STATES[ctx.facts.flavor];
+  const nowMs = ctx.now().getTime();
+  const columns: ColumnDefinition[] = [
+    numberColumn('Id'), stringColumn('User'), stringColumn('Host'), stringColumn('db'), stringColumn('Command'),
+    { name: 'Time', type: MYSQL_TYPE_LONG, length: 7 }, stringColumn('State'), stringColumn('Info'),
+  ];
+  if (!mysql) columns.push({ name: 'Progress', type: MYSQL_TYPE_DOUBLE, length: 7, decimals: 3 });
+  const rows = ctx.processes().map((p): ResultValue[] => {
+    const asking = p.id === ctx.connectionId;
+    const row: ResultValue[] = [
+      p.id, ctx.user, p.host, asking ? ctx.database : null, asking ? 'Query' : p.command,
+      asking ? 0 : Math.max(0, Math.floor((nowMs - p.sinceMs) / 1000)),
+      asking ? states.asking : p.waiting === null ? '' : p.waiting ? states.waiting : states.sending,
+      asking ? (full ? 'SHOW FULL PROCESSLIST' : 'SHOW PROCESSLIST') : null,
+    ];
+    if (!mysql) row.push('0.000');
+    return row;
+  });
+  return { kind: 'rows', columns, rows };
+}
+
+/** SHOW GRANTS: the binlog server has one account, the replication user from any host, allowed
+ *  what it answers (dumps, the binlog listings, replica hosts, PURGE). No password hash is shown:
+ *  the server keeps none to show. */
+function answerGrants(account: { user: string; host: string } | null, ctx: ResponderContext): Answer {
+  const host = '%';
+  if (account !== null && (account.user !== ctx.user || account.host !== host)) {
+    return error(ER_NONEXISTING_GRANT, errorMessage(ER_NONEXISTING_GRANT, account.user, account.host), '42000');
+  }
+  const to = `TO \`${ctx.user.replaceAll('`', '``')}\`@\`${host}\``;
+  const grants = ctx.facts.flavor === 'mysql'
+    ? [`GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* ${to}`, `GRANT BINLOG_ADMIN ON *.* ${to}`]
+    : [`GRANT REPLICATION SLAVE, BINLOG MONITOR, REPLICATION MASTER ADMIN, BINLOG ADMIN ON *.* ${to}`];
+  return { kind: 'rows', columns: [stringColumn(`Grants for ${ctx.user}@${host}`)], rows: grants.map((g) => [g]) };
 }
 
 function okWith(warnings: SqlCondition[]): Answer {
@@ -282,10 +350,12 @@ async function evaluateCall(call: Extract<Expr, { kind: 'call' }>, ctx: Responde
     case 'schema':
       return noArgs({ value: ctx.database, numeric: false });
     case 'user':
-    case 'current_user':
     case 'session_user':
     case 'system_user':
       return noArgs({ value: `${ctx.user}@${ctx.clientHost}`, numeric: false });
+    case 'current_user':
+      // The account the session was matched to: the replication user from any host.
+      return noArgs({ value: `${ctx.user}@%`, numeric: false });
     case 'connection_id':
       return noArgs({ value: String(ctx.connectionId), numeric: true });
     case 'uuid':

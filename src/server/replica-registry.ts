@@ -5,7 +5,7 @@
 // replaces anything.
 import type { RegisterSlaveRequest } from './dump-request.js';
 import type { DumpStream } from './dump-stream.js';
-import type { ReplicaHost } from './query-responder.js';
+import type { ProcessInfo, ReplicaHost } from './query-responder.js';
 
 /** One replica as GET /binlog/server/status lists it (`slaves`). */
 export interface ReplicaView {
@@ -26,6 +26,8 @@ interface SessionEntry {
   remoteHost: string;
   remotePort: number;
   connectedAt: Date;
+  /** When the session's last statement ended (its Sleep time in SHOW PROCESSLIST). */
+  idleSinceMs: number;
   registration: RegisterSlaveRequest | null;
   /** @replica_uuid / @slave_uuid when set. */
   uuid: string;
@@ -39,7 +41,7 @@ export class ReplicaRegistry {
 
   add(connId: number, remoteHost: string, remotePort: number, connectedAt: Date): void {
     this.#sessions.set(connId, {
-      connId, remoteHost, remotePort, connectedAt, registration: null, uuid: '', gtidMode: false, dump: null,
+      connId, remoteHost, remotePort, connectedAt, idleSinceMs: connectedAt.getTime(), registration: null, uuid: '', gtidMode: false, dump: null,
     });
   }
 
@@ -75,6 +77,23 @@ export class ReplicaRegistry {
   dumpEnded(connId: number, dump: DumpStream): void {
     const s = this.#sessions.get(connId);
     if (s && s.dump === dump) s.dump = null;
+  }
+
+  /** A statement of `connId` ended: it sleeps from now. */
+  statementEnded(connId: number, atMs = Date.now()): void {
+    const s = this.#sessions.get(connId);
+    if (s) s.idleSinceMs = atMs;
+  }
+
+  /** SHOW PROCESSLIST: every logged-in session, oldest first, with what it is doing. */
+  processes(): ProcessInfo[] {
+    return [...this.#sessions.values()].map((s): ProcessInfo => {
+      const host = `${s.remoteHost}:${s.remotePort}`;
+      if (!s.dump) return { id: s.connId, host, command: 'Sleep', sinceMs: s.idleSinceMs, waiting: null };
+      const { phase } = s.dump;
+      const command = s.dump.request.command === 'binlog-dump-gtid' ? 'Binlog Dump GTID' : 'Binlog Dump';
+      return { id: s.connId, host, command, sinceMs: s.dump.startedAtMs, waiting: phase.waiting };
+    }).sort((a, b) => a.id - b.id);
   }
 
   dumpOf(connId: number): DumpStream | null {

@@ -62,6 +62,7 @@ export class ReplicaSession implements CommandHandler {
       database: conn.database,
       binaryLogs: () => ctx.binaryLogs(),
       replicaHosts: () => ctx.registry.hosts(),
+      processes: () => ctx.registry.processes(),
       kill: (id) => ctx.kill(id),
       binlogGtidPos: (file, pos) => ctx.source.binlogGtidPos(file, pos),
       binlogEvents: (request) => listBinlogEvents(ctx.source, this.#flavor, request),
@@ -87,6 +88,7 @@ export class ReplicaSession implements CommandHandler {
         conn.sendError(answer.code, answer.message, answer.sqlState);
         break;
     }
+    ctx.registry.statementEnded(conn.id);
   }
 
   async onCommand(command: number, payload: Buffer, conn: ServerConnection): Promise<boolean> {

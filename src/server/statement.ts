@@ -54,7 +54,11 @@ export type Statement =
   | { kind: 'show-warnings'; errorsOnly: boolean }
   | { kind: 'kill'; id: number }
   | { kind: 'use'; database: string }
-  | { kind: 'purge-binary-logs'; target: PurgeTarget };
+  | { kind: 'purge-binary-logs'; target: PurgeTarget }
+  /** SHOW GRANTS [FOR account]: the session's own account when `account` is null. */
+  | { kind: 'show-grants'; account: { user: string; host: string } | null }
+  | { kind: 'do'; exprs: Expr[] }
+  | { kind: 'show-processlist'; full: boolean };
 
 /** A cursor over the tokens of one statement. */
 class Tokens {
@@ -135,6 +139,15 @@ function parseTop(ts: Tokens): Statement | null {
     return isName(db) ? { kind: 'use', database: db.value } : null;
   }
   if (ts.keywords('PURGE')) return parsePurge(ts);
+  if (ts.keywords('DO')) {
+    const exprs: Expr[] = [];
+    do {
+      const e = parseExpr(ts);
+      if (!e) return null;
+      exprs.push(e);
+    } while (ts.punct(','));
+    return { kind: 'do', exprs };
+  }
   return null;
 }
 
@@ -366,9 +379,35 @@ function parseShow(ts: Tokens): Statement | null {
   if (ts.keywords('RELAYLOG', 'EVENTS')) return parseEventsListing(ts, true);
   if (ts.keywords('SLAVE', 'HOSTS') || ts.keywords('REPLICA', 'HOSTS')) return { kind: 'show-replica-hosts', spelling: 'slave-hosts' };
   if (ts.keywords('REPLICAS')) return { kind: 'show-replica-hosts', spelling: 'replicas' };
+  if (ts.keywords('GRANTS')) return parseShowGrants(ts);
+  if (ts.keywords('PROCESSLIST')) return { kind: 'show-processlist', full: false };
+  if (ts.keywords('FULL', 'PROCESSLIST')) return { kind: 'show-processlist', full: true };
   if (ts.keywords('WARNINGS')) return { kind: 'show-warnings', errorsOnly: false };
   if (ts.keywords('ERRORS')) return { kind: 'show-warnings', errorsOnly: true };
   return null;
+}
+
+/** [FOR CURRENT_USER[()] | FOR user[@host]]: the user and host as quoted strings, identifiers or
+ *  words; `'u'@'h'` reaches here as a name and a user-variable token, whose spelling is kept. */
+function parseShowGrants(ts: Tokens): Statement | null {
+  if (!ts.keywords('FOR')) return { kind: 'show-grants', account: null };
+  if (ts.keywords('CURRENT_USER')) {
+    if (ts.punct('(') && !ts.punct(')')) return null;
+    return { kind: 'show-grants', account: null };
+  }
+  const user = ts.next();
+  if (user === undefined || (user.kind !== 'string' && !isName(user))) return null;
+  const host = ts.peek();
+  if (host?.kind !== 'uservar') return { kind: 'show-grants', account: { user: user.value, host: '%' } };
+  ts.next();
+  return { kind: 'show-grants', account: { user: user.value, host: unquote(ts.sql.slice(host.start + 1, host.end)) } };
+}
+
+/** The text of a name as written, without its quotes ('x', "x" or `x`). */
+function unquote(spelled: string): string {
+  const q = spelled[0];
+  if ((q === "'" || q === '"' || q === '`') && spelled.endsWith(q) && spelled.length >= 2) return spelled.slice(1, -1).split(q + q).join(q);
+  return spelled;
 }
 
 /** [IN 'file'] [FROM pos] [LIMIT [offset,] count | LIMIT count OFFSET offset]: the grammar's

@@ -18,6 +18,10 @@ export interface ServerFacts {
   /** Executed GTIDs in the flavor's text form. */
   executedGtids: string;
   purgedGtids: string;
+  /** The binlog files' path without the .NNNNNN suffix (@@log_bin_basename); null before any file. */
+  binlogBasePath: string | null;
+  /** Retention by age, in seconds (@@binlog_expire_logs_seconds); 0 keeps files for ever. */
+  expireLogsSeconds: number;
 }
 
 export interface SystemValue {
@@ -58,6 +62,7 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
     ['auto_increment_increment', num(1)],
     ['auto_increment_offset', num(1)],
     ['autocommit', bool(true)],
+    ['binlog_expire_logs_seconds', num(f.expireLogsSeconds)],
     ['binlog_checksum', text(f.binlogChecksum)],
     ['binlog_format', text('ROW')],
     ['binlog_row_image', text('FULL')],
@@ -72,6 +77,9 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
     ['interactive_timeout', num(28800)],
     ['license', text('GPL')],
     ['log_bin', bool(true)],
+    ['log_bin_basename', f.binlogBasePath === null ? unset() : text(f.binlogBasePath)],
+    // There is no index file: this is where a MariaDB master would keep it.
+    ['log_bin_index', f.binlogBasePath === null ? unset() : text(`${f.binlogBasePath}.index`)],
     ['log_slave_updates', bool(true)],
     ['lower_case_table_names', num(0)],
     ['max_allowed_packet', num(1073741824)],
@@ -101,7 +109,11 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
     vars.set('gtid_purged', text(f.purgedGtids));
     vars.set('log_replica_updates', bool(true));
     vars.set('transaction_isolation', text('REPEATABLE-READ'));
+    vars.set('transaction_read_only', bool(false));
   } else {
+    // A DOUBLE of days on MariaDB, shown with six decimals (1.000000 for 86400 s).
+    const days = (f.expireLogsSeconds / 86_400).toFixed(6);
+    vars.set('expire_logs_days', { text: days, selected: String(Number(days)), numeric: false });
     vars.set('gtid_domain_id', num(0));
     vars.set('gtid_binlog_pos', text(f.executedGtids));
     vars.set('gtid_binlog_state', text(f.executedGtids));
@@ -109,6 +121,7 @@ export function systemVariables(f: ServerFacts): Map<string, SystemValue> {
     vars.set('gtid_slave_pos', text(''));
     vars.set('gtid_strict_mode', bool(true));
     vars.set('tx_isolation', text('REPEATABLE-READ'));
+    vars.set('tx_read_only', bool(false));
     vars.set('transaction_isolation', text('REPEATABLE-READ'));
   }
   return vars;

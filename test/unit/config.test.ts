@@ -88,6 +88,7 @@ test('a bad value names its key', () => {
 test('retention keeps everything by default; raft keeps 256 MiB / 100000 entries behind a snapshot', () => {
   const c = loadConfig([], {});
   assert.deepEqual(c.binlogRetention, { maxAgeMs: null, maxBytes: null, minFiles: 1 });
+  assert.equal(c.binlogServerDefaults.expireLogsSeconds, undefined);
   assert.deepEqual(c.raftLogRetain, { bytes: 256 * 1024 * 1024, entries: 100000 });
 });
 
@@ -95,6 +96,8 @@ test('retention limits come from YAML, env and dotted flags, with duration and s
   const file = yamlFile('binlog-retention:\n  max-age: 12h\n  max-bytes: 1048576\nraft-log-retain:\n  entries: 5000\n');
   const c = loadConfig(['--config', file, '--binlog-retention.min-files', '3'], { BINRELAY_RAFT_LOG_RETAIN__BYTES: '512MiB' });
   assert.deepEqual(c.binlogRetention, { maxAgeMs: 12 * 3600_000, maxBytes: 1048576, minFiles: 3 });
+  // What the binlog server reports as @@binlog_expire_logs_seconds.
+  assert.equal(c.binlogServerDefaults.expireLogsSeconds, 12 * 3600);
   assert.deepEqual(c.raftLogRetain, { bytes: 512 * 1024 * 1024, entries: 5000 });
   const units: [string, number][] = [['30s', 30_000], ['15m', 900_000], ['7d', 7 * 86_400_000], ['250ms', 250], ['1500', 1500]];
   for (const [text, ms] of units) assert.equal(loadConfig(['--binlog-retention.max-age', text], {}).binlogRetention.maxAgeMs, ms, text);

@@ -5,9 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { run, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
-import { answerQuery, type Answer, type ResponderContext } from '../../../src/server/query-responder.js';
-import { SessionVariables } from '../../../src/server/session-variables.js';
-import { SessionWarnings, type SqlCondition } from '../../../src/server/session-warnings.js';
+import { answerQuery, type Answer } from '../../../src/server/query-responder.js';
+import type { SqlCondition } from '../../../src/server/session-warnings.js';
+import { responderContext } from '../../helpers/responder-context.js';
 import { PurgeError, type PurgeRequest } from '../../../src/relaylog/purge.js';
 import { SERVER_ERRORS } from '../../../src/mysql/error-codes.js';
 
@@ -54,28 +54,16 @@ async function mariadb(sql: string): Promise<Outcome> {
 /** The responder over a relay holding MariaDB's binlog files, purging as MariaDB's index would. */
 async function relay(sql: string, asked: PurgeRequest[]): Promise<Outcome> {
   const files = await binaryLogs();
-  const ctx: ResponderContext = {
-    facts: {
-      flavor: 'mariadb', serverId: 9000, serverUuid: '11111111-2222-4333-8444-555555555555', serverVersion: '5.5.5-10.11.18-MariaDB-binrelay-log',
-      port: 3306, hostname: 'relay', binlogChecksum: 'CRC32', executedGtids: '', purgedGtids: '',
-    },
-    vars: new SessionVariables(),
-    connectionId: 1, user: 'root', clientHost: '127.0.0.1', database: null,
+  const ctx = responderContext({
+    facts: { serverVersion: '5.5.5-10.11.18-MariaDB-binrelay-log', hostname: 'relay' },
+    user: 'root',
     binaryLogs: () => files.map((name) => ({ name, size: 256 })),
-    replicaHosts: () => [],
-    kill: () => false,
-    binlogGtidPos: async () => null,
-    binlogEvents: async () => (async function* () {})(),
     purgeBinaryLogs: async (request) => {
       asked.push(request);
       if ('to' in request && !files.includes(request.to)) throw new PurgeError('PURGE_TARGET_NOT_FOUND', `${request.to} is not in the binlog index`);
       return { purged: [], heldBack: [] };
     },
-    dumpsReading: () => 0,
-    counters: () => ({ uptimeSeconds: 0, threadsConnected: 1 }),
-    warnings: new SessionWarnings(),
-    now: () => new Date(),
-  };
+  });
   const answer: Answer = await answerQuery(sql, ctx);
   if (answer.kind === 'error') return { error: { code: answer.code, sqlState: answer.sqlState, message: answer.message } };
   assert.equal(answer.kind, 'ok', sql);

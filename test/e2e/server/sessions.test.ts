@@ -251,6 +251,39 @@ test('KILL <id> of a dumping connection ends it; KILL of an unknown id is ERROR 
   }
 });
 
+test('SHOW PROCESSLIST lists a caught-up dump, an idle session and the asking one as the upstream lists the same three', async () => {
+  const listed = async (side: Side, serverId: number): Promise<Record<string, unknown>[]> => {
+    const dump = await dumpAtEnd(side, serverId);
+    await dump.client.read(); // the fake rotate: the dump runs
+    const idle = await mysql.createConnection({ host: '127.0.0.1', port: side.port, user: side.user, password: side.password });
+    const me = await mysql.createConnection({ host: '127.0.0.1', port: side.port, user: side.user, password: side.password });
+    try {
+      const [[{ id: idleId }]] = await idle.query('SELECT CONNECTION_ID() AS id') as unknown as [[{ id: number }]];
+      const [[{ id: myId }]] = await me.query('SELECT CONNECTION_ID() AS id') as unknown as [[{ id: number }]];
+      let rows: Record<string, unknown>[] = [];
+      // The upstream's dump thread enters its waiting state right after the last event.
+      await waitFor(`${side.port}: the dump to wait for updates`, async () => {
+        [rows] = await me.query('SHOW PROCESSLIST') as unknown as [Record<string, unknown>[]];
+        return rows.some((r) => r.Id === dump.id && String(r.State).includes('waiting'));
+      }, 5000);
+      const role = new Map([[dump.id, 'dump'], [idleId, 'idle'], [myId, 'me']]);
+      return rows.filter((r) => role.has(Number(r.Id))).map((r) => {
+        assert.match(String(r.Host), /^127\.0\.0\.1:\d+$/);
+        assert.ok(Number(r.Time) >= 0 && Number(r.Time) < 60, String(r.Time));
+        return { role: role.get(Number(r.Id)), User: r.User, db: r.db, Command: r.Command, State: r.State, Info: r.Info, Progress: r.Progress };
+      });
+    } finally {
+      dump.client.destroy();
+      await idle.end();
+      await me.end();
+    }
+  };
+  const up = await listed(upstream(), 91);
+  const ours = await listed(relay(), 92);
+  assert.equal(ours.length, 3);
+  assert.deepEqual(ours.map(({ User, ...r }) => ({ ...r, User: User === RELAY_USER ? 'repl' : User })), up);
+});
+
 test('a client socket that dies is noticed through its close event', async () => {
   const { client } = await dumpAtEnd(relay(), 81);
   await client.read();

@@ -41,6 +41,7 @@ const QUERIES = [
   "SHOW SESSION VARIABLES WHERE Variable_name IN ('a','b')", 'SELECT @@global.gtid_binlog_pos, @@gtid_current_pos, @@gtid_slave_pos',
   'SHOW MASTER STATUS', 'SHOW BINARY LOGS', 'SHOW SLAVE HOSTS', 'SHOW REPLICAS', 'SHOW WARNINGS', 'SHOW ERRORS',
   "SHOW BINLOG EVENTS IN 'up-bin.000001' FROM 4 LIMIT 2, 5", 'SHOW BINLOG EVENTS LIMIT 18446744073709551615', 'SHOW RELAYLOG EVENTS',
+  "SHOW GRANTS FOR 'repl'@'%'", 'SHOW GRANTS FOR CURRENT_USER()', 'DO 1, @@log_bin_basename',
   'SET NAMES utf8mb4 COLLATE utf8mb4_general_ci', "SET @a = 1, @b := 'x', @@session.wait_timeout = 10",
   'SELECT VERSION(), NOW(), DATABASE(), USER(), CONNECTION_ID(), 1 + 1, -5, NULL, "s"',
   'SELECT @@max_allowed_packet, @@net_write_timeout, @@system_time_zone, @@time_zone', 'USE test', 'KILL 1', 'KILL QUERY 2',

@@ -2,8 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LikePattern, MAX_LIKE_PATTERN_LENGTH } from '../../../src/server/like-pattern.js';
 import { answerQuery } from '../../../src/server/query-responder.js';
-import { SessionVariables } from '../../../src/server/session-variables.js';
-import { SessionWarnings } from '../../../src/server/session-warnings.js';
+import { responderContext } from '../../helpers/responder-context.js';
 
 function like(pattern: string, text: string): boolean {
   const p = LikePattern.compile(pattern);
@@ -43,15 +42,7 @@ describe('LIKE patterns', () => {
   it('answers 30 % signs followed by a character that never matches within a few ms (no backtracking blow-up)', async () => {
     const pattern = `${'%'.repeat(30)}!`;
     const started = process.hrtime.bigint();
-    const answer = await answerQuery(`SHOW VARIABLES LIKE '${pattern}'`, {
-      facts: {
-        flavor: 'mariadb', serverId: 1, serverUuid: '11111111-2222-4333-8444-555555555555', serverVersion: '5.5.5-10.11.19-MariaDB-binrelay-log',
-        port: 3306, hostname: 'h', binlogChecksum: 'CRC32', executedGtids: '', purgedGtids: '',
-      },
-      vars: new SessionVariables(), connectionId: 1, user: 'repl', clientHost: '127.0.0.1', database: null,
-      binaryLogs: () => [], replicaHosts: () => [], kill: () => false, binlogGtidPos: async () => null, binlogEvents: async () => (async function* () {})(),
-      purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }), dumpsReading: () => 0, counters: () => ({ uptimeSeconds: 0, threadsConnected: 1 }), warnings: new SessionWarnings(), now: () => new Date(),
-    });
+    const answer = await answerQuery(`SHOW VARIABLES LIKE '${pattern}'`, responderContext());
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(answer.kind, 'rows');
     assert.deepEqual(answer.kind === 'rows' ? answer.rows : null, []);

@@ -2,31 +2,21 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MYSQL_TYPE_LONGLONG, MYSQL_TYPE_VAR_STRING } from '../../../src/mysql/column-types.js';
 import { answerQuery, type Answer, type ResponderContext } from '../../../src/server/query-responder.js';
-import { SessionVariables } from '../../../src/server/session-variables.js';
-import { SessionWarnings } from '../../../src/server/session-warnings.js';
+import { responderContext } from '../../helpers/responder-context.js';
 import { PurgeError, type PurgeRequest } from '../../../src/relaylog/purge.js';
-import type { ServerFacts } from '../../../src/server/system-variables.js';
 
 function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<ResponderContext> = {}): ResponderContext {
-  const facts: ServerFacts = {
-    flavor,
-    serverId: 9000,
-    serverUuid: '11111111-2222-4333-8444-555555555555',
-    serverVersion: flavor === 'mysql' ? '8.4.0-binrelay' : '5.5.5-10.11.19-MariaDB-binrelay-log',
-    port: 3306,
-    hostname: 'relay-host',
-    binlogChecksum: 'CRC32',
-    executedGtids: flavor === 'mysql' ? '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77' : '0-11-42,1-11-7',
-    purgedGtids: flavor === 'mysql' ? '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10' : '',
-  };
   const killed: number[] = [];
-  return {
-    facts,
-    vars: new SessionVariables(),
+  return responderContext({
+    facts: {
+      flavor,
+      serverVersion: flavor === 'mysql' ? '8.4.0-binrelay' : '5.5.5-10.11.19-MariaDB-binrelay-log',
+      executedGtids: flavor === 'mysql' ? '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77' : '0-11-42,1-11-7',
+      purgedGtids: flavor === 'mysql' ? '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10' : '',
+      binlogBasePath: '/var/lib/binrelay/binlog/up-bin',
+      expireLogsSeconds: 86_400,
+    },
     connectionId: 17,
-    user: 'repl',
-    clientHost: '127.0.0.1',
-    database: null,
     binaryLogs: () => [{ name: 'up-bin.000001', size: 1024 }, { name: 'up-bin.000002', size: 2552 }],
     replicaHosts: () => [{ serverId: 2, host: '', port: 3407, uuid: '' }],
     kill: (id) => {
@@ -34,14 +24,10 @@ function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<Res
       return id === 5;
     },
     binlogGtidPos: async (file, pos) => (file === 'up-bin.000001' && pos === 2552 ? '0-11-10' : null),
-    binlogEvents: async () => (async function* () {})(),
-    purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }),
-    dumpsReading: () => 0,
     counters: () => ({ uptimeSeconds: 3725, threadsConnected: 4 }),
-    warnings: new SessionWarnings(),
     now: () => new Date('2026-11-23T10:00:00Z'),
     ...overrides,
-  };
+  });
 }
 
 function rows(a: Answer): unknown[][] {
@@ -171,6 +157,68 @@ describe('operator statements', () => {
   it('SHOW BINARY LOGS lists every file with its size', async () => {
     assert.deepEqual(rows(await answerQuery('SHOW BINARY LOGS', context())), [['up-bin.000001', 1024], ['up-bin.000002', 2552]]);
     assert.deepEqual(rows(await answerQuery('SHOW MASTER LOGS', context('mysql'))), [['up-bin.000001', 1024, 'No'], ['up-bin.000002', 2552, 'No']]);
+  });
+
+  it('SHOW GRANTS names the one account (any host) and its replication rights, no password; another account is 1141', async () => {
+    for (const sql of ['SHOW GRANTS', 'SHOW GRANTS FOR CURRENT_USER', 'SHOW GRANTS FOR CURRENT_USER()', "SHOW GRANTS FOR 'repl'@'%'", 'SHOW GRANTS FOR repl', 'SHOW GRANTS FOR `repl`@`%`']) {
+      const a = await answerQuery(sql, context());
+      assert.ok(a.kind === 'rows', sql);
+      assert.deepEqual(a.columns.map((c) => c.name), ['Grants for repl@%'], sql);
+      assert.deepEqual(a.rows, [['GRANT REPLICATION SLAVE, BINLOG MONITOR, REPLICATION MASTER ADMIN, BINLOG ADMIN ON *.* TO `repl`@`%`']], sql);
+    }
+    assert.deepEqual(rows(await answerQuery('SHOW GRANTS', context('mysql'))), [
+      ['GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `repl`@`%`'], ['GRANT BINLOG_ADMIN ON *.* TO `repl`@`%`'],
+    ]);
+    for (const [sql, user, host] of [["SHOW GRANTS FOR 'nobody'@'h'", 'nobody', 'h'], ["SHOW GRANTS FOR 'repl'@'10.0.0.1'", 'repl', '10.0.0.1'], ["SHOW GRANTS FOR 'Repl'", 'Repl', '%']] as const) {
+      assert.deepEqual(errorOf(await answerQuery(sql, context())), { kind: 'error', code: 1141, sqlState: '42000', message: `There is no such grant defined for user '${user}' on host '${host}'` });
+    }
+    assert.equal(errorOf(await answerQuery('SHOW GRANTS FOR', context())).code, 1064);
+  });
+
+  it('SHOW [FULL] PROCESSLIST lists the sessions in the flavor’s columns and states; the asking one runs the statement', async () => {
+    const at = Date.parse('2026-11-23T10:00:00Z');
+    const processes = () => [
+      { id: 3, host: '10.0.0.2:51000', command: 'Binlog Dump' as const, sinceMs: at - 95_500, waiting: true },
+      { id: 4, host: '10.0.0.3:51001', command: 'Binlog Dump GTID' as const, sinceMs: at - 2_000, waiting: false },
+      { id: 9, host: '10.0.0.4:51002', command: 'Sleep' as const, sinceMs: at - 7_000, waiting: null },
+      { id: 17, host: '127.0.0.1:51003', command: 'Sleep' as const, sinceMs: at - 1_000, waiting: null },
+    ];
+    const a = await answerQuery('SHOW PROCESSLIST', context('mariadb', { processes }));
+    assert.ok(a.kind === 'rows');
+    assert.deepEqual(a.columns.map((c) => c.name), ['Id', 'User', 'Host', 'db', 'Command', 'Time', 'State', 'Info', 'Progress']);
+    assert.deepEqual(a.rows, [
+      [3, 'repl', '10.0.0.2:51000', null, 'Binlog Dump', 95, 'Master has sent all binlog to slave; waiting for more updates', null, '0.000'],
+      [4, 'repl', '10.0.0.3:51001', null, 'Binlog Dump GTID', 2, 'Sending binlog event to slave', null, '0.000'],
+      [9, 'repl', '10.0.0.4:51002', null, 'Sleep', 7, '', null, '0.000'],
+      [17, 'repl', '127.0.0.1:51003', null, 'Query', 0, 'starting', 'SHOW PROCESSLIST', '0.000'],
+    ]);
+    const m = await answerQuery('show full processlist', context('mysql', { processes }));
+    assert.ok(m.kind === 'rows');
+    assert.deepEqual(m.columns.map((c) => c.name), ['Id', 'User', 'Host', 'db', 'Command', 'Time', 'State', 'Info']);
+    assert.deepEqual(m.rows[0]!.slice(4, 7), ['Binlog Dump', 95, 'Source has sent all binlog to replica; waiting for more updates']);
+    assert.deepEqual(m.rows[3], [17, 'repl', '127.0.0.1:51003', null, 'Query', 0, 'init', 'SHOW FULL PROCESSLIST']);
+  });
+
+  it('CURRENT_USER() is the account (user@%), USER() the client', async () => {
+    assert.deepEqual(rows(await answerQuery('SELECT CURRENT_USER(), USER()', context())), [['repl@%', 'repl@127.0.0.1']]);
+  });
+
+  it('DO evaluates its expressions for their errors and answers OK', async () => {
+    assert.equal((await answerQuery('DO 1, @@server_id', context())).kind, 'ok');
+    assert.equal(errorOf(await answerQuery('DO NOSUCH(1)', context())).code, 1305);
+    assert.equal(errorOf(await answerQuery('DO @@no_such_variable', context())).code, 1193);
+  });
+
+  it('retention by age shows as binlog_expire_logs_seconds (and MariaDB expire_logs_days); the files as log_bin_basename', async () => {
+    assert.deepEqual(rows(await answerQuery('SELECT @@binlog_expire_logs_seconds, @@expire_logs_days, @@log_bin_basename, @@log_bin_index, @@tx_read_only', context())),
+      [['86400', '1', '/var/lib/binrelay/binlog/up-bin', '/var/lib/binrelay/binlog/up-bin.index', '0']]);
+    assert.deepEqual(rows(await answerQuery("SHOW VARIABLES WHERE Variable_name IN ('expire_logs_days', 'binlog_expire_logs_seconds', 'tx_read_only')", context())),
+      [['binlog_expire_logs_seconds', '86400'], ['expire_logs_days', '1.000000'], ['tx_read_only', 'OFF']]);
+    assert.deepEqual(rows(await answerQuery('SELECT @@transaction_read_only', context('mysql'))), [['0']]);
+    assert.equal(errorOf(await answerQuery('SELECT @@expire_logs_days', context('mysql'))).code, 1193);
+    const before = context('mariadb');
+    before.facts.binlogBasePath = null;
+    assert.deepEqual(rows(await answerQuery('SELECT @@log_bin_basename', before)), [[null]]);
   });
 
   it('SHOW SLAVE HOSTS / SHOW REPLICAS list registered replicas in the flavor’s columns', async () => {

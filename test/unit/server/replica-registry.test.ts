@@ -46,4 +46,21 @@ describe('replica registry', () => {
     assert.deepEqual(r.dumpStarted(2, fakeDump(10), 'uuid-b', 'mysql'), [], 'same server_id, other UUID: another replica');
     assert.deepEqual(r.dumpStarted(3, fakeDump(11), 'uuid-a', 'mysql'), [a], 'same UUID: the same replica back');
   });
+
+  it('lists every session for SHOW PROCESSLIST by id: dumps from their start with their phase, others asleep since their last statement', () => {
+    const r = new ReplicaRegistry();
+    const at = new Date('2026-11-23T10:00:00Z');
+    r.add(5, '10.0.0.5', 50005, at);
+    r.add(2, '10.0.0.2', 50002, at);
+    r.add(3, '10.0.0.3', 50003, at);
+    const dumpOf = (command: string, waiting: boolean): DumpStream => ({ request: { command }, startedAtMs: 1000, phase: { waiting, sinceMs: 1500 } }) as unknown as DumpStream;
+    r.dumpStarted(2, dumpOf('binlog-dump', true), '', 'mariadb');
+    r.dumpStarted(3, dumpOf('binlog-dump-gtid', false), '', 'mysql');
+    r.statementEnded(5, at.getTime() + 4000);
+    assert.deepEqual(r.processes(), [
+      { id: 2, host: '10.0.0.2:50002', command: 'Binlog Dump', sinceMs: 1000, waiting: true },
+      { id: 3, host: '10.0.0.3:50003', command: 'Binlog Dump GTID', sinceMs: 1000, waiting: false },
+      { id: 5, host: '10.0.0.5:50005', command: 'Sleep', sinceMs: at.getTime() + 4000, waiting: null },
+    ]);
+  });
 });

@@ -5,19 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answerQuery, type ResponderContext } from '../../../src/server/query-responder.js';
 import { MAX_STATEMENT_CHARS } from '../../../src/server/session-limits.js';
-import { SessionVariables } from '../../../src/server/session-variables.js';
-import { SessionWarnings } from '../../../src/server/session-warnings.js';
+import { responderContext } from '../../helpers/responder-context.js';
 
 /** What SET and SELECT of literals use; anything else would throw. */
 function context(): ResponderContext {
   const unused = (): never => {
     throw new Error('not used by these statements');
   };
-  return {
-    facts: { flavor: 'mariadb', serverId: 1, serverUuid: '', serverVersion: '10.11.19-MariaDB', port: 3306, hostname: 'h', binlogChecksum: 'CRC32', executedGtids: '', purgedGtids: '' },
-    vars: new SessionVariables(), connectionId: 1, user: 'repl', clientHost: '127.0.0.1', database: null, warnings: new SessionWarnings(),
-    binaryLogs: unused, replicaHosts: unused, kill: unused, binlogGtidPos: unused, binlogEvents: unused, purgeBinaryLogs: unused, dumpsReading: unused, counters: unused, now: () => new Date(0),
-  };
+  return responderContext({
+    binaryLogs: unused, replicaHosts: unused, processes: unused, kill: unused, binlogGtidPos: unused, binlogEvents: unused, purgeBinaryLogs: unused,
+    dumpsReading: unused, counters: unused, now: () => new Date(0),
+  });
 }
 
 test('a statement of MAX_STATEMENT_CHARS is answered; one character more is ER_TOO_LONG_STRING, unread', async () => {
