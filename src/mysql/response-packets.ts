@@ -64,6 +64,12 @@ export function encodeEof(warnings = 0, statusFlags: number = DEFAULT_SERVER_STA
   return new PayloadWriter(5).uint8(EOF_HEADER).uint16(warnings).uint16(statusFlags).finish();
 }
 
+/** What ends a run of data: the classic EOF, or, for a client with CLIENT_DEPRECATE_EOF, the OK
+ *  packet with the EOF header that replaces it. */
+export function encodeEndOfData(deprecateEof: boolean, warnings = 0, statusFlags: number = DEFAULT_SERVER_STATUS): Buffer {
+  return deprecateEof ? encodeOk({ header: EOF_HEADER, statusFlags, warnings }) : encodeEof(warnings, statusFlags);
+}
+
 export function encodeAuthMoreData(data: Buffer): Buffer {
   return new PayloadWriter(1 + data.length).uint8(AUTH_MORE_DATA_HEADER).bytes(data).finish();
 }

@@ -14,7 +14,7 @@ import {
 } from './column-types.js';
 import { encodeLenencInt } from './lenenc.js';
 import { PayloadWriter } from './payload-writer.js';
-import { EOF_HEADER, encodeEof, encodeOk } from './response-packets.js';
+import { encodeEndOfData, encodeEof } from './response-packets.js';
 import { DEFAULT_SERVER_STATUS } from './server-status.js';
 import { MysqlProtocolError } from './protocol-error.js';
 
@@ -92,7 +92,7 @@ export function encodeResultSetHead(columns: readonly ColumnDefinition[], option
 export function encodeResultSetEnd(options: ResultSetOptions = {}): Buffer {
   const status = options.statusFlags ?? DEFAULT_SERVER_STATUS;
   const warnings = options.warnings ?? 0;
-  return options.deprecateEof ? encodeOk({ header: EOF_HEADER, statusFlags: status, warnings }) : encodeEof(warnings, status);
+  return encodeEndOfData(options.deprecateEof === true, warnings, status);
 }
 
 /** Every payload of a text result set, in order. */

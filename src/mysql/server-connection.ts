@@ -24,7 +24,7 @@ import { type FramedPayload, PacketWriter } from './packet-framer.js';
 import { PayloadInbox } from './payload-inbox.js';
 import { MysqlProtocolError } from './protocol-error.js';
 import { type ColumnDefinition, type ResultSetOptions, type ResultValue, encodeResultSet, encodeResultSetEnd, encodeResultSetHead, encodeTextRow } from './result-set.js';
-import { type OkOptions, encodeEof, encodeErr, encodeOk } from './response-packets.js';
+import { type OkOptions, encodeEndOfData, encodeErr, encodeOk } from './response-packets.js';
 import { type AuthChannel, type UserCredentials, authenticateClient } from './server-auth.js';
 import { DEFAULT_SERVER_STATUS } from './server-status.js';
 import { isSslRequest, upgradeToTls } from './tls-upgrade.js';
@@ -200,8 +200,9 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
     return this.writeFrames([encodeErr(code, sqlState, message, protocol41)]);
   }
 
+  /** EOF, as the client negotiated it (an OK with the EOF header under CLIENT_DEPRECATE_EOF). */
   sendEof(warnings = 0, statusFlags: number = DEFAULT_SERVER_STATUS): boolean {
-    return this.writeFrames([encodeEof(warnings, statusFlags)]);
+    return this.writeFrames([encodeEndOfData(this.deprecateEof, warnings, statusFlags)]);
   }
 
   /** A whole text result set in one socket write, ended the way the client negotiated. */

@@ -128,6 +128,7 @@ export class BinlogServer {
   /** Lines any client can cause at will go through the flood guard. */
   readonly #clientLog: FloodGuardedLog;
   readonly #startedAtMs = Date.now();
+  #questions = 0;
   #nextId = 1;
   #address: { host: string; port: number } = { host: '', port: 0 };
   #stopped = false;
@@ -152,7 +153,10 @@ export class BinlogServer {
       serverId: options.serverId,
       facts: (flavor) => this.#facts(flavor),
       binaryLogs: () => this.#binaryLogs(),
-      counters: () => ({ uptimeSeconds: Math.floor((Date.now() - this.#startedAtMs) / 1000), threadsConnected: this.#connections.size }),
+      counters: () => ({ uptimeSeconds: Math.floor((Date.now() - this.#startedAtMs) / 1000), threadsConnected: this.#connections.size, questions: this.#questions }),
+      questionAsked: () => {
+        this.#questions++;
+      },
       kill: (id) => this.#kill(id),
       purgeBinaryLogs: (request) => this.#purge(request),
       track: (done) => {

@@ -14,7 +14,7 @@ import { buildFakeMariaDbGtidList } from '../binlog/mariadb-gtid-list-event.js';
 import { rewriteFormatDescription } from '../binlog/format-description.js';
 import { buildFakeRotate } from '../binlog/rotate-event.js';
 import { MariaDbGtidSet } from '../binlog/gtid-set-mariadb.js';
-import { encodeEof, encodeErr, encodeOk, EOF_HEADER } from '../mysql/response-packets.js';
+import { encodeEndOfData, encodeErr } from '../mysql/response-packets.js';
 import type { ServerConnection } from '../mysql/server-connection.js';
 import type { RelayFile } from '../relaylog/relay-files.js';
 import { RelayReadError } from '../relaylog/relay-errors.js';
@@ -239,7 +239,7 @@ export class DumpStream {
         if (missing) throw this.#errors.gtidNotInBinlog(missing, true);
       }
       if (this.nonBlocking) {
-        out.appendPayload(conn.deprecateEof ? encodeOk({ header: EOF_HEADER }) : encodeEof());
+        out.appendPayload(encodeEndOfData(conn.deprecateEof));
         return 'eof';
       }
       out.flush();

@@ -141,23 +141,23 @@ export async function answerQuery(sql: string, ctx: ResponderContext): Promise<A
     answer = error(refused.code, refused.message, refused.sqlState);
   } else {
     const stmt = parseStatement(sql);
-    answer = stmt === null ? syntaxError(sql, ctx.facts) : await answerParsed(stmt, ctx);
+    answer = stmt === null ? syntaxError(sql, ctx.facts) : await answerParsed(stmt, sql, ctx);
   }
   if (answer.kind === 'error') ctx.warnings.raised([{ level: 'Error', code: answer.code, message: answer.message }]);
   else if (answer.kind === 'ok' && answer.warnings) ctx.warnings.raised(answer.warnings);
   return answer;
 }
 
-async function answerParsed(stmt: Statement, ctx: ResponderContext): Promise<Answer> {
+async function answerParsed(stmt: Statement, sql: string, ctx: ResponderContext): Promise<Answer> {
   try {
-    return await answerStatement(stmt, ctx);
+    return await answerStatement(stmt, sql, ctx);
   } catch (err) {
     if (err instanceof AnswerError) return error(err.code, err.message, err.sqlState);
     throw err;
   }
 }
 
-async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<Answer> {
+async function answerStatement(stmt: Statement, sql: string, ctx: ResponderContext): Promise<Answer> {
   switch (stmt.kind) {
     case 'empty':
       return error(ER_EMPTY_QUERY, 'Query was empty', '42000');
@@ -209,7 +209,7 @@ async function answerStatement(stmt: Statement, ctx: ResponderContext): Promise<
     case 'show-grants':
       return answerGrants(stmt.account, ctx);
     case 'show-processlist':
-      return answerProcessList(stmt.full, ctx);
+      return answerProcessList(stmt.full, sql, ctx);
     case 'do':
       // Evaluated for their errors (an unknown function is 1305, as on the server); no result.
       for (const e of stmt.exprs) await evaluate(e, ctx);
@@ -222,9 +222,12 @@ const PROCESS_STATES = {
   mysql: { waiting: 'Source has sent all binlog to replica; waiting for more updates', sending: 'Sending binlog event to replica', asking: 'init' },
 } as const;
 
+/** Info holds this much of a statement without FULL (PROCESS_LIST_WIDTH). */
+const PROCESS_INFO_CHARS = 100;
+
 /** SHOW [FULL] PROCESSLIST: the sessions of this binlog server in the flavor's columns and
- *  states. The asking session runs 'Query'; others sleep or dump. */
-function answerProcessList(full: boolean, ctx: ResponderContext): Answer {
+ *  states. The asking session runs 'Query' (its statement as sent); others sleep or dump. */
+function answerProcessList(full: boolean, sql: string, ctx: ResponderContext): Answer {
   const mysql = ctx.facts.flavor === 'mysql';
   const states = PROCESS_STATES[ctx.facts.flavor];
   const nowMs = ctx.now().getTime();
@@ -239,7 +242,7 @@ function answerProcessList(full: boolean, ctx: ResponderContext): Answer {
       p.id, ctx.user, p.host, asking ? ctx.database : null, asking ? 'Query' : p.command,
       asking ? 0 : Math.max(0, Math.floor((nowMs - p.sinceMs) / 1000)),
       asking ? states.asking : p.waiting === null ? '' : p.waiting ? states.waiting : states.sending,
-      asking ? (full ? 'SHOW FULL PROCESSLIST' : 'SHOW PROCESSLIST') : null,
+      asking ? (full ? sql : sql.slice(0, PROCESS_INFO_CHARS)) : null,
     ];
     if (!mysql) row.push('0.000');
     return row;

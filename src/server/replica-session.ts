@@ -2,7 +2,7 @@
 // relay, records COM_REGISTER_SLAVE, and runs its dump. A dump is the last command of a
 // connection: the server closes it when the dump ends.
 import type { Logger } from 'pino';
-import { COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID, COM_REGISTER_SLAVE, commandName } from '../mysql/command-codes.js';
+import { COM_BINLOG_DUMP, COM_BINLOG_DUMP_GTID, COM_REGISTER_SLAVE, COM_RESET_CONNECTION, COM_SET_OPTION, COM_STATISTICS, commandName } from '../mysql/command-codes.js';
 import type { CommandHandler } from '../mysql/command-handler.js';
 import type { ServerConnection } from '../mysql/server-connection.js';
 import type { PurgeRequest, PurgeResult } from '../relaylog/purge.js';
@@ -17,7 +17,7 @@ import { SessionVariables } from './session-variables.js';
 import { SessionWarnings } from './session-warnings.js';
 import { redactSql } from './sql-redaction.js';
 import type { ServerFacts } from './system-variables.js';
-import type { ServerCounters } from './status-variables.js';
+import { statisticsLine, type ServerCounters } from './status-variables.js';
 
 /** What every session shares: the server's side. */
 export interface SessionContext {
@@ -31,6 +31,8 @@ export interface SessionContext {
   binaryLogs(): BinaryLogInfo[];
   /** What SHOW STATUS lists. */
   counters(): ServerCounters;
+  /** A client sent a statement (the Questions counter). */
+  questionAsked(): void;
   kill(connId: number): boolean;
   /** PURGE BINARY LOGS; rejects with PurgeError (PURGE_UNAVAILABLE when this server cannot purge). */
   purgeBinaryLogs(request: PurgeRequest): Promise<PurgeResult>;
@@ -39,8 +41,8 @@ export interface SessionContext {
 }
 
 export class ReplicaSession implements CommandHandler {
-  readonly vars = new SessionVariables();
-  readonly warnings = new SessionWarnings();
+  vars = new SessionVariables();
+  warnings = new SessionWarnings();
   readonly #ctx: SessionContext;
   readonly #conn: ServerConnection;
   readonly #flavor: 'mariadb' | 'mysql';
@@ -53,6 +55,7 @@ export class ReplicaSession implements CommandHandler {
 
   async onQuery(sql: string, conn: ServerConnection): Promise<void> {
     const ctx = this.#ctx;
+    ctx.questionAsked();
     const responder: ResponderContext = {
       facts: ctx.facts(this.#flavor),
       vars: this.vars,
@@ -105,6 +108,21 @@ export class ReplicaSession implements CommandHandler {
         }
         case COM_BINLOG_DUMP:
           await this.#dump(parseBinlogDump(payload));
+          return true;
+        case COM_STATISTICS:
+          // A bare string, no OK header (mariadb-admin status prints it as it comes).
+          conn.writePayload(Buffer.from(statisticsLine(ctx.counters()), 'latin1'));
+          return true;
+        case COM_RESET_CONNECTION:
+          // Connection pools start a borrowed session afresh: user variables, warnings and the
+          // dump parameters set with them are gone.
+          this.vars = new SessionVariables();
+          this.warnings = new SessionWarnings();
+          conn.sendOk();
+          return true;
+        case COM_SET_OPTION:
+          // Multi-statements on or off: statements are answered one per packet either way.
+          conn.sendEof();
           return true;
         case COM_BINLOG_DUMP_GTID:
           // MariaDB answers ER_UNKNOWN_COM_ERROR: its replicas pass the GTID position in

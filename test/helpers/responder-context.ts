@@ -23,7 +23,7 @@ export function responderContext(overrides: Partial<Omit<ResponderContext, 'fact
     binlogEvents: async () => (async function* () {})(),
     purgeBinaryLogs: async () => ({ purged: [], heldBack: [] }),
     dumpsReading: () => 0,
-    counters: () => ({ uptimeSeconds: 0, threadsConnected: 1 }),
+    counters: () => ({ uptimeSeconds: 0, threadsConnected: 1, questions: 0 }),
     warnings: new SessionWarnings(),
     now: () => new Date(),
     ...rest,

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { crc32 } from 'node:zlib';
-import { mariadbCli } from '../../helpers/mariadb.js';
+import { mariadbCli, run } from '../../helpers/mariadb.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { RawClient, type RawPacket } from '../mysql/raw-client.js';
 import { startRelayStack, RELAY_PASSWORD, RELAY_SERVER_ID, RELAY_USER, type RelayStack } from './relay-stack.js';
@@ -282,6 +282,54 @@ test('SHOW PROCESSLIST lists a caught-up dump, an idle session and the asking on
   const ours = await listed(relay(), 92);
   assert.equal(ours.length, 3);
   assert.deepEqual(ours.map(({ User, ...r }) => ({ ...r, User: User === RELAY_USER ? 'repl' : User })), up);
+});
+
+test('mariadb-admin ping, status, processlist and variables answer as against the upstream', async () => {
+  const admin = (side: Side, ...args: string[]) => run('mariadb-admin', ['-h127.0.0.1', `-P${side.port}`, `-u${side.user}`, `-p${side.password}`, ...args]);
+  for (const side of [upstream(), relay()]) {
+    const ping = await admin(side, 'ping');
+    assert.deepEqual([ping.code, ping.stdout.trim()], [0, 'mysqld is alive'], ping.stderr);
+    // COM_STATISTICS: the one-line summary, the same fields in the same order.
+    const status = await admin(side, 'status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout.trim(), /^Uptime: \d+ {2}Threads: \d+ {2}Questions: \d+ {2}Slow queries: \d+ {2}Opens: \d+ {2}Open tables: \d+ {2}Queries per second avg: \d+\.\d{3}$/);
+    const list = await admin(side, '--verbose', 'processlist');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /\| Id +\| User +\| Host +\| db +\| Command +\| Time +\| State +\| Info +\| Progress +\|/);
+    assert.match(list.stdout, /\| Query +\| 0 +\| starting +\| show full processlist +\| 0\.000 +\|/);
+    const vars = await admin(side, 'variables');
+    assert.equal(vars.code, 0, vars.stderr);
+    assert.match(vars.stdout, /\| server_id +\| \d+ +\|/);
+  }
+});
+
+test('COM_RESET_CONNECTION forgets the session\'s user variables; COM_SET_OPTION is answered with EOF; both as on the upstream', async () => {
+  for (const side of [upstream(), relay()]) {
+    const { client } = await rawSession(side, ["SET @x = 'kept'"]);
+    try {
+      /** The row of SELECT @x: a length-prefixed value, or 0xFB for NULL. */
+      const selectX = async (): Promise<Buffer> => {
+        client.write(0, Buffer.concat([Buffer.of(0x03), Buffer.from('SELECT @x')]));
+        // column count, column, EOF, the row, EOF (the raw client does not deprecate EOF)
+        const packets: RawPacket[] = [];
+        for (let eofs = 0; eofs < 2;) {
+          const p = await client.read();
+          packets.push(p);
+          if (p.payload[0] === 0xfe && p.payload.length < 9) eofs++;
+        }
+        return packets[packets.length - 2]!.payload;
+      };
+      assert.deepEqual(await selectX(), Buffer.from('\x04kept', 'latin1'), `${side.port}`);
+      client.write(0, Buffer.of(0x1f));
+      assert.equal((await client.read()).payload[0], 0x00, `${side.port}: OK to COM_RESET_CONNECTION`);
+      assert.deepEqual(await selectX(), Buffer.of(0xfb), `${side.port}`);
+      client.write(0, Buffer.of(0x1b, 0x00, 0x00));
+      const eof = await client.read();
+      assert.deepEqual([eof.payload[0], eof.payload.length], [0xfe, 5], `${side.port}: EOF to COM_SET_OPTION`);
+    } finally {
+      client.destroy();
+    }
+  }
 });
 
 test('a client socket that dies is noticed through its close event', async () => {

@@ -24,7 +24,7 @@ function context(flavor: 'mariadb' | 'mysql' = 'mariadb', overrides: Partial<Res
       return id === 5;
     },
     binlogGtidPos: async (file, pos) => (file === 'up-bin.000001' && pos === 2552 ? '0-11-10' : null),
-    counters: () => ({ uptimeSeconds: 3725, threadsConnected: 4 }),
+    counters: () => ({ uptimeSeconds: 3725, threadsConnected: 4, questions: 12 }),
     now: () => new Date('2026-11-23T10:00:00Z'),
     ...overrides,
   });
@@ -196,7 +196,11 @@ describe('operator statements', () => {
     assert.ok(m.kind === 'rows');
     assert.deepEqual(m.columns.map((c) => c.name), ['Id', 'User', 'Host', 'db', 'Command', 'Time', 'State', 'Info']);
     assert.deepEqual(m.rows[0]!.slice(4, 7), ['Binlog Dump', 95, 'Source has sent all binlog to replica; waiting for more updates']);
-    assert.deepEqual(m.rows[3], [17, 'repl', '127.0.0.1:51003', null, 'Query', 0, 'init', 'SHOW FULL PROCESSLIST']);
+    assert.deepEqual(m.rows[3], [17, 'repl', '127.0.0.1:51003', null, 'Query', 0, 'init', 'show full processlist']);
+    // Info is the statement as sent, its first 100 characters without FULL.
+    const long = `SHOW PROCESSLIST /* ${'x'.repeat(120)} */`;
+    assert.equal(rows(await answerQuery(long, context('mariadb', { processes })))[3]![7], long.slice(0, 100));
+    assert.equal(rows(await answerQuery(long.replace('SHOW', 'SHOW FULL'), context('mariadb', { processes })))[3]![7], long.replace('SHOW', 'SHOW FULL'));
   });
 
   it('CURRENT_USER() is the account (user@%), USER() the client', async () => {
@@ -232,7 +236,7 @@ describe('operator statements', () => {
   });
 
   it('SHOW STATUS lists the server\'s counters under the filters of SHOW VARIABLES, names matched without case', async () => {
-    assert.deepEqual(rows(await answerQuery('SHOW GLOBAL STATUS', context())), [['Threads_connected', '4'], ['Uptime', '3725'], ['Uptime_since_flush_status', '3725']]);
+    assert.deepEqual(rows(await answerQuery('SHOW GLOBAL STATUS', context())), [['Questions', '12'], ['Threads_connected', '4'], ['Uptime', '3725'], ['Uptime_since_flush_status', '3725']]);
     assert.deepEqual(rows(await answerQuery("SHOW STATUS LIKE 'uptime'", context())), [['Uptime', '3725']]);
     assert.deepEqual(rows(await answerQuery("SHOW STATUS WHERE Variable_name = 'THREADS_CONNECTED'", context())), [['Threads_connected', '4']]);
     assert.deepEqual(rows(await answerQuery("SHOW STATUS LIKE 'Com_%'", context())), []);
