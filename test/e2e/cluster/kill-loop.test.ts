@@ -5,25 +5,22 @@
 // dump of the same files. Replay a schedule with KILL_LOOP_SEED=<seed>.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
-import { RelayCluster } from '../../helpers/relay-cluster.js';
+import type { MariaDb } from '../../helpers/mariadb.js';
+import type { RelayCluster } from '../../helpers/relay-cluster.js';
 import type { ServerStatusView } from '../../../api/backend.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
-import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-binlog-reference.js';
+import { startChurningRelay, type ChurningRelay } from '../../helpers/churning-relay.js';
+import { assertRelayHoldsUpstream } from '../../helpers/relay-holds-upstream.js';
 
 const SEED = Number(process.env.KILL_LOOP_SEED ?? 20261204);
 const KILLS = Number(process.env.KILL_LOOP_KILLS ?? 22);
 const random = seededRandom(SEED);
 const below = (n: number): number => Math.floor(random() * n);
 
+let relay: ChurningRelay;
 let up: MariaDb;
 let cluster: RelayCluster;
-let writing = true;
-let workload: Promise<void> = Promise.resolve();
-
 
 async function status(i: number): Promise<ServerStatusView> {
   return (await cluster.api(i, 'GET', '/binlog/server/status')).body.data as ServerStatusView;
@@ -34,35 +31,12 @@ async function statusIfUp(i: number): Promise<ServerStatusView | null> {
   return status(i).catch(() => null);
 }
 
-/** The upstream keeps writing: small transactions, now and then a large one and a rotation. */
-async function writeLoop(): Promise<void> {
-  const pad = (n: number): string => 'x'.repeat(n);
-  for (let k = 0; writing; k++) {
-    if (k % 200 === 199) await up.exec(`INSERT INTO app.t (v) VALUES (REPEAT('L', ${1_500_000}))`);
-    else await up.exec(`INSERT INTO app.t (v) VALUES ('${pad(200 + (k % 7) * 900)}')`);
-    if (k % 400 === 399) await up.exec('FLUSH BINARY LOGS');
-    await new Promise((r) => setTimeout(r, 4));
-  }
-}
-
 before(async () => {
-  up = await startMariaDb({ serverId: 51, args: ['--max-binlog-size=2M'] });
-  await up.exec(`CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'replpw';
-    GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'repl'@'127.0.0.1';
-    CREATE DATABASE app; CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v LONGTEXT)`);
-  // A small raft tail: compactions (and snapshot installs for lagging nodes) happen all the time.
-  cluster = await RelayCluster.start(3, ['--raft-log-retain.bytes', '1MiB', '--raft-log-retain.entries', '64']);
-  const res = await cluster.api(await cluster.waitForLeader(), 'PUT', '/binlog/syncer/start', { mysql_addr: `127.0.0.1:${up.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  workload = writeLoop();
+  relay = await startChurningRelay(51);
+  ({ up, cluster } = relay);
 });
 
-after(async () => {
-  writing = false;
-  await workload.catch(() => undefined);
-  await cluster?.stop();
-  await up?.stop();
-});
+after(() => relay?.stop());
 
 /** Kills node i now, restarts it after `downMs`, and waits until it answers again. */
 async function bounce(i: number, downMs: number): Promise<void> {
@@ -125,39 +99,8 @@ test(`${KILLS} seeded SIGKILLs during ingest, apply, compaction, purge and snaps
     done.push(`${kind}:n${victim + 1}`);
   }
 
-  writing = false;
-  await workload;
-  // The upstream's end is read on every poll: after a rotation MariaDB still appends a
-  // BINLOG_CHECKPOINT once InnoDB has flushed.
-  let endFile = '';
-  for (let i = 0; i < 3; i++) {
-    await waitFor(`n${i + 1} at the upstream's end`, async () => {
-      const [master] = await up.query('SHOW MASTER STATUS');
-      endFile = String(master!.File);
-      const s = await statusIfUp(i);
-      return s?.last_binlog_file === endFile && s.last_file_position === Number(master!.Position);
-    }, 120_000);
-  }
-
-  // Every file each node holds is the upstream's file, byte for byte (as its dump sends it).
-  await withUpstreamDump(up, async (dumpDir, names) => {
-    const reference = new Set(names);
-    const held: string[][] = [];
-    for (let i = 0; i < 3; i++) {
-      const s = await status(i);
-      const dir = join(cluster.nodes[i]!.dataDir, 'binlog');
-      assert.deepEqual(readdirSync(dir).sort(), s.binlog_files.map((f) => f.name).sort(), `n${i + 1} holds on disk exactly the files of its state`);
-      for (const f of s.binlog_files) {
-        assert.ok(reference.has(f.name), `${f.name} is an upstream file`);
-        const ours = readFileSync(join(dir, f.name));
-        assert.ok(ours.length >= f.size, `n${i + 1} ${f.name} holds its served end`);
-        assertSameBinlogBytes(ours, readFileSync(join(dumpDir, f.name)), f.name === endFile, `n${i + 1} ${f.name}`);
-      }
-      held.push(s.binlog_files.map((f) => f.name));
-    }
-    assert.deepEqual(held[1], held[0], 'every node holds the same files');
-    assert.deepEqual(held[2], held[0], 'every node holds the same files');
-  });
+  await relay.stopWriting();
+  await assertRelayHoldsUpstream(cluster, up);
 
   const count = (event: string): number => [0, 1, 2].reduce((n, i) => n + cluster.logEvents(i, event).length, 0);
   assert.ok(count('relay.compacted') > 0, 'compactions happened');
