@@ -11,6 +11,8 @@ export interface ChurningRelay {
   readonly cluster: RelayCluster;
   /** Stops the writer; resolves after its last write (rejects if a write failed). */
   stopWriting(): Promise<void>;
+  /** Starts the writer again after stopWriting(). */
+  startWriting(): void;
   /** Stops the writer, the cluster, then the upstream. */
   stop(): Promise<void>;
 }
@@ -30,12 +32,15 @@ export async function startChurningRelay(serverId: number): Promise<ChurningRela
     await up.stop();
     throw err;
   }
-  const writing = churn(up);
+  let writing = churn(up);
   const started = cluster;
   return {
     up,
     cluster: started,
-    stopWriting: writing.stop,
+    stopWriting: () => writing.stop(),
+    startWriting() {
+      writing = churn(up);
+    },
     async stop() {
       await writing.stop().catch(() => undefined);
       await started.stop();

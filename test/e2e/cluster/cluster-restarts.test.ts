@@ -3,7 +3,8 @@
 // nothing new (it has no majority); once the others are back the cluster relays again by itself,
 // from what its majority had committed, and every node ends with the upstream's files byte for
 // byte. Two real replicas (GTID and file/position) read from nodes that die under them; they
-// reconnect and end identical to the upstream. Replay a schedule with CRASH_SEED=<seed>.
+// reconnect and end identical to the upstream. Then the rolling restart README's Upgrade section
+// prescribes, under the same writes. Replay a schedule with CRASH_SEED=<seed>.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, pointReplica, slaveStatus, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
@@ -54,6 +55,37 @@ async function checksum(db: MariaDb): Promise<string> {
   return JSON.stringify(await db.query('CHECKSUM TABLE app.t'));
 }
 
+/** Relaying again, with no call to the API: what the upstream holds now reaches every node. */
+async function waitRelaying(after: string): Promise<void> {
+  const upstreamNow = seqOf((await upstreamEnd(up)).executed_gtid_set);
+  for (const i of [0, 1, 2]) {
+    await waitFor(`n${i + 1} relays past ${upstreamNow} after ${after}`,
+      async () => seqOf((await relayEnd(cluster, i))?.executed_gtid_set ?? '') >= upstreamNow, 60_000);
+  }
+}
+
+/** Stops the writer, then: every node holds the upstream's bytes, both replicas reach its end with
+ *  both threads running and its rows, and no relay record was refused. */
+async function assertNothingLost(): Promise<void> {
+  await relay.stopWriting();
+  await assertRelayHoldsUpstream(cluster, up);
+  const [end] = await up.query('SELECT @@gtid_binlog_pos AS gtid');
+  await waitFor('the GTID replica at the upstream\'s end', async () => String((await gtidReplica.query('SELECT @@gtid_slave_pos AS p'))[0]!.p) === String(end!.gtid), 60_000);
+  await waitFor('the file/position replica at the upstream\'s end', async () => {
+    const [master] = await up.query('SHOW MASTER STATUS');
+    const st = await slaveStatus(fileReplica);
+    return st.Relay_Master_Log_File === master!.File && Number(st.Exec_Master_Log_Pos) === Number(master!.Position);
+  }, 60_000);
+  for (const replica of [gtidReplica, fileReplica]) {
+    const st = await slaveStatus(replica);
+    assert.equal(st.Slave_SQL_Running, 'Yes', `${String(st.Last_SQL_Error)}`);
+    assert.equal(st.Slave_IO_Running, 'Yes', `${String(st.Last_IO_Error)}`);
+    assert.equal(await checksum(replica), await checksum(up), 'the replica holds the upstream\'s rows');
+  }
+  const refusals = [0, 1, 2].flatMap((i) => cluster.logEvents(i, 'relay.refused'));
+  assert.deepEqual(refusals, [], 'no relay record was refused');
+}
+
 test(`every node killed at once, and two of three at once, during ingest: the cluster relays again by itself, and neither it nor its replicas lose anything (seed ${SEED})`, { timeout: 300_000 }, async () => {
   for (const kind of ['all', 'majority', 'all', 'majority'] as const) {
     await sleep(300 + below(900));
@@ -72,28 +104,21 @@ test(`every node killed at once, and two of three at once, during ingest: the cl
     }
     for (const i of victims) cluster.launch(i);
     for (const i of victims) await cluster.waitUp(i, 30_000);
-    // Relaying again, with no call to the API: what the upstream holds now reaches every node.
-    const upstreamNow = seqOf((await upstreamEnd(up)).executed_gtid_set);
-    for (const i of [0, 1, 2]) {
-      await waitFor(`n${i + 1} relays past ${upstreamNow} after the ${kind} kill`,
-        async () => seqOf((await relayEnd(cluster, i))?.executed_gtid_set ?? '') >= upstreamNow, 60_000);
-    }
+    await waitRelaying(`the ${kind} kill`);
   }
-  await relay.stopWriting();
-  await assertRelayHoldsUpstream(cluster, up);
-  const [end] = await up.query('SELECT @@gtid_binlog_pos AS gtid');
-  await waitFor('the GTID replica at the upstream\'s end', async () => String((await gtidReplica.query('SELECT @@gtid_slave_pos AS p'))[0]!.p) === String(end!.gtid), 60_000);
-  await waitFor('the file/position replica at the upstream\'s end', async () => {
-    const [master] = await up.query('SHOW MASTER STATUS');
-    const st = await slaveStatus(fileReplica);
-    return st.Relay_Master_Log_File === master!.File && Number(st.Exec_Master_Log_Pos) === Number(master!.Position);
-  }, 60_000);
-  for (const replica of [gtidReplica, fileReplica]) {
-    const st = await slaveStatus(replica);
-    assert.equal(st.Slave_SQL_Running, 'Yes', `${String(st.Last_SQL_Error)}`);
-    assert.equal(st.Slave_IO_Running, 'Yes', `${String(st.Last_IO_Error)}`);
-    assert.equal(await checksum(replica), await checksum(up), 'the replica holds the upstream\'s rows');
+  await assertNothingLost();
+});
+
+test('a rolling restart as the README\'s Upgrade describes (SIGTERM, followers first, the leader last, each node ready before the next): every node exits 0, the relay goes on, nothing is lost', { timeout: 300_000 }, async () => {
+  relay.startWriting();
+  const leader = await cluster.waitForLeader(20_000);
+  for (const i of [...[0, 1, 2].filter((n) => n !== leader), leader]) {
+    const exited = cluster.exitCode(i);
+    await cluster.kill(i, 'SIGTERM');
+    assert.equal(await exited, 0, `n${i + 1} stops cleanly on SIGTERM`);
+    cluster.launch(i);
+    await waitFor(`n${i + 1} ready`, async () => (await cluster.api(i, 'GET', '/readyz').catch(() => null))?.status === 200, 30_000);
   }
-  const refusals = [0, 1, 2].flatMap((i) => cluster.logEvents(i, 'relay.refused'));
-  assert.deepEqual(refusals, [], 'no relay record was refused');
+  await waitRelaying('the rolling restart');
+  await assertNothingLost();
 });
