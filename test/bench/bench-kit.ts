@@ -13,15 +13,6 @@ export const secs = (xs: number[]): string => xs.map((s) => s.toFixed(2)).join('
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const now = (): number => performance.now();
 
-/** Sequence number of domain 0 in a MariaDB GTID set text (`0-11-123,1-2-7`), or 0. */
-export function seqOf(set: string | null | undefined): number {
-  for (const part of (set ?? '').split(',')) {
-    const m = /^\s*(\d+)-(\d+)-(\d+)\s*$/.exec(part);
-    if (m && m[1] === '0') return Number(m[3]);
-  }
-  return 0;
-}
-
 export const summary: string[] = [];
 export function target(name: string, value: string, pass: boolean, goal: string): void {
   summary.push(`${pass ? 'PASS' : 'MISS'}  ${name.padEnd(34)} ${value.padEnd(22)} target ${goal}`);

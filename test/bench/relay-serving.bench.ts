@@ -28,11 +28,13 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { freePort, startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { RelayCluster } from '../helpers/relay-cluster.js';
+import { seqOf, serverStatus } from '../helpers/relay-end.js';
+import type { ServerStatusView } from '../../api/backend.js';
 import { UpstreamSession } from '../../src/syncer/upstream.js';
 import type { BinlogDumpCommand } from '../../src/syncer/dump-command.js';
 import { checkCopy, copies, rawCopy, syncFiles, type BinlogSource, type UpstreamFile } from './binlog-copies.js';
 import { commitPathHops, printHopShares } from './commit-path-hops.js';
-import { cleanupAll, cleanups, cpuMeter, diskUsage, median, now, pct, rssSampler, secs, seqOf, settleDisk, sleep, summary, target, tempDir, track } from './bench-kit.js';
+import { cleanupAll, cleanups, cpuMeter, diskUsage, median, now, pct, rssSampler, secs, settleDisk, sleep, summary, target, tempDir, track } from './bench-kit.js';
 
 const TARGET_MB = Number(process.env.BENCH_MB ?? '200');
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3'));
@@ -117,25 +119,9 @@ async function settleUpstreamFlushing(db: MariaDb): Promise<{ pages: number; sec
 // ---------------------------------------------------------------------------------------------
 // the cluster
 
-interface ServerStatus {
-  status: string;
-  executed_gtid_set: string;
-  last_binlog_file: string | null;
-  last_file_position: number | null;
-}
-
 function alive(cluster: RelayCluster, i: number): boolean {
   const child = cluster.nodes[i]!.child;
   return !!child && child.exitCode === null && child.signalCode === null;
-}
-
-async function serverStatus(cluster: RelayCluster, i: number): Promise<ServerStatus | null> {
-  try {
-    const res = await cluster.api(i, 'GET', '/binlog/server/status');
-    return res.status === 200 ? (res.body.data as ServerStatus) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Waits until every live node has applied `gtids` (exact text); returns when, in ms (performance.now). */
@@ -143,7 +129,7 @@ async function waitApplied(cluster: RelayCluster, gtids: string, ms: number, nod
   const want = seqOf(gtids);
   const which = nodes ?? cluster.nodes.map((_, i) => i).filter((i) => alive(cluster, i));
   const deadline = now() + ms;
-  let last: (ServerStatus | null)[] = [];
+  let last: (ServerStatusView | null)[] = [];
   while (now() < deadline) {
     last = await Promise.all(which.map((i) => serverStatus(cluster, i)));
     if (last.every((s) => s && seqOf(s.executed_gtid_set) >= want)) {

@@ -4,15 +4,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerStatusView } from '../../api/backend.js';
 import { waitFor } from './local-relay.js';
 import type { MariaDb } from './mariadb.js';
 import type { RelayCluster } from './relay-cluster.js';
+import { serverStatus } from './relay-end.js';
 import { assertSameBinlogBytes, withUpstreamDump } from './upstream-binlog-reference.js';
-
-async function status(cluster: RelayCluster, i: number): Promise<ServerStatusView | null> {
-  return ((await cluster.api(i, 'GET', '/binlog/server/status').catch(() => null))?.body.data as ServerStatusView | undefined) ?? null;
-}
 
 /** Waits until every node of `cluster` is at the upstream's end (read on every poll: after a
  *  rotation MariaDB still appends a BINLOG_CHECKPOINT once InnoDB has flushed), then compares
@@ -24,7 +20,7 @@ export async function assertRelayHoldsUpstream(cluster: RelayCluster, up: MariaD
     await waitFor(`n${i + 1} at the upstream's end`, async () => {
       const [master] = await up.query('SHOW MASTER STATUS');
       endFile = String(master!.File);
-      const s = await status(cluster, i);
+      const s = await serverStatus(cluster, i);
       return s?.last_binlog_file === endFile && s.last_file_position === Number(master!.Position);
     }, ms);
   }
@@ -32,7 +28,7 @@ export async function assertRelayHoldsUpstream(cluster: RelayCluster, up: MariaD
     const reference = new Set(names);
     const held: string[][] = [];
     for (const i of nodes) {
-      const s = (await status(cluster, i))!;
+      const s = (await serverStatus(cluster, i))!;
       const dir = join(cluster.nodes[i]!.dataDir, 'binlog');
       assert.deepEqual(readdirSync(dir).sort(), s.binlog_files.map((f) => f.name).sort(), `n${i + 1} holds on disk exactly the files of its state`);
       for (const f of s.binlog_files) {

@@ -12,7 +12,7 @@ import type { RelayCluster } from '../../helpers/relay-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 import { startChurningRelay, type ChurningRelay } from '../../helpers/churning-relay.js';
-import { relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
+import { relayEnd, seqOf, upstreamEnd } from '../../helpers/relay-end.js';
 import { assertRelayHoldsUpstream } from '../../helpers/relay-holds-upstream.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? 20261207);
@@ -25,11 +25,6 @@ let up: MariaDb;
 let cluster: RelayCluster;
 let gtidReplica: MariaDb;
 let fileReplica: MariaDb;
-
-/** The sequence number of a single-domain MariaDB GTID position ('0-52-1234' → 1234). */
-function seqOf(gtids: string): number {
-  return Number(/(\d+)$/.exec(gtids)?.[1] ?? 0);
-}
 
 before(async () => {
   relay = await startChurningRelay(52);
@@ -60,7 +55,7 @@ async function waitRelaying(after: string): Promise<void> {
   const upstreamNow = seqOf((await upstreamEnd(up)).executed_gtid_set);
   for (const i of [0, 1, 2]) {
     await waitFor(`n${i + 1} relays past ${upstreamNow} after ${after}`,
-      async () => seqOf((await relayEnd(cluster, i))?.executed_gtid_set ?? '') >= upstreamNow, 60_000);
+      async () => seqOf((await relayEnd(cluster, i))?.executed_gtid_set) >= upstreamNow, 60_000);
   }
 }
 

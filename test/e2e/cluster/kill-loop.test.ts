@@ -11,6 +11,7 @@ import type { ServerStatusView } from '../../../api/backend.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 import { startChurningRelay, type ChurningRelay } from '../../helpers/churning-relay.js';
+import { serverStatus } from '../../helpers/relay-end.js';
 import { assertRelayHoldsUpstream } from '../../helpers/relay-holds-upstream.js';
 
 const SEED = Number(process.env.KILL_LOOP_SEED ?? 20261204);
@@ -27,9 +28,7 @@ async function status(i: number): Promise<ServerStatusView> {
 }
 
 /** The status of node i, or null while it does not answer (restarting, or killed meanwhile). */
-async function statusIfUp(i: number): Promise<ServerStatusView | null> {
-  return status(i).catch(() => null);
-}
+const statusIfUp = (i: number): Promise<ServerStatusView | null> => serverStatus(cluster, i);
 
 before(async () => {
   relay = await startChurningRelay(51);
