@@ -9,7 +9,8 @@ export interface CommandHandler {
    *  until the returned promise settles. A query left unanswered gets ER_UNKNOWN_ERROR. */
   onQuery(sql: string, conn: ServerConnection): void | Promise<void>;
   /** Any command other than COM_QUERY, COM_QUIT, COM_PING and COM_INIT_DB (which are built in).
-   *  Return false to have the connection answer ER_UNKNOWN_COM_ERROR. A streaming command
+   *  Return false to have the connection answer as a server that lacks the command
+   *  (statement-commands.ts for the prepared-statement ones, else ER_UNKNOWN_COM_ERROR). A streaming command
    *  (COM_BINLOG_DUMP) may keep the promise pending for as long as it streams. */
   onCommand?(command: number, payload: Buffer, conn: ServerConnection): boolean | Promise<boolean>;
 }

@@ -1,6 +1,6 @@
 // The server errors binrelay sends, with the numbers, SQLSTATEs and message templates of the real
 // servers (MariaDB 10.11 `perror` and errmsg-utf8.txt; checked live against mariadbd 10.11.19
-// for 1045, 1047, 1064, 1094, 1141, 1193, 1305, 1582, 1927; PURGE BINARY LOGS' 1292, 1373, 1441 against
+// for 1045, 1047, 1064, 1094, 1141, 1193, 1243, 1305, 1582, 1835, 1927; PURGE BINARY LOGS' 1292, 1373, 1441 against
 // mariadbd 10.11.18, pinned by test/e2e/server/purge-errors.test.ts). Templates use the servers' printf forms
 // (%s, %d, %lu, %-.64s …) so messages can be rendered with the same truncation rules.
 
@@ -25,6 +25,7 @@ export const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
 export const ER_ERROR_WHEN_EXECUTING_COMMAND = 1220;
 export const ER_USER_LIMIT_REACHED = 1226;
 export const ER_MASTER_FATAL_ERROR_READING_BINLOG = 1236;
+export const ER_UNKNOWN_STMT_HANDLER = 1243;
 export const ER_NOT_SUPPORTED_AUTH_MODE = 1251;
 export const ER_TRUNCATED_WRONG_VALUE = 1292;
 export const ER_UNSUPPORTED_PS = 1295;
@@ -35,6 +36,7 @@ export const ER_DATETIME_FUNCTION_OVERFLOW = 1441;
 export const ER_WRONG_VALUE = 1525;
 export const ER_WRONG_PARAMCOUNT_TO_NATIVE_FCT = 1582;
 export const ER_MASTER_HAS_PURGED_REQUIRED_GTIDS = 1789;
+export const ER_MALFORMED_PACKET = 1835;
 export const ER_WARN_PURGE_LOG_IN_USE = 1867;
 export const ER_CONNECTION_KILLED = 1927;
 
@@ -97,6 +99,13 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
   // replica itself wraps it as "Got fatal error 1236 from master when reading data from binary
   // log: '<reason>'".
   { code: ER_MASTER_FATAL_ERROR_READING_BINLOG, name: 'ER_MASTER_FATAL_ERROR_READING_BINLOG', sqlState: 'HY000', template: '%s' },
+  // MariaDB's template is "(%.*s)": the statement id, printed as a decimal number.
+  {
+    code: ER_UNKNOWN_STMT_HANDLER,
+    name: 'ER_UNKNOWN_STMT_HANDLER',
+    sqlState: 'HY000',
+    template: 'Unknown prepared statement handler (%s) given to %s',
+  },
   {
     code: ER_NOT_SUPPORTED_AUTH_MODE,
     name: 'ER_NOT_SUPPORTED_AUTH_MODE',
@@ -146,6 +155,7 @@ const DEFINITIONS: readonly ServerErrorDefinition[] = [
     template:
       'The slave is connecting using CHANGE MASTER TO MASTER_AUTO_POSITION = 1, but the master has purged binary logs containing GTIDs that the slave requires.',
   },
+  { code: ER_MALFORMED_PACKET, name: 'ER_MALFORMED_PACKET', sqlState: 'HY000', template: 'Malformed communication packet' },
   // In MariaDB 10.11's catalogue but never sent by it (a purge stops silently at a file a dump
   // reads); MySQL 5.6+ warns with it, and so does binrelay for a file it keeps on disk for a reader.
   {

@@ -22,6 +22,7 @@ import { decodeHandshakeResponse41, encodeHandshakeV10, generateScramble } from 
 import type { CommandHandler } from './command-handler.js';
 import { type FramedPayload, PacketWriter } from './packet-framer.js';
 import { PayloadInbox } from './payload-inbox.js';
+import { statementCommandReply } from './statement-commands.js';
 import { MysqlProtocolError } from './protocol-error.js';
 import { type ColumnDefinition, type ResultSetOptions, type ResultValue, encodeResultSet, encodeResultSetEnd, encodeResultSetHead, encodeTextRow } from './result-set.js';
 import { type OkOptions, encodeEndOfData, encodeErr, encodeOk } from './response-packets.js';
@@ -450,7 +451,7 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
         return;
       }
       const handled = handler.onCommand ? await handler.onCommand(command, payload, this) : false;
-      if (!handled && !this.#responded) this.sendError(ER_UNKNOWN_COM_ERROR);
+      if (!handled && !this.#responded) this.#decline(command, payload);
     } catch (err) {
       this.emit('handlerError', err);
       // Half a reply cannot be finished safely: drop the connection instead.
@@ -458,6 +459,14 @@ export class ServerConnection extends EventEmitter<ServerConnectionEvents> {
       // The detail (a stack overflow, a file path) is for the server's log, not for the client.
       else this.sendError(ER_UNKNOWN_ERROR);
     }
+  }
+
+  /** The answer to a command no handler took: a server without prepared statements for the
+   *  statement commands, else ER_UNKNOWN_COM_ERROR. */
+  #decline(command: number, payload: Buffer): void {
+    const reply = statementCommandReply(command, payload);
+    if (reply === null) this.sendError(ER_UNKNOWN_COM_ERROR);
+    else if (reply.kind === 'error') this.sendError(reply.code, reply.message);
   }
 
   #writeRaw(frames: Buffer): boolean {
