@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
+import { COM_PING, COM_STMT_CLOSE, COM_STMT_EXECUTE, COM_STMT_FETCH, COM_STMT_RESET, COM_STMT_SEND_LONG_DATA } from '../../../src/mysql/command-codes.js';
 import { startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RawClient, type RawPacket } from './raw-client.js';
 import { type SampleServer, startSampleServer } from './sample-server.js';
@@ -19,26 +20,26 @@ const command = (byte: number, ...parts: Buffer[]): Buffer => Buffer.concat([Buf
 
 /** Statement commands for ids no server holds; each but the two without a reply is answered. */
 const PROBES: readonly { name: string; payload: Buffer; answered: boolean }[] = [
-  { name: 'COM_STMT_CLOSE', payload: command(0x19, u32(77)), answered: false },
-  { name: 'COM_STMT_SEND_LONG_DATA', payload: command(0x18, u32(77), Buffer.from([0, 0, 0x41])), answered: false },
-  { name: 'COM_STMT_EXECUTE', payload: command(0x17, u32(77), Buffer.from([0]), u32(1)), answered: true },
-  { name: 'COM_STMT_RESET', payload: command(0x1a, u32(4_000_000_000)), answered: true },
-  { name: 'COM_STMT_FETCH', payload: command(0x1c, u32(12), u32(1)), answered: true },
-  { name: 'COM_STMT_EXECUTE without its flags', payload: command(0x17, u32(77)), answered: true },
-  { name: 'COM_STMT_FETCH without its row count', payload: command(0x1c, u32(12)), answered: true },
+  { name: 'COM_STMT_CLOSE', payload: command(COM_STMT_CLOSE, u32(77)), answered: false },
+  { name: 'COM_STMT_SEND_LONG_DATA', payload: command(COM_STMT_SEND_LONG_DATA, u32(77), Buffer.from([0, 0, 0x41])), answered: false },
+  { name: 'COM_STMT_EXECUTE', payload: command(COM_STMT_EXECUTE, u32(77), Buffer.from([0]), u32(1)), answered: true },
+  { name: 'COM_STMT_RESET', payload: command(COM_STMT_RESET, u32(4_000_000_000)), answered: true },
+  { name: 'COM_STMT_FETCH', payload: command(COM_STMT_FETCH, u32(12), u32(1)), answered: true },
+  { name: 'COM_STMT_EXECUTE without its flags', payload: command(COM_STMT_EXECUTE, u32(77)), answered: true },
+  { name: 'COM_STMT_FETCH without its row count', payload: command(COM_STMT_FETCH, u32(12)), answered: true },
 ];
 
 /** Sends every probe, then a ping; returns what came back, in order. */
-async function replies(port: number, user: string, password: string): Promise<RawPacket[]> {
+async function replies(port: number): Promise<RawPacket[]> {
   const c = await RawClient.connect(port);
   try {
-    assert.equal((await c.login(user, password)).reply.payload[0], 0x00);
+    assert.equal((await c.login('repl', 'replpw')).reply.payload[0], 0x00);
     const got: RawPacket[] = [];
     for (const probe of PROBES) {
       c.write(0, probe.payload);
       if (probe.answered) got.push(await c.read());
     }
-    c.write(0, Buffer.from([0x0e]));
+    c.write(0, command(COM_PING));
     got.push(await c.read());
     return got;
   } finally {
@@ -59,7 +60,7 @@ describe('prepared-statement commands to a server that prepares none', () => {
   });
 
   it('answers execute, reset and fetch of an unknown id as mariadbd does, and close and long data not at all', async () => {
-    const [ours, theirs] = await Promise.all([replies(sample.port, 'repl', 'replpw'), replies(mariadb.port, 'repl', 'replpw')]);
+    const [ours, theirs] = await Promise.all([replies(sample.port), replies(mariadb.port)]);
     const answered = PROBES.filter((p) => p.answered).map((p) => p.name);
     assert.equal(theirs.length, answered.length + 1);
     for (const [i, name] of [...answered, 'COM_PING'].entries()) {
