@@ -5,6 +5,10 @@
 // Invariants: appliedIndex only grows; confState is the membership after every conf change up
 // to appliedIndex (between two Readys); a conf state not yet written is handed to the next
 // batch, where the application also stages the applied index covering it.
+//
+// A snapshot install (the relay fetching binlog files: seconds to minutes) runs beside the Ready
+// loop, so that the node goes on voting and acknowledging appends meanwhile: entries committed
+// during it wait here, in order, and are applied once it ends.
 import type { Logger } from 'pino';
 import { decodeConfChange } from './core/confchange.js';
 import type { RawNode } from './core/raw-node.js';
@@ -28,6 +32,10 @@ export interface ApplierDeps {
   readonly onRemoved: () => void;
   /** An asynchronous apply or snapshot install failed (the node stops). */
   readonly onFailed: (err: unknown) => void;
+  /** A snapshot install failed (it is durable: the next start installs it again). */
+  readonly onInstallFailed: (err: unknown) => void;
+  /** A snapshot install and the applies it held back are done: the Ready loop may go on. */
+  readonly onIdle: () => void;
 }
 
 export class Applier {
@@ -40,8 +48,12 @@ export class Applier {
   /** Counts conf state changes, so that a batch written while another change was applied (an
    *  apply between Readys) leaves that change owed to the next batch. */
   private confGeneration = 0;
-  /** An asynchronous apply or snapshot install under way, until it settles. */
+  /** An asynchronous apply under way, until it settles. */
   private pending: Promise<void> | null = null;
+  /** A snapshot install under way, until it and the applies held back behind it are done. */
+  private installing: Promise<void> | null = null;
+  /** Committed entries that came while a snapshot was installed, to apply after it, in order. */
+  private readonly deferred: (readonly Entry[])[] = [];
 
   constructor(private readonly d: ApplierDeps, applied: number, confState: ConfState) {
     this.appliedIndex = applied;
@@ -49,20 +61,29 @@ export class Applier {
     this.confState = confState;
   }
 
-  /** An asynchronous apply or snapshot install is under way: no other apply may start (order),
-   *  and no batch may be written (what it stages must go in whole, with its conf state). */
+  /** An asynchronous apply or a snapshot install is under way: no other apply may start now
+   *  (order). */
   get busy(): boolean {
-    return this.pending !== null;
+    return this.pending !== null || this.installing !== null;
+  }
+
+  /** A snapshot install (or the applies it held back) is under way: entries handed to apply()
+   *  wait for it. Batches may still be written (the install stages its checkpoint at once, at
+   *  its end), but no other snapshot may be. */
+  get installingSnapshot(): boolean {
+    return this.installing !== null;
   }
 
   /** Applies `entries` now (synchronously if the application does; an asynchronous apply is
-   *  held until it settles). Call only when not busy. */
-  start(entries: readonly Entry[]): void {
-    this.holdWhile(this.entries(entries));
+   *  held until it settles), or after the snapshot install under way. Call only when no
+   *  asynchronous apply is under way (settled()). */
+  apply(entries: readonly Entry[]): void {
+    if (this.installing !== null) this.deferred.push(entries);
+    else this.holdWhile(this.entries(entries));
   }
 
   /** Keeps the applier busy until `result` settles, if it is a promise. */
-  holdWhile(result: Promise<void> | void): void {
+  private holdWhile(result: Promise<void> | void): void {
     if (!(result instanceof Promise)) return;
     const done = result.then(() => undefined, (err: unknown) => this.d.onFailed(err));
     this.pending = done;
@@ -71,9 +92,46 @@ export class Applier {
     });
   }
 
-  /** Resolves once nothing is under way. */
+  /** Resolves once no asynchronous apply is under way (a snapshot install may be). */
   async settled(): Promise<void> {
     while (this.pending !== null) await this.pending;
+  }
+
+  /** Resolves once nothing is under way: no apply, no snapshot install. */
+  async idle(): Promise<void> {
+    while (this.pending !== null || this.installing !== null) await (this.installing ?? this.pending);
+  }
+
+  /** Starts installing a snapshot the store just persisted, beside the Ready loop. Call only
+   *  when idle(). */
+  install(snap: SnapshotMeta): void {
+    this.installing = this.snapshot(snap).then(() => this.applyDeferred()).catch((err: unknown) => {
+      this.installing = null;
+      this.d.onInstallFailed(err);
+    });
+  }
+
+  /** Applies, in order, the entries committed while the snapshot was installed; ends the
+   *  install in the same step that finds the queue empty, so that nothing is queued after. */
+  private async applyDeferred(): Promise<void> {
+    for (;;) {
+      const batch = this.deferred.shift();
+      if (batch === undefined) {
+        this.installing = null;
+        this.d.onIdle();
+        return;
+      }
+      const result = this.entries(batch);
+      if (!(result instanceof Promise)) continue; // a synchronous application: the whole queue at once
+      // An asynchronous one holds batches back while each apply runs, as the Ready loop's do.
+      const done = result.then(() => undefined, () => undefined);
+      this.pending = done;
+      try {
+        await result;
+      } finally {
+        if (this.pending === done) this.pending = null;
+      }
+    }
   }
 
   /** The conf state the next batch must carry, or null (unchanged, or superseded by the
@@ -99,7 +157,7 @@ export class Applier {
   }
 
   /** A snapshot from the leader was persisted: the application restarts from its data. */
-  async snapshot(snap: SnapshotMeta): Promise<void> {
+  private async snapshot(snap: SnapshotMeta): Promise<void> {
     this.confState = snap.confState;
     this.d.peers.reachMembers(this.confState);
     this.d.log.info({ event: 'raft.snapshot.installed', index: snap.index, term: snap.term }, 'snapshot installed');

@@ -29,7 +29,8 @@ export class BatchWriter {
   }
 
   /** Writes `part` with what is owed; resolves at once when there is nothing to write. Call
-   *  only when the applier is not busy. Rejects with the store's error. */
+   *  only when no asynchronous apply is under way (a snapshot install may be: it stages its
+   *  checkpoint in one step, at its end). Rejects with the store's error. */
   async write(part: ReadyPart): Promise<void> {
     const hardState = this.hardStateToWrite(part.hardState);
     if (part.entries.length === 0 && hardState === null && part.snapshot === null && !this.owed) return;

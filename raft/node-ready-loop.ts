@@ -7,8 +7,13 @@
 //     3. store.persist(one batch, sync: rd.mustSync)  — a failure stops the node for good; the
 //        batch also carries the application's staged checkpoint and the conf state after the
 //        same entries, and a commit index covering everything applied
-//     4. advancePersisted(rd); send rd.messagesAfterPersist (votes, append acks: they promise
-//        durable state); apply rd.snapshot, then the rest of rd.committedEntries
+//     4. advancePersisted(rd); start installing rd.snapshot; send rd.messagesAfterPersist
+//        (votes, append acks: they promise durable state); apply the rest of rd.committedEntries
+//
+// A snapshot install runs beside the loop (node-apply.ts): the node goes on writing Readys,
+// voting and acknowledging appends while the relay fetches the snapshot's files, and the entries
+// committed meanwhile are applied after it. Only another snapshot, and a log compaction, wait
+// for it.
 //
 // Between two Readys (while one is written), nothing waits for the disk: messages that promise
 // nothing durable (heartbeats and answers, appends, a new commit index) leave at once, and
@@ -105,14 +110,14 @@ export class ReadyLoop {
       // apply now would move it past what that batch carries.
       if (applier.busy || this.readyEntriesWaiting || this.d.compactions.pending) return;
       const entries = raw.takeStableCommitted();
-      if (entries.length > 0) applier.start(entries);
+      if (entries.length > 0) applier.apply(entries);
     } catch (err) {
       this.d.fail(err);
     }
   }
 
-  /** Waits until no asynchronous apply or snapshot install is under way; false if the node
-   *  stopped meanwhile. */
+  /** Waits until no asynchronous apply is under way (a snapshot install may be); false if the
+   *  node stopped meanwhile. */
   private async settleApplying(): Promise<boolean> {
     await this.d.applier.settled();
     return !this.d.failed();
@@ -123,7 +128,8 @@ export class ReadyLoop {
     await Promise.resolve();
     while (this.d.running()) {
       if (!(await this.settleApplying())) return;
-      if (this.d.compactions.pending) {
+      // A compaction waits for a snapshot install (the applier kicks the loop when it ends).
+      if (this.d.compactions.pending && !this.d.applier.installingSnapshot) {
         // The checkpoint first: a restart must not find the log compacted past it.
         if (this.batches.owed && !(await this.write(NO_READY))) return;
         if (!(await this.compactNow())) return;
@@ -163,6 +169,11 @@ export class ReadyLoop {
     }
     // A `snap` is inline metadata: no reportSnapshot needed (the core re-probes on a heartbeat answer).
     this.send(rd.messages);
+    // A second snapshot replaces the state the first one is still installing: after it.
+    if (rd.snapshot !== null && applier.installingSnapshot) {
+      await applier.idle();
+      if (this.d.failed()) return false;
+    }
     const firstNew = rd.snapshot !== null ? 0 : rd.entries[0]?.index ?? Infinity;
     const split = rd.committedEntries.findIndex((e) => e.index >= firstNew);
     const durable = split < 0 ? rd.committedEntries : rd.committedEntries.slice(0, split);
@@ -180,10 +191,8 @@ export class ReadyLoop {
       raw.advancePersisted(rd);
       this.noteCommit();
       this.send(raw.takeMessages()); // the leader's own copy counted: a commit goes out now
-      // Installing a snapshot may take long (the relay fetches files): no entry after it may be
-      // applied between Readys meanwhile.
-      if (rd.snapshot !== null) applier.holdWhile(applier.snapshot(rd.snapshot));
-      if (!(await this.settleApplying())) return false;
+      // The snapshot is durable here, so its acknowledgement may go before its files are in.
+      if (rd.snapshot !== null) applier.install(rd.snapshot);
       this.send(rd.messagesAfterPersist);
     } catch (err) {
       this.d.fail(err);
@@ -200,7 +209,7 @@ export class ReadyLoop {
     if (entries.length === 0) return true;
     if (!(await this.settleApplying())) return false;
     try {
-      this.d.applier.start(entries);
+      this.d.applier.apply(entries);
     } catch (err) {
       this.d.fail(err);
       return false;

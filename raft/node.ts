@@ -73,6 +73,13 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       },
       onRemoved: () => this.emit('removed'),
       onFailed: (err) => this.fail(err),
+      onInstallFailed: (err) => {
+        // A stop ends an install (the application aborts its fetches): the snapshot is durable,
+        // and the next start installs it again. Any other failure stops the node.
+        if (this.state !== 'stopping') this.fail(err);
+        else this.log.info({ event: 'raft.snapshot.install_stopped', err }, 'snapshot install ended by the stop; the next start installs it');
+      },
+      onIdle: () => this.loop.kick(),
     }, applied, confState);
     this.loop = new ReadyLoop({
       raw, opts, peers: this.peers, applier: this.applier, proposals: this.proposals, reads: this.reads,
@@ -249,12 +256,14 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   async stop(): Promise<void> {
     if (this.state !== 'running') {
       await this.loop.current;
+      await this.applier.idle();
       if (this.state === 'failed') await this.opts.store.close().catch(() => undefined);
       return;
     }
     this.state = 'stopping';
     this.cancelTick();
     await this.loop.current;
+    await this.applier.idle();
     this.settleAll(new NodeStoppedError());
     await this.opts.transport.close();
     await this.opts.store.close();

@@ -204,8 +204,10 @@ export class RelayNode {
     await this.binlogServer.stop();
     await this.syncer.close();
     await this.raft.handOffLeadership().catch(() => undefined);
+    // Raft is stopping before a snapshot install's fetches end: that is a stop, not a failure.
+    const raftStopped = this.raft.stop();
     this.snapshots.close();
-    await this.raft.stop();
+    await raftStopped;
     await this.transport.close();
     await this.storage.close();
     this.relay.dir.close();

@@ -29,7 +29,8 @@ export class SnapshotFetcher {
     private readonly admin: AdminClient = adminClient(undefined),
   ) {}
 
-  /** Ends every fetch in progress (it fails, and so does the install waiting for it). */
+  /** Ends every fetch in progress (it fails, and so does the install waiting for it: raft,
+   *  stopping by then, leaves the durable snapshot for the next start to install). */
   close(): void {
     this.#stopping.abort();
   }

@@ -48,6 +48,8 @@ process.on('exit', () => {
 export interface RelayClusterOptions {
   /** The nodes serve their admin API over HTTPS (admin-tls in extraArgs): api() verifies it with this CA file. */
   adminCa?: string;
+  /** Arguments of node i only, on every start (e.g. the address it advertises). */
+  nodeArgs?: (i: number) => string[];
 }
 
 export class RelayCluster {
@@ -62,7 +64,7 @@ export class RelayCluster {
     nodes: RelayNodeProcess[],
     private readonly extraArgs: string[],
     private readonly env: Readonly<Record<string, string>>,
-    options: RelayClusterOptions = {},
+    private readonly options: RelayClusterOptions = {},
   ) {
     this.nodes = nodes;
     this.admin = adminClient(options.adminCa ? { ca: readFileSync(options.adminCa) } : undefined);
@@ -109,7 +111,7 @@ export class RelayCluster {
     const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI_FILE, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialClusterOf(i), '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
-      '--log-level', 'debug', ...this.extraArgs, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...SHEBANG.env, ...this.env } });
+      '--log-level', 'debug', ...this.extraArgs, ...(this.options.nodeArgs?.(i) ?? []), ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...SHEBANG.env, ...this.env } });
     closeSync(log);
     running.add(child);
     child.once('exit', () => running.delete(child));

@@ -1,7 +1,7 @@
 // A small deterministic cluster built from the simulator's pieces, for scenario tests of the
 // driver (test/unit/raft/node.test.ts) and focused regressions: no nemesis, no checkers, just
 // nodes whose actions are logged and a way to run simulated time until something happens.
-import type { Entry, Message, NodeId } from '../../raft/core/types.js';
+import type { Entry, Message, NodeId, SnapshotMeta } from '../../raft/core/types.js';
 import type { PersistBatch } from '../../raft/ports.js';
 import { RaftNode } from '../../raft/node.js';
 import { NodeGate } from './node-gate.js';
@@ -38,9 +38,16 @@ export class Harness {
   /** Nodes 1..size; the first `voters` of them are the initial voters (the rest can join). */
   /** The state machine refuses an entry whose data makes this return a reason. */
   private readonly refuse: (data: Uint8Array) => string | undefined;
+  /** The state machine's snapshot install on node `id` (the relay fetching files); it then
+   *  stages the snapshot's index as applied. */
+  private readonly install: (id: NodeId, snap: SnapshotMeta) => Promise<void> | void;
 
-  constructor(size: number, opts: { disk?: DiskFaults; voters?: number; refuse?: (data: Uint8Array) => string | undefined } = {}) {
+  constructor(size: number, opts: {
+    disk?: DiskFaults; voters?: number; refuse?: (data: Uint8Array) => string | undefined;
+    install?: (id: NodeId, snap: SnapshotMeta) => Promise<void> | void;
+  } = {}) {
     this.refuse = opts.refuse ?? (() => undefined);
+    this.install = opts.install ?? (() => undefined);
     const disk = opts.disk ?? QUIET_DISK;
     const voters = opts.voters ?? size;
     this.peers = new Map([...Array(voters).keys()].map((k) => [k + 1, `sim://n${k + 1}`]));
@@ -81,6 +88,11 @@ export class Harness {
           if (why !== undefined) refusals.set(e.index, why);
         }
         return refusals;
+      },
+      applySnapshot: async (snap) => {
+        n.log.push(`install ${snap.index}`);
+        await this.install(id, snap);
+        n.store.stageAppliedIndex(snap.index);
       },
       appliedIndex: n.store.appliedIndex(),
     });

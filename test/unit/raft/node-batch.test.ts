@@ -30,7 +30,7 @@ function applierFrom(confState: ConfState): Applier {
     proposals: { applied: noop }, reads: { applied: noop },
     log: pino({ level: 'silent' }),
     app: { apply: noop },
-    onApplied: noop, onRemoved: noop, onFailed: noop,
+    onApplied: noop, onRemoved: noop, onFailed: noop, onInstallFailed: noop, onIdle: noop,
   } as unknown as ApplierDeps;
   return new Applier(deps, 0, confState);
 }
@@ -67,10 +67,10 @@ test('a conf change applied while a batch carrying an older conf state is writte
   const applier = applierFrom(START);
   const { store, batches, hold } = gatedStore();
   const writer = new BatchWriter(store, applier);
-  applier.start([addLearner(1, 4)]);
+  applier.apply([addLearner(1, 4)]);
   const release = hold();
   const first = writer.write(NO_READY);
-  applier.start([addLearner(2, 5)]); // between Readys, while the first batch is on its way
+  applier.apply([addLearner(2, 5)]); // between Readys, while the first batch is on its way
   release();
   await first;
   assert.deepEqual(batches[0]!.confState, { voters: [1, 2, 3], learners: [4] });
@@ -87,7 +87,7 @@ test('a batch that carried the latest conf state leaves nothing owed', async () 
   const applier = applierFrom(START);
   const { store, batches } = gatedStore();
   const writer = new BatchWriter(store, applier);
-  applier.start([addLearner(1, 4)]);
+  applier.apply([addLearner(1, 4)]);
   await writer.write(NO_READY);
   assert.deepEqual(batches[0]!.confState, { voters: [1, 2, 3], learners: [4] });
   assert.equal(writer.owed, false);
@@ -102,7 +102,7 @@ test('a hard state that only moves the commit index is not written until an appl
   const entry = (index: number): Entry => ({ index, term: 1, type: 'normal', data: new Uint8Array([index]) });
   await writer.write({ entries: [entry(1)], hardState: { term: 1, vote: 0, commit: 1 }, snapshot: null, sync: true });
   assert.equal(batches[0]!.hardState, null, 'the entries alone: nothing for the commit index');
-  applier.start([entry(1)]);
+  applier.apply([entry(1)]);
   assert.equal(writer.owed, true, 'an applied index past the commit index on disk is owed');
   await writer.write({ entries: [entry(2)], hardState: { term: 1, vote: 0, commit: 2 }, snapshot: null, sync: true });
   assert.deepEqual(batches[1]!.hardState, { term: 1, vote: 0, commit: 1 }, 'written up to what is applied');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeMessage } from '../../../raft/core/message.js';
 import type { PersistBatch } from '../../../raft/ports.js';
-import { ELECTION_MS, Harness, text } from '../../sim/harness.js';
+import { ELECTION_MS, Harness, text, type HNode } from '../../sim/harness.js';
 import { QUIET_DISK } from '../../sim/sim-disk.js';
 
 function codeOf(err: unknown): unknown {
@@ -276,6 +276,66 @@ test('compaction: a lagging follower gets the snapshot metadata, then the retain
   assert.equal(lagging.store.snapshotMeta().index, last);
   assert.ok(!lagging.applied.some((e) => e.index > lagApplied && e.index <= last),
     'compacted entries are never delivered to the lagging follower');
+});
+
+/** A cluster whose node `slow` holds its snapshot installs until release() (files being fetched). */
+function withHeldInstall(): { h: Harness; held: () => boolean; release: () => void; setSlow: (id: number) => void } {
+  let slow = 0;
+  let releaseNow: (() => void) | null = null;
+  const h = new Harness(3, {
+    install: (id) => (id === slow ? new Promise<void>((r) => { releaseNow = r; }) : undefined),
+  });
+  return {
+    h, held: () => releaseNow !== null, setSlow: (id) => { slow = id; },
+    release: () => { releaseNow?.(); releaseNow = null; },
+  };
+}
+
+/** Isolates `lagging`, commits and compacts past it at the leader, then heals: it must install. */
+async function compactPast(h: Harness, leader: HNode, lagging: HNode): Promise<number> {
+  h.net.isolate(lagging.id, [...h.peers.keys()]);
+  let last = 0;
+  for (let k = 0; k < 6; k++) last = await h.settle(leader.raft!.propose(text(`s${k}`)));
+  await h.settle(leader.raft!.compact(text('state')));
+  h.net.heal();
+  return last;
+}
+
+test('a follower installing a snapshot acknowledges appends meanwhile: with the other follower down, commits go on', async () => {
+  const { h, held, release, setSlow } = withHeldInstall();
+  await h.startAll();
+  const leader = await h.leader();
+  const [installing, other] = h.followers(leader) as [HNode, HNode];
+  setSlow(installing.id);
+  const snapIndex = await compactPast(h, leader, installing);
+  await h.runUntil(held);
+  h.crash(other.id);
+  const during = await h.settle(leader.raft!.propose(text('while installing')), 2 * ELECTION_MS);
+  assert.ok(held(), 'the install is still under way');
+  assert.ok(installing.store.lastIndex() >= during, 'the installing follower holds the new entry');
+  assert.ok(!installing.applied.some((e) => e.index > snapIndex), 'nothing after the snapshot is applied before it is installed');
+  release();
+  await h.runUntil(() => installing.applied.some((e) => e.index === during));
+  const after = installing.applied.filter((e) => e.index > snapIndex).map((e) => e.index);
+  assert.deepEqual(after, [...Array(after.length).keys()].map((k) => snapIndex + 1 + k), 'applied in order, from the snapshot on');
+});
+
+test('a follower installing a snapshot votes: the leader lost, a new one is elected before the install ends', async () => {
+  const { h, held, release, setSlow } = withHeldInstall();
+  await h.startAll();
+  const leader = await h.leader();
+  const [installing] = h.followers(leader) as [HNode, HNode];
+  setSlow(installing.id);
+  await compactPast(h, leader, installing);
+  await h.runUntil(held);
+  const term = leader.raft!.status().term;
+  h.crash(leader.id);
+  const next = await h.leader();
+  assert.ok(next.raft!.status().term > term);
+  assert.ok(held(), 'elected while the install is still under way');
+  release();
+  const index = await h.settle(next.raft!.propose(text('new term')));
+  await h.runUntil(() => installing.applied.some((e) => e.index === index));
 });
 
 test('a term-0 message from the network other than readIndex is dropped (only forwarded reads carry term 0)', async () => {

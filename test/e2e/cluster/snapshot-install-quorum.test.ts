@@ -1,0 +1,125 @@
+// A node installing a snapshot still counts for the quorum. A 3-node cluster loses one follower
+// while the other one, back after the log was compacted past it, is fetching the snapshot's
+// binlog files (held: the members' admin addresses go through links the test cuts). The leader
+// and the installing node are a majority: the relay keeps committing what the upstream writes,
+// before the install ends. Once the links heal, the install ends and every node holds the
+// upstream's files byte for byte. A stop in the middle of an install is a clean stop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
+import { RelayCluster } from '../../helpers/relay-cluster.js';
+import { CuttableLink } from '../../helpers/cuttable-link.js';
+import { waitFor } from '../../helpers/local-relay.js';
+import { serverStatus, relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
+import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-binlog-reference.js';
+
+let up: MariaDb;
+let cluster: RelayCluster;
+const links: CuttableLink[] = [];
+
+async function writeSome(rounds: number): Promise<void> {
+  for (let k = 0; k < rounds; k++) {
+    await up.exec(`INSERT INTO app.t (v) VALUES (REPEAT('a', ${2000 + k * 10})), (REPEAT('b', 300))`);
+    if (k % 60 === 59) await up.exec('FLUSH BINARY LOGS');
+  }
+}
+
+async function atUpstreamEnd(i: number): Promise<boolean> {
+  const [relay, upstream] = await Promise.all([relayEnd(cluster, i), upstreamEnd(up)]);
+  return relay !== null && relay.last_binlog_file === upstream.last_binlog_file && relay.last_file_position === upstream.last_file_position;
+}
+
+/** Every node's binlog files are the upstream's, byte for byte (nothing is written meanwhile). */
+async function assertEveryNodeHoldsUpstreamFiles(): Promise<void> {
+  await withUpstreamDump(up, async (dumpDir) => {
+    for (const i of [0, 1, 2]) {
+      for (const f of (await serverStatus(cluster, i))!.binlog_files) {
+        assertSameBinlogBytes(readFileSync(join(cluster.nodes[i]!.dataDir, 'binlog', f.name)), readFileSync(join(dumpDir, f.name)), false, `n${i + 1} ${f.name}`);
+      }
+    }
+  });
+}
+
+before(async () => {
+  up = await startMariaDb({ serverId: 71, args: ['--max-binlog-size=1M'] });
+  await up.exec(`CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'replpw';
+    GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'repl'@'127.0.0.1';
+    CREATE DATABASE app; CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v LONGTEXT)`);
+  // Each node advertises its admin address through a link: snapshot files are fetched there.
+  const linkPorts = [await freePort(), await freePort(), await freePort()];
+  cluster = await RelayCluster.start(3, ['--raft-log-retain.bytes', '256KiB', '--raft-log-retain.entries', '16'], {}, {
+    nodeArgs: (i) => ['--advertise-admin-addr', `127.0.0.1:${linkPorts[i]}`],
+  });
+  for (let i = 0; i < 3; i++) links.push(await CuttableLink.open(`127.0.0.1:${linkPorts[i]}`, cluster.nodes[i]!.adminAddr));
+  const res = await cluster.api(await cluster.waitForLeader(), 'PUT', '/binlog/syncer/start', { mysql_addr: `127.0.0.1:${up.port}`, mysql_user: 'repl', mysql_password: 'replpw' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+});
+
+after(async () => {
+  await cluster?.stop();
+  await Promise.all(links.map((l) => l.close()));
+  await up?.stop();
+});
+
+test('while a follower installs a snapshot, it and the leader commit without the third node; the install then completes byte-identical', { timeout: 180_000 }, async () => {
+  await writeSome(30);
+  for (let i = 0; i < 3; i++) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
+  const leader = await cluster.waitForLeader();
+  const [installing, other] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
+  const leftAt = (await serverStatus(cluster, installing))!.applied_index;
+  await cluster.kill(installing);
+
+  // The log is compacted past what the stopped node holds: it will need a snapshot.
+  await writeSome(300);
+  for (const i of [leader, other]) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
+  const compacted = (await serverStatus(cluster, leader))!.snapshot_index;
+  assert.ok(compacted > leftAt, `the leader compacted its log past the stopped node (snapshot ${compacted}, node at ${leftAt})`);
+
+  // No member can hand out files, and the third node goes down: the installing node is the
+  // leader's only partner for a majority.
+  for (const l of links) l.cut();
+  await cluster.kill(other);
+  cluster.launch(installing);
+  await cluster.waitUp(installing, 30_000);
+  await waitFor('the node started installing the snapshot', async () => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length > 0, 30_000);
+
+  await writeSome(20);
+  await waitFor('the leader commits and applies what the upstream wrote since', () => atUpstreamEnd(leader), 30_000);
+  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, 0, 'those commits came while the install was still under way');
+  assert.equal(await cluster.leaderIndex(), leader, 'no election meanwhile');
+
+  for (const l of links) l.heal();
+  await waitFor('the install ends and the node catches up', () => atUpstreamEnd(installing), 60_000);
+  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, 1);
+  cluster.launch(other);
+  await cluster.waitUp(other, 30_000);
+  await waitFor('the third node catches up', () => atUpstreamEnd(other), 60_000);
+
+  await assertEveryNodeHoldsUpstreamFiles();
+});
+
+test('SIGTERM during a snapshot install is a clean stop (exit 0), and the next start completes the install', { timeout: 180_000 }, async () => {
+  const leader = await cluster.waitForLeader();
+  const installing = [0, 1, 2].find((i) => i !== leader)!;
+  const leftAt = (await serverStatus(cluster, installing))!.applied_index;
+  await cluster.kill(installing);
+  await writeSome(300);
+  await waitFor('a compaction past the stopped node', async () => ((await serverStatus(cluster, leader))?.snapshot_index ?? 0) > leftAt, 60_000);
+
+  for (const l of links) l.cut();
+  const failures = cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length;
+  cluster.launch(installing);
+  await waitFor('the node started installing the snapshot', async () => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length > failures, 30_000);
+  const child = cluster.nodes[installing]!.child!;
+  await cluster.kill(installing, 'SIGTERM');
+  assert.equal(child.exitCode, 0, `exit code ${child.exitCode}, signal ${child.signalCode}`);
+  assert.deepEqual(cluster.logEvents(installing, 'node.failed'), [], 'a stop is not a failure');
+
+  for (const l of links) l.heal();
+  cluster.launch(installing);
+  await cluster.waitUp(installing, 60_000);
+  await waitFor('the restarted node completes the install and catches up', () => atUpstreamEnd(installing), 60_000);
+  await assertEveryNodeHoldsUpstreamFiles();
+});
