@@ -116,15 +116,16 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       applied: start.applied,
       rng: opts.rng,
     }, start.storage);
-    const node = new RaftNode(opts, raw, start.applied, start.confState);
-    if (start.fromSnapshot !== null) {
-      // The application's durable state is older than the compacted prefix: it restarts from
-      // the snapshot's state (the entries in between are never delivered), and the conf state
-      // record, written for an older applied index, is replaced in the next batch.
-      node.applier.confChanged();
-      if (opts.applySnapshot !== undefined) await opts.applySnapshot(start.fromSnapshot);
-    }
+    // When the application's durable state is older than the compacted prefix (a restart in the
+    // middle of an install), it installs the snapshot's state again, beside the loop as one from
+    // the leader, and counts as applied where it stopped until then. The entries in between are
+    // never delivered; the conf state record, written for an older applied index, is replaced in
+    // the next batch.
+    const reinstall = start.fromSnapshot;
+    const node = new RaftNode(opts, raw, reinstall !== null ? opts.appliedIndex! : start.applied, start.confState);
+    if (reinstall !== null) node.applier.confChanged();
     node.open();
+    if (reinstall !== null) node.applier.install(reinstall);
     return node;
   }
 

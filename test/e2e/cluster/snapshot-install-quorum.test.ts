@@ -3,7 +3,8 @@
 // binlog files (held: the members' admin addresses go through links the test cuts). The leader
 // and the installing node are a majority: the relay keeps committing what the upstream writes,
 // before the install ends. Once the links heal, the install ends and every node holds the
-// upstream's files byte for byte. A stop in the middle of an install is a clean stop.
+// upstream's files byte for byte. A stop in the middle of an install is a clean stop, and a
+// node restarted then installs again and counts for the quorum meanwhile too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -100,26 +101,40 @@ test('while a follower installs a snapshot, it and the leader commit without the
   await assertEveryNodeHoldsUpstreamFiles();
 });
 
-test('SIGTERM during a snapshot install is a clean stop (exit 0), and the next start completes the install', { timeout: 180_000 }, async () => {
+test('SIGTERM during a snapshot install is a clean stop (exit 0); restarted, the node installs again and still counts for the quorum meanwhile', { timeout: 180_000 }, async () => {
   const leader = await cluster.waitForLeader();
-  const installing = [0, 1, 2].find((i) => i !== leader)!;
+  const [installing, other] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
   const leftAt = (await serverStatus(cluster, installing))!.applied_index;
   await cluster.kill(installing);
   await writeSome(300);
   await waitFor('a compaction past the stopped node', async () => ((await serverStatus(cluster, leader))?.snapshot_index ?? 0) > leftAt, 60_000);
 
   for (const l of links) l.cut();
-  const failures = cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length;
+  const fetchFailures = (): number => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length;
+  const installs = cluster.logEvents(installing, 'relay.snapshot.installed').length;
+  let failures = fetchFailures();
   cluster.launch(installing);
-  await waitFor('the node started installing the snapshot', async () => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length > failures, 30_000);
+  await waitFor('the node started installing the snapshot', async () => fetchFailures() > failures, 30_000);
   const child = cluster.nodes[installing]!.child!;
   await cluster.kill(installing, 'SIGTERM');
   assert.equal(child.exitCode, 0, `exit code ${child.exitCode}, signal ${child.signalCode}`);
   assert.deepEqual(cluster.logEvents(installing, 'node.failed'), [], 'a stop is not a failure');
 
-  for (const l of links) l.heal();
+  // Restarted with the files still out of reach, it installs again, and meanwhile it is the
+  // leader's partner for a majority.
+  failures = fetchFailures();
   cluster.launch(installing);
-  await cluster.waitUp(installing, 60_000);
+  await cluster.waitUp(installing, 30_000);
+  await waitFor('the restarted node installs the snapshot again', async () => fetchFailures() > failures, 30_000);
+  await cluster.kill(other);
+  await writeSome(20);
+  await waitFor('the leader commits and applies what the upstream wrote since', () => atUpstreamEnd(leader), 30_000);
+  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, installs, 'those commits came while the install was under way');
+
+  for (const l of links) l.heal();
   await waitFor('the restarted node completes the install and catches up', () => atUpstreamEnd(installing), 60_000);
+  cluster.launch(other);
+  await cluster.waitUp(other, 30_000);
+  await waitFor('the third node catches up', () => atUpstreamEnd(other), 60_000);
   await assertEveryNodeHoldsUpstreamFiles();
 });
