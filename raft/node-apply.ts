@@ -160,7 +160,7 @@ export class Applier {
   private async snapshot(snap: SnapshotMeta): Promise<void> {
     this.confState = snap.confState;
     this.d.peers.reachMembers(this.confState);
-    this.d.log.info({ event: 'raft.snapshot.installed', index: snap.index, term: snap.term }, 'snapshot installed');
+    this.d.log.info({ event: 'raft.snapshot.installing', index: snap.index, term: snap.term }, 'installing a snapshot');
     try {
       if (this.d.app.applySnapshot !== undefined) await this.d.app.applySnapshot(snap);
     } catch (err) {

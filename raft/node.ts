@@ -366,6 +366,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (wasLeader && role !== 'leader') {
       this.log.info({ event: 'raft.leadership.lost', term }, 'stepped down');
     }
+    if (!wasLeader && role === 'leader' && this.applier.installingSnapshot) {
+      // Elected while still installing a snapshot: the application cannot lead before its state
+      // is in (a relay's syncer waits for it), so an up-to-date voter that answers takes over.
+      this.log.info({ event: 'raft.leadership.handoff', term }, 'elected while installing a snapshot: handing leadership on');
+      this.handOffLeadership().catch(() => undefined);
+    }
   }
 
   private leaderHint(): NodeId {

@@ -4,7 +4,8 @@
 // and the installing node are a majority: the relay keeps committing what the upstream writes,
 // before the install ends. Once the links heal, the install ends and every node holds the
 // upstream's files byte for byte. A stop in the middle of an install is a clean stop, and a
-// node restarted then installs again and counts for the quorum meanwhile too.
+// node restarted then installs again and counts for the quorum meanwhile too. With the leader
+// killed instead, the other follower leads and relays while the install is held.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -136,5 +137,33 @@ test('SIGTERM during a snapshot install is a clean stop (exit 0); restarted, the
   cluster.launch(other);
   await cluster.waitUp(other, 30_000);
   await waitFor('the third node catches up', () => atUpstreamEnd(other), 60_000);
+  await assertEveryNodeHoldsUpstreamFiles();
+});
+
+test('the leader killed while a follower installs a snapshot: the other follower leads and relays, the installing node votes and takes the log', { timeout: 180_000 }, async () => {
+  const leader = await cluster.waitForLeader();
+  const [installing, heir] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
+  const leftAt = (await serverStatus(cluster, installing))!.applied_index;
+  await cluster.kill(installing);
+  await writeSome(300);
+  await waitFor('a compaction past the stopped node', async () => ((await serverStatus(cluster, leader))?.snapshot_index ?? 0) > leftAt, 60_000);
+
+  for (const l of links) l.cut();
+  const failures = cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length;
+  const installs = cluster.logEvents(installing, 'relay.snapshot.installed').length;
+  cluster.launch(installing);
+  await waitFor('the node started installing the snapshot', async () => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length > failures, 30_000);
+  await cluster.kill(leader);
+  // Elected or not, the installing node ends up a follower: it cannot lead before its files are in.
+  await waitFor('the other follower leads', async () => (await cluster.leaderIndex()) === heir, 20_000);
+  await writeSome(20);
+  await waitFor('the new leader relays what the upstream wrote since', () => atUpstreamEnd(heir), 30_000);
+  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, installs, 'all that while the install was under way');
+
+  for (const l of links) l.heal();
+  await waitFor('the install ends and the node catches up', () => atUpstreamEnd(installing), 60_000);
+  cluster.launch(leader);
+  await cluster.waitUp(leader, 30_000);
+  await waitFor('the old leader catches up', () => atUpstreamEnd(leader), 60_000);
   await assertEveryNodeHoldsUpstreamFiles();
 });

@@ -338,6 +338,24 @@ test('a follower installing a snapshot votes: the leader lost, a new one is elec
   await h.runUntil(() => installing.applied.some((e) => e.index === index));
 });
 
+test('a node elected while it installs a snapshot hands leadership on to a voter that holds its state', async () => {
+  const { h, held, release, setSlow } = withHeldInstall();
+  await h.startAll();
+  const leader = await h.leader();
+  const [installing] = h.followers(leader) as [HNode, HNode];
+  setSlow(installing.id);
+  await compactPast(h, leader, installing);
+  await h.runUntil(held);
+  void leader.raft!.transferLeadership(installing.id).catch(() => undefined);
+  await h.runUntil(() => installing.raft!.status().role === 'leader');
+  await h.runUntil(() => [...h.nodes.values()].some((n) => n !== installing && n.raft!.status().role === 'leader'), 4 * ELECTION_MS);
+  assert.ok(held(), 'handed on while the install is still under way');
+  release();
+  const next = await h.leader();
+  const index = await h.settle(next.raft!.propose(text('after the hand-off')));
+  await h.runUntil(() => installing.applied.some((e) => e.index === index));
+});
+
 test('a term-0 message from the network other than readIndex is dropped (only forwarded reads carry term 0)', async () => {
   const h = new Harness(3);
   await h.startAll();
