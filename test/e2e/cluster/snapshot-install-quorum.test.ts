@@ -65,57 +65,65 @@ after(async () => {
   await up?.stop();
 });
 
-test('while a follower installs a snapshot, it and the leader commit without the third node; the install then completes byte-identical', { timeout: 180_000 }, async () => {
-  await writeSome(30);
-  for (let i = 0; i < 3; i++) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
-  const leader = await cluster.waitForLeader();
-  const [installing, other] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
-  const leftAt = (await serverStatus(cluster, installing))!.applied_index;
-  await cluster.kill(installing);
+/** Events of one kind node i logged so far. */
+const eventCount = (i: number, event: string): number => cluster.logEvents(i, event).length;
 
-  // The log is compacted past what the stopped node holds: it will need a snapshot.
-  await writeSome(300);
-  for (const i of [leader, other]) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
-  const compacted = (await serverStatus(cluster, leader))!.snapshot_index;
-  assert.ok(compacted > leftAt, `the leader compacted its log past the stopped node (snapshot ${compacted}, node at ${leftAt})`);
+interface HeldInstall {
+  leader: number;
+  /** The follower installing a snapshot, and the other one. */
+  installing: number;
+  other: number;
+  /** relay.snapshot.installed events the installing node logged before this install. */
+  installsBefore: number;
+}
 
-  // No member can hand out files, and the third node goes down: the installing node is the
-  // leader's only partner for a majority.
-  for (const l of links) l.cut();
-  await cluster.kill(other);
-  cluster.launch(installing);
-  await cluster.waitUp(installing, 30_000);
-  await waitFor('the node started installing the snapshot', async () => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length > 0, 30_000);
-
-  await writeSome(20);
-  await waitFor('the leader commits and applies what the upstream wrote since', () => atUpstreamEnd(leader), 30_000);
-  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, 0, 'those commits came while the install was still under way');
-  assert.equal(await cluster.leaderIndex(), leader, 'no election meanwhile');
-
-  for (const l of links) l.heal();
-  await waitFor('the install ends and the node catches up', () => atUpstreamEnd(installing), 60_000);
-  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, 1);
-  cluster.launch(other);
-  await cluster.waitUp(other, 30_000);
-  await waitFor('the third node catches up', () => atUpstreamEnd(other), 60_000);
-
-  await assertEveryNodeHoldsUpstreamFiles();
-});
-
-test('SIGTERM during a snapshot install is a clean stop (exit 0); restarted, the node installs again and still counts for the quorum meanwhile', { timeout: 180_000 }, async () => {
+/**
+ * Stops a follower, has the upstream write until the leader's log is compacted past it, cuts
+ * every member's admin link (no one can hand out files) and starts the follower again: it is
+ * installing a snapshot when this returns, held until the links heal.
+ */
+async function startHeldInstall(): Promise<HeldInstall> {
   const leader = await cluster.waitForLeader();
   const [installing, other] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
   const leftAt = (await serverStatus(cluster, installing))!.applied_index;
   await cluster.kill(installing);
   await writeSome(300);
   await waitFor('a compaction past the stopped node', async () => ((await serverStatus(cluster, leader))?.snapshot_index ?? 0) > leftAt, 60_000);
-
   for (const l of links) l.cut();
-  const fetchFailures = (): number => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length;
-  const installs = cluster.logEvents(installing, 'relay.snapshot.installed').length;
-  let failures = fetchFailures();
+  const failures = eventCount(installing, 'relay.snapshot.fetch_failed');
+  const installsBefore = eventCount(installing, 'relay.snapshot.installed');
   cluster.launch(installing);
-  await waitFor('the node started installing the snapshot', async () => fetchFailures() > failures, 30_000);
+  await cluster.waitUp(installing, 30_000);
+  await waitFor('the node started installing the snapshot', async () => eventCount(installing, 'relay.snapshot.fetch_failed') > failures, 30_000);
+  return { leader, installing, other, installsBefore };
+}
+
+/** Heals the links and waits until every node is at the upstream's end (`down` is started
+ *  again first), then checks the files byte for byte. */
+async function healAndCheck(down: number): Promise<void> {
+  for (const l of links) l.heal();
+  cluster.launch(down);
+  await cluster.waitUp(down, 30_000);
+  for (const i of [0, 1, 2]) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
+  await assertEveryNodeHoldsUpstreamFiles();
+}
+
+test('while a follower installs a snapshot, it and the leader commit without the third node; the install then completes byte-identical', { timeout: 180_000 }, async () => {
+  await writeSome(30);
+  for (let i = 0; i < 3; i++) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
+  const { leader, installing, other, installsBefore } = await startHeldInstall();
+  // The third node goes down: the installing node is the leader's only partner for a majority.
+  await cluster.kill(other);
+  await writeSome(20);
+  await waitFor('the leader commits and applies what the upstream wrote since', () => atUpstreamEnd(leader), 30_000);
+  assert.equal(eventCount(installing, 'relay.snapshot.installed'), installsBefore, 'those commits came while the install was still under way');
+  assert.equal(await cluster.leaderIndex(), leader, 'no election meanwhile');
+  await healAndCheck(other);
+  assert.equal(eventCount(installing, 'relay.snapshot.installed'), installsBefore + 1);
+});
+
+test('SIGTERM during a snapshot install is a clean stop (exit 0); restarted, the node installs again and still counts for the quorum meanwhile', { timeout: 180_000 }, async () => {
+  const { leader, installing, other, installsBefore } = await startHeldInstall();
   const child = cluster.nodes[installing]!.child!;
   await cluster.kill(installing, 'SIGTERM');
   assert.equal(child.exitCode, 0, `exit code ${child.exitCode}, signal ${child.signalCode}`);
@@ -123,47 +131,24 @@ test('SIGTERM during a snapshot install is a clean stop (exit 0); restarted, the
 
   // Restarted with the files still out of reach, it installs again, and meanwhile it is the
   // leader's partner for a majority.
-  failures = fetchFailures();
+  const failures = eventCount(installing, 'relay.snapshot.fetch_failed');
   cluster.launch(installing);
   await cluster.waitUp(installing, 30_000);
-  await waitFor('the restarted node installs the snapshot again', async () => fetchFailures() > failures, 30_000);
+  await waitFor('the restarted node installs the snapshot again', async () => eventCount(installing, 'relay.snapshot.fetch_failed') > failures, 30_000);
   await cluster.kill(other);
   await writeSome(20);
   await waitFor('the leader commits and applies what the upstream wrote since', () => atUpstreamEnd(leader), 30_000);
-  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, installs, 'those commits came while the install was under way');
-
-  for (const l of links) l.heal();
-  await waitFor('the restarted node completes the install and catches up', () => atUpstreamEnd(installing), 60_000);
-  cluster.launch(other);
-  await cluster.waitUp(other, 30_000);
-  await waitFor('the third node catches up', () => atUpstreamEnd(other), 60_000);
-  await assertEveryNodeHoldsUpstreamFiles();
+  assert.equal(eventCount(installing, 'relay.snapshot.installed'), installsBefore, 'those commits came while the install was under way');
+  await healAndCheck(other);
 });
 
 test('the leader killed while a follower installs a snapshot: the other follower leads and relays, the installing node votes and takes the log', { timeout: 180_000 }, async () => {
-  const leader = await cluster.waitForLeader();
-  const [installing, heir] = [0, 1, 2].filter((i) => i !== leader) as [number, number];
-  const leftAt = (await serverStatus(cluster, installing))!.applied_index;
-  await cluster.kill(installing);
-  await writeSome(300);
-  await waitFor('a compaction past the stopped node', async () => ((await serverStatus(cluster, leader))?.snapshot_index ?? 0) > leftAt, 60_000);
-
-  for (const l of links) l.cut();
-  const failures = cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length;
-  const installs = cluster.logEvents(installing, 'relay.snapshot.installed').length;
-  cluster.launch(installing);
-  await waitFor('the node started installing the snapshot', async () => cluster.logEvents(installing, 'relay.snapshot.fetch_failed').length > failures, 30_000);
+  const { leader, installing, other: heir, installsBefore } = await startHeldInstall();
   await cluster.kill(leader);
   // Elected or not, the installing node ends up a follower: it cannot lead before its files are in.
   await waitFor('the other follower leads', async () => (await cluster.leaderIndex()) === heir, 20_000);
   await writeSome(20);
   await waitFor('the new leader relays what the upstream wrote since', () => atUpstreamEnd(heir), 30_000);
-  assert.equal(cluster.logEvents(installing, 'relay.snapshot.installed').length, installs, 'all that while the install was under way');
-
-  for (const l of links) l.heal();
-  await waitFor('the install ends and the node catches up', () => atUpstreamEnd(installing), 60_000);
-  cluster.launch(leader);
-  await cluster.waitUp(leader, 30_000);
-  await waitFor('the old leader catches up', () => atUpstreamEnd(leader), 60_000);
-  await assertEveryNodeHoldsUpstreamFiles();
+  assert.equal(eventCount(installing, 'relay.snapshot.installed'), installsBefore, 'all that while the install was under way');
+  await healAndCheck(leader);
 });

@@ -278,37 +278,43 @@ test('compaction: a lagging follower gets the snapshot metadata, then the retain
     'compacted entries are never delivered to the lagging follower');
 });
 
-/** A cluster whose node `slow` holds its snapshot installs until release() (files being fetched). */
-function withHeldInstall(): { h: Harness; held: () => boolean; release: () => void; setSlow: (id: number) => void } {
+interface HeldInstall {
+  h: Harness;
+  leader: HNode;
+  /** The follower installing a snapshot, and the other one. */
+  installing: HNode;
+  other: HNode;
+  /** The snapshot's index. */
+  snapIndex: number;
+  /** The install has not ended yet. */
+  held: () => boolean;
+  release: () => void;
+}
+
+/** A 3-node cluster in which a follower, cut off while the leader commits and compacts past it,
+ *  is installing the leader's snapshot, held until release() (the relay fetching files). */
+async function heldInstall(): Promise<HeldInstall> {
   let slow = 0;
   let releaseNow: (() => void) | null = null;
   const h = new Harness(3, {
     install: (id) => (id === slow ? new Promise<void>((r) => { releaseNow = r; }) : undefined),
   });
-  return {
-    h, held: () => releaseNow !== null, setSlow: (id) => { slow = id; },
-    release: () => { releaseNow?.(); releaseNow = null; },
-  };
-}
-
-/** Isolates `lagging`, commits and compacts past it at the leader, then heals: it must install. */
-async function compactPast(h: Harness, leader: HNode, lagging: HNode): Promise<number> {
-  h.net.isolate(lagging.id, [...h.peers.keys()]);
-  let last = 0;
-  for (let k = 0; k < 6; k++) last = await h.settle(leader.raft!.propose(text(`s${k}`)));
-  await h.settle(leader.raft!.compact(text('state')));
-  h.net.heal();
-  return last;
-}
-
-test('a follower installing a snapshot acknowledges appends meanwhile: with the other follower down, commits go on', async () => {
-  const { h, held, release, setSlow } = withHeldInstall();
   await h.startAll();
   const leader = await h.leader();
   const [installing, other] = h.followers(leader) as [HNode, HNode];
-  setSlow(installing.id);
-  const snapIndex = await compactPast(h, leader, installing);
+  slow = installing.id;
+  h.net.isolate(installing.id, [...h.peers.keys()]);
+  let snapIndex = 0;
+  for (let k = 0; k < 6; k++) snapIndex = await h.settle(leader.raft!.propose(text(`s${k}`)));
+  await h.settle(leader.raft!.compact(text('state')));
+  h.net.heal();
+  const held = (): boolean => releaseNow !== null;
   await h.runUntil(held);
+  return { h, leader, installing, other, snapIndex, held, release: () => { releaseNow?.(); releaseNow = null; } };
+}
+
+test('a follower installing a snapshot acknowledges appends meanwhile: with the other follower down, commits go on', async () => {
+  const { h, leader, installing, other, snapIndex, held, release } = await heldInstall();
   h.crash(other.id);
   const during = await h.settle(leader.raft!.propose(text('while installing')), 2 * ELECTION_MS);
   assert.ok(held(), 'the install is still under way');
@@ -321,13 +327,7 @@ test('a follower installing a snapshot acknowledges appends meanwhile: with the 
 });
 
 test('a follower installing a snapshot votes: the leader lost, a new one is elected before the install ends', async () => {
-  const { h, held, release, setSlow } = withHeldInstall();
-  await h.startAll();
-  const leader = await h.leader();
-  const [installing] = h.followers(leader) as [HNode, HNode];
-  setSlow(installing.id);
-  await compactPast(h, leader, installing);
-  await h.runUntil(held);
+  const { h, leader, installing, held, release } = await heldInstall();
   const term = leader.raft!.status().term;
   h.crash(leader.id);
   const next = await h.leader();
@@ -339,13 +339,7 @@ test('a follower installing a snapshot votes: the leader lost, a new one is elec
 });
 
 test('a node elected while it installs a snapshot hands leadership on to a voter that holds its state', async () => {
-  const { h, held, release, setSlow } = withHeldInstall();
-  await h.startAll();
-  const leader = await h.leader();
-  const [installing] = h.followers(leader) as [HNode, HNode];
-  setSlow(installing.id);
-  await compactPast(h, leader, installing);
-  await h.runUntil(held);
+  const { h, leader, installing, held, release } = await heldInstall();
   void leader.raft!.transferLeadership(installing.id).catch(() => undefined);
   await h.runUntil(() => installing.raft!.status().role === 'leader');
   await h.runUntil(() => [...h.nodes.values()].some((n) => n !== installing && n.raft!.status().role === 'leader'), 4 * ELECTION_MS);
