@@ -52,6 +52,8 @@ export class Applier {
   private pending: Promise<void> | null = null;
   /** A snapshot install under way, until it and the applies held back behind it are done. */
   private installing: Promise<void> | null = null;
+  /** The index of the snapshot being installed (0: none). */
+  private installIndex = 0;
   /** Committed entries that came while a snapshot was installed, to apply after it, in order. */
   private readonly deferred: (readonly Entry[])[] = [];
 
@@ -72,6 +74,17 @@ export class Applier {
    *  its end), but no other snapshot may be. */
   get installingSnapshot(): boolean {
     return this.installing !== null;
+  }
+
+  /** The index of the snapshot being installed (0: none). */
+  get installingIndex(): number {
+    return this.installIndex;
+  }
+
+  /** Installing a snapshot whose membership has no vote for this node (a learner, or a member
+   *  added after it): it counts for no quorum. */
+  get installingAsNonVoter(): boolean {
+    return this.installing !== null && !this.confState.voters.includes(this.d.self);
   }
 
   /** Applies `entries` now (synchronously if the application does; an asynchronous apply is
@@ -105,8 +118,10 @@ export class Applier {
   /** Starts installing a snapshot the store just persisted, beside the Ready loop. Call only
    *  when idle(). */
   install(snap: SnapshotMeta): void {
+    this.installIndex = snap.index;
     this.installing = this.snapshot(snap).then(() => this.applyDeferred()).catch((err: unknown) => {
       this.installing = null;
+      this.installIndex = 0;
       this.d.onInstallFailed(err);
     });
   }
@@ -118,6 +133,7 @@ export class Applier {
       const batch = this.deferred.shift();
       if (batch === undefined) {
         this.installing = null;
+        this.installIndex = 0;
         this.d.onIdle();
         return;
       }

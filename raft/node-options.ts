@@ -108,6 +108,8 @@ export interface RaftNodeStatus {
   readonly commitIndex: number;
   /** Applied by the application (delivered and its callback settled). */
   readonly appliedIndex: number;
+  /** The index of the snapshot the application is installing (0: none). */
+  readonly installingSnapshot: number;
   readonly lastIndex: number;
   readonly confState: ConfState;
   /** Leader only: every member's replication progress, in id order. */

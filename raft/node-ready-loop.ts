@@ -191,8 +191,14 @@ export class ReadyLoop {
       raw.advancePersisted(rd);
       this.noteCommit();
       this.send(raw.takeMessages()); // the leader's own copy counted: a commit goes out now
-      // The snapshot is durable here, so its acknowledgement may go before its files are in.
+      // The snapshot is durable here, so its acknowledgement may go before its files are in. A
+      // non-voter's waits for them (it counts for no quorum): a learner is promoted once it
+      // holds them.
       if (rd.snapshot !== null) applier.install(rd.snapshot);
+      if (applier.installingAsNonVoter) {
+        await applier.idle();
+        if (this.d.failed()) return false;
+      }
       this.send(rd.messagesAfterPersist);
     } catch (err) {
       this.d.fail(err);

@@ -238,7 +238,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return {
       id: this.id, role: s.softState.role, term: s.hardState.term, vote: s.hardState.vote,
       leader: s.softState.leader, commitIndex: s.hardState.commit, appliedIndex: this.applier.appliedIndex,
-      lastIndex: s.lastIndex, confState: this.applier.confState, peers,
+      installingSnapshot: this.applier.installingIndex, lastIndex: s.lastIndex, confState: this.applier.confState, peers,
     };
   }
 

@@ -128,6 +128,7 @@ export class NodeMetrics {
     this.#gauge('binrelay_raft_commit_index', 'Raft commit index known to this node.', () => raft().commitIndex);
     this.#gauge('binrelay_raft_applied_index', 'Raft index applied to the relay log on this node.', () => raft().appliedIndex);
     this.#gauge('binrelay_raft_snapshot_index', 'The raft log is compacted up to this index.', () => this.node.storage.raft.snapshotMeta().index);
+    this.#gauge('binrelay_raft_snapshot_installing', 'Index of the snapshot this node is installing (fetching its binlog files), 0 when none.', () => raft().installingSnapshot);
   }
 
   #relaySeries(): void {

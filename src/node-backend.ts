@@ -115,6 +115,7 @@ export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBacken
     const s = this.node.raft.status();
     if (!this.node.raft.running) return { ready: false, reason: 'raft stopped' };
     if (!s.leader) return { ready: false, reason: 'no leader known' };
+    if (s.installingSnapshot > 0) return { ready: false, reason: `installing snapshot ${s.installingSnapshot}` };
     if (s.appliedIndex < s.commitIndex) return { ready: false, reason: `applying (${s.appliedIndex}/${s.commitIndex})` };
     return { ready: true };
   }

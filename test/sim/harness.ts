@@ -141,6 +141,12 @@ export class Harness {
     }
   }
 
+  /** Runs every event of the next `ms` of simulated time. */
+  async runFor(ms: number): Promise<void> {
+    const until = this.sched.nowMs + ms;
+    await this.runUntil(() => (this.sched.peekMs() ?? Infinity) > until, ms);
+  }
+
   async leader(): Promise<HNode> {
     let found: HNode | null = null;
     await this.runUntil(() => {

@@ -1,6 +1,6 @@
 // A 4th node joins a cluster whose raft log was compacted past everything it would need: it gets
 // the relay state and the binlog files as a snapshot (streamed from another member) while it is a
-// learner, is then promoted, serves files byte-identical to the upstream's, and a real replica
+// learner, is promoted once they are in, serves files byte-identical to the upstream's, and a real replica
 // attached to it replicates.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +83,10 @@ test('a member added after the whole log was compacted catches up through a snap
   }, 60_000);
   await waitCaughtUp(n4);
   assert.ok(cluster.logEvents(n4, 'relay.snapshot.installed').length >= 1, 'n4 installed a snapshot');
+  // A learner acknowledges its snapshot once its files are in: it is promoted only then.
+  const installedAt = Date.parse(String(cluster.logEvents(n4, 'relay.snapshot.installed')[0]!.time));
+  const promotedAt = Date.parse(String(cluster.logEvents(leader, 'member.promoted')[0]?.time));
+  assert.ok(installedAt <= promotedAt, `n4 promoted at ${promotedAt}, its snapshot installed at ${installedAt}`);
   assert.ok(cluster.logEvents(n4, 'relay.snapshot.file_fetched').length >= 1, 'n4 fetched binlog files from a member');
 
   // Its files are the upstream's, byte for byte, and the same set as the leader's.

@@ -112,6 +112,9 @@ test('while a follower installs a snapshot, it and the leader commit without the
   await writeSome(30);
   for (let i = 0; i < 3; i++) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
   const { leader, installing, other, installsBefore } = await startHeldInstall();
+  const ready = await cluster.api(installing, 'GET', '/readyz');
+  assert.equal(ready.status, 503);
+  assert.match(JSON.stringify(ready.body), /installing snapshot \d+/);
   // The third node goes down: the installing node is the leader's only partner for a majority.
   await cluster.kill(other);
   await writeSome(20);
@@ -120,6 +123,7 @@ test('while a follower installs a snapshot, it and the leader commit without the
   assert.equal(await cluster.leaderIndex(), leader, 'no election meanwhile');
   await healAndCheck(other);
   assert.equal(eventCount(installing, 'relay.snapshot.installed'), installsBefore + 1);
+  assert.equal((await cluster.api(installing, 'GET', '/readyz')).status, 200);
 });
 
 test('SIGTERM during a snapshot install is a clean stop (exit 0); restarted, the node installs again and still counts for the quorum meanwhile', { timeout: 180_000 }, async () => {

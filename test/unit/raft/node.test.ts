@@ -320,8 +320,10 @@ test('a follower installing a snapshot acknowledges appends meanwhile: with the 
   assert.ok(held(), 'the install is still under way');
   assert.ok(installing.store.lastIndex() >= during, 'the installing follower holds the new entry');
   assert.ok(!installing.applied.some((e) => e.index > snapIndex), 'nothing after the snapshot is applied before it is installed');
+  assert.equal(installing.raft!.status().installingSnapshot, snapIndex);
   release();
   await h.runUntil(() => installing.applied.some((e) => e.index === during));
+  assert.equal(installing.raft!.status().installingSnapshot, 0);
   const after = installing.applied.filter((e) => e.index > snapIndex).map((e) => e.index);
   assert.deepEqual(after, [...Array(after.length).keys()].map((k) => snapIndex + 1 + k), 'applied in order, from the snapshot on');
 });
@@ -348,6 +350,24 @@ test('a node elected while it installs a snapshot hands leadership on to a voter
   const next = await h.leader();
   const index = await h.settle(next.raft!.propose(text('after the hand-off')));
   await h.runUntil(() => installing.applied.some((e) => e.index === index));
+});
+
+test('a learner installing a snapshot acknowledges it only once installed: it is not counted caught up before', async () => {
+  let releaseNow: (() => void) | null = null;
+  const h = new Harness(4, { voters: 3, install: (id) => (id === 4 ? new Promise<void>((r) => { releaseNow = r; }) : undefined) });
+  await h.startAll();
+  const leader = await h.leader();
+  let snapIndex = 0;
+  for (let k = 0; k < 6; k++) snapIndex = await h.settle(leader.raft!.propose(text(`s${k}`)));
+  await h.settle(leader.raft!.compact(text('state')));
+  await h.start(4, { join: true });
+  void leader.raft!.addLearner(4, 'sim://n4').catch(() => undefined);
+  await h.runUntil(() => releaseNow !== null);
+  const match = (): number => leader.raft!.status().peers.find((p) => p.id === 4)?.match ?? 0;
+  await h.runFor(4 * ELECTION_MS);
+  assert.ok(match() < snapIndex, `the learner's match ${match()} stays below the snapshot ${snapIndex} while it installs`);
+  releaseNow!();
+  await h.runUntil(() => match() >= snapIndex);
 });
 
 test('a term-0 message from the network other than readIndex is dropped (only forwarded reads carry term 0)', async () => {
