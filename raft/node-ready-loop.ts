@@ -123,6 +123,12 @@ export class ReadyLoop {
     return !this.d.failed();
   }
 
+  /** Waits until the snapshot install under way ended; false if the node stopped meanwhile. */
+  private async installed(): Promise<boolean> {
+    await this.d.applier.idle();
+    return !this.d.failed();
+  }
+
   private async runLoop(): Promise<void> {
     // Yield once so that a synchronous burst of inputs (proposals, messages) joins one Ready.
     await Promise.resolve();
@@ -170,10 +176,7 @@ export class ReadyLoop {
     // A `snap` is inline metadata: no reportSnapshot needed (the core re-probes on a heartbeat answer).
     this.send(rd.messages);
     // A second snapshot replaces the state the first one is still installing: after it.
-    if (rd.snapshot !== null && applier.installingSnapshot) {
-      await applier.idle();
-      if (this.d.failed()) return false;
-    }
+    if (rd.snapshot !== null && applier.installingSnapshot && !(await this.installed())) return false;
     const firstNew = rd.snapshot !== null ? 0 : rd.entries[0]?.index ?? Infinity;
     const split = rd.committedEntries.findIndex((e) => e.index >= firstNew);
     const durable = split < 0 ? rd.committedEntries : rd.committedEntries.slice(0, split);
@@ -195,10 +198,7 @@ export class ReadyLoop {
       // non-voter's waits for them (it counts for no quorum): a learner is promoted once it
       // holds them.
       if (rd.snapshot !== null) applier.install(rd.snapshot);
-      if (applier.installingAsNonVoter) {
-        await applier.idle();
-        if (this.d.failed()) return false;
-      }
+      if (applier.installingAsNonVoter && !(await this.installed())) return false;
       this.send(rd.messagesAfterPersist);
     } catch (err) {
       this.d.fail(err);

@@ -367,11 +367,27 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       this.log.info({ event: 'raft.leadership.lost', term }, 'stepped down');
     }
     if (!wasLeader && role === 'leader' && this.applier.installingSnapshot) {
-      // Elected while still installing a snapshot: the application cannot lead before its state
-      // is in (a relay's syncer waits for it), so an up-to-date voter that answers takes over.
       this.log.info({ event: 'raft.leadership.handoff', term }, 'elected while installing a snapshot: handing leadership on');
-      this.handOffLeadership().catch(() => undefined);
+      this.handOffWhileInstalling(term);
     }
+  }
+
+  /** Elected while still installing a snapshot: the application cannot lead before its state is
+   *  in (a relay's syncer waits for it), so a voter that answers takes over. Tried every
+   *  heartbeat until one does, the install ends, or this node no longer leads in `term`. */
+  private handOffWhileInstalling(term: number): void {
+    const retry = (): void => void this.opts.clock.after(this.opts.heartbeatIntervalMs, attempt);
+    const attempt = (): void => {
+      const st = this.status();
+      if (this.state !== 'running' || st.role !== 'leader' || st.term !== term || !this.applier.installingSnapshot) return;
+      // A voter that acknowledged this term's appends answers (a new leader knows no match before).
+      const heir = st.peers
+        .filter((p) => p.id !== this.id && st.confState.voters.includes(p.id) && p.match > 0)
+        .sort((a, b) => b.match - a.match || a.id - b.id)[0];
+      if (heir === undefined) retry();
+      else this.transferLeadership(heir.id).catch(retry);
+    };
+    attempt();
   }
 
   private leaderHint(): NodeId {

@@ -340,11 +340,14 @@ test('a follower installing a snapshot votes: the leader lost, a new one is elec
   await h.runUntil(() => installing.applied.some((e) => e.index === index));
 });
 
-test('a node elected while it installs a snapshot hands leadership on to a voter that holds its state', async () => {
-  const { h, leader, installing, held, release } = await heldInstall();
+test('a node elected while it installs a snapshot hands leadership on to a voter that answers, not to the one that died', async () => {
+  const { h, leader, installing, other, held, release } = await heldInstall();
+  // The voter that dies has the lower id: the one a hand-off that knows no progress yet prefers.
+  const [dead, alive] = [leader, other].sort((a, b) => a.id - b.id) as [HNode, HNode];
   void leader.raft!.transferLeadership(installing.id).catch(() => undefined);
   await h.runUntil(() => installing.raft!.status().role === 'leader');
-  await h.runUntil(() => [...h.nodes.values()].some((n) => n !== installing && n.raft!.status().role === 'leader'), 4 * ELECTION_MS);
+  h.crash(dead.id);
+  await h.runUntil(() => alive.raft!.status().role === 'leader', 6 * ELECTION_MS);
   assert.ok(held(), 'handed on while the install is still under way');
   release();
   const next = await h.leader();
