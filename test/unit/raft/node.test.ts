@@ -1,7 +1,9 @@
 // The RaftNode driver's contract, on the simulator's clock, network and disk (deterministic):
 // proposals resolve after commit and local apply, redirects and typed errors, crash semantics on
 // a failed persist, the Ready order (send / persist / send-after-persist / apply), group commit,
-// bootstrap, stop(), entry fetches after cache misses, read index and compaction.
+// bootstrap, stop(), entry fetches after cache misses, read index, compaction, and snapshot
+// installs beside the loop (a node being rebuilt votes and acknowledges appends; a learner
+// acknowledges once installed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeMessage } from '../../../raft/core/message.js';
