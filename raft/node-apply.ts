@@ -50,10 +50,9 @@ export class Applier {
   private confGeneration = 0;
   /** An asynchronous apply under way, until it settles. */
   private pending: Promise<void> | null = null;
-  /** A snapshot install under way, until it and the applies held back behind it are done. */
-  private installing: Promise<void> | null = null;
-  /** The index of the snapshot being installed (0: none). */
-  private installIndex = 0;
+  /** A snapshot install under way (its index), until it and the applies held back behind it
+   *  are done. */
+  private installing: { readonly index: number; readonly done: Promise<void> } | null = null;
   /** Committed entries that came while a snapshot was installed, to apply after it, in order. */
   private readonly deferred: (readonly Entry[])[] = [];
 
@@ -78,7 +77,7 @@ export class Applier {
 
   /** The index of the snapshot being installed (0: none). */
   get installingIndex(): number {
-    return this.installIndex;
+    return this.installing?.index ?? 0;
   }
 
   /** Installing a snapshot whose membership has no vote for this node (a learner, or a member
@@ -112,18 +111,17 @@ export class Applier {
 
   /** Resolves once nothing is under way: no apply, no snapshot install. */
   async idle(): Promise<void> {
-    while (this.pending !== null || this.installing !== null) await (this.installing ?? this.pending);
+    while (this.pending !== null || this.installing !== null) await (this.installing?.done ?? this.pending);
   }
 
   /** Starts installing a snapshot the store just persisted, beside the Ready loop. Call only
    *  when idle(). */
   install(snap: SnapshotMeta): void {
-    this.installIndex = snap.index;
-    this.installing = this.snapshot(snap).then(() => this.applyDeferred()).catch((err: unknown) => {
+    const done = this.snapshot(snap).then(() => this.applyDeferred()).catch((err: unknown) => {
       this.installing = null;
-      this.installIndex = 0;
       this.d.onInstallFailed(err);
     });
+    this.installing = { index: snap.index, done };
   }
 
   /** Applies, in order, the entries committed while the snapshot was installed; ends the
@@ -133,7 +131,6 @@ export class Applier {
       const batch = this.deferred.shift();
       if (batch === undefined) {
         this.installing = null;
-        this.installIndex = 0;
         this.d.onIdle();
         return;
       }

@@ -194,10 +194,16 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   handOffLeadership(): Promise<void> {
     const st = this.status();
     if (st.role !== 'leader') return Promise.resolve();
-    const heir = st.peers
-      .filter((p) => p.id !== this.id && st.confState.voters.includes(p.id))
-      .sort((a, b) => b.match - a.match || a.id - b.id)[0];
-    return heir === undefined ? Promise.resolve() : this.transferLeadership(heir.id);
+    const heir = this.heirOf(st, false);
+    return heir === undefined ? Promise.resolve() : this.transferLeadership(heir);
+  }
+
+  /** The most up-to-date other voter (highest match, then lowest id); `answered`: only one that
+   *  acknowledged this leader's appends (a new leader knows no match before they do). */
+  private heirOf(st: RaftNodeStatus, answered: boolean): NodeId | undefined {
+    return st.peers
+      .filter((p) => p.id !== this.id && st.confState.voters.includes(p.id) && (!answered || p.match > 0))
+      .sort((a, b) => b.match - a.match || a.id - b.id)[0]?.id;
   }
 
   /** A linearizable read barrier (safe ReadIndex): resolves with an index such that every entry
@@ -380,12 +386,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     const attempt = (): void => {
       const st = this.status();
       if (this.state !== 'running' || st.role !== 'leader' || st.term !== term || !this.applier.installingSnapshot) return;
-      // A voter that acknowledged this term's appends answers (a new leader knows no match before).
-      const heir = st.peers
-        .filter((p) => p.id !== this.id && st.confState.voters.includes(p.id) && p.match > 0)
-        .sort((a, b) => b.match - a.match || a.id - b.id)[0];
+      const heir = this.heirOf(st, true);
       if (heir === undefined) retry();
-      else this.transferLeadership(heir.id).catch(retry);
+      else this.transferLeadership(heir).catch(retry);
     };
     attempt();
   }
