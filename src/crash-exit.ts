@@ -3,6 +3,7 @@
 // came from) and the process exits non-zero at once, for a supervisor to restart the node from
 // its data dir — fail-stop (DESIGN.md invariant 7), never limping on.
 import type { Logger } from 'pino';
+import { errorChainText } from './error-chain.js';
 
 export type CrashOrigin = 'uncaughtException' | 'unhandledRejection';
 
@@ -14,9 +15,9 @@ export function exitOnUncaught(logger: Logger, exit: (code: number) => void = (c
     crashed = true;
     const err = reason instanceof Error ? reason : new Error(`non-error value: ${String(reason)}`);
     try {
-      logger.fatal({ event: 'node.crashed', origin, err }, `node crashed (${origin}): ${err.message}`);
+      logger.fatal({ event: 'node.crashed', origin, err }, `node crashed (${origin}): ${errorChainText(err)}`);
       logger.flush();
-      process.stderr.write(`binrelay start: node crashed (${origin}): ${err.message}\n`);
+      process.stderr.write(`binrelay start: node crashed (${origin}): ${errorChainText(err)}\n`);
     } finally {
       exit(1);
     }

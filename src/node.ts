@@ -32,6 +32,7 @@ import { SnapshotFetcher } from './relaylog/snapshot-fetcher.js';
 import { NodeMetrics } from './metrics.js';
 import { CommitPathTimer } from './metrics/commit-path.js';
 import { ThroughputHistory } from './throughput-history.js';
+import { errorChainText } from './error-chain.js';
 
 /** Recent raft entries kept in memory; followers and replay read older ones from the segment files.
  *  8 MiB rather than 16: the cached payload outlives scavenges and drives V8 mark-compacts, and
@@ -171,7 +172,7 @@ export class RelayNode {
     const fail = (err: Error): void => {
       if (failed) return;
       failed = true;
-      this.logger.fatal({ event: 'node.failed', err, code: (err as { code?: unknown }).code }, `node failed: ${err.message}`);
+      this.logger.fatal({ event: 'node.failed', err, code: (err as { code?: unknown }).code }, `node failed: ${errorChainText(err)}`);
       void Promise.allSettled([this.syncer.close(), this.binlogServer.stop()]).then(() => onFatal(err));
     };
     this.raft.on('stopped', (err) => {

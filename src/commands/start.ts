@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig, redactConfig } from '../config.js';
 import { startHelp } from '../config-help.js';
 import { exitOnUncaught } from '../crash-exit.js';
+import { errorChainText } from '../error-chain.js';
 import { createLogger } from '../logger.js';
 import { restrictFileCreation } from '../data-dir-permissions.js';
 import { RelayNode } from '../node.js';
@@ -29,7 +30,7 @@ export async function runStart(args: string[]): Promise<number> {
   for (const note of config.notes) logger.info({ event: 'config.kingbus_key', note }, note);
   // Fail-stop: a node that cannot vouch for its state exits non-zero, for a supervisor to see.
   const exitFailed = (err: Error): void => {
-    process.stderr.write(`binrelay start: node failed: ${err.message}\n`);
+    process.stderr.write(`binrelay start: node failed: ${errorChainText(err)}\n`);
     logger.flush();
     process.exit(1);
   };
@@ -37,7 +38,7 @@ export async function runStart(args: string[]): Promise<number> {
   try {
     node = await RelayNode.start(config, logger, exitFailed);
   } catch (err) {
-    logger.fatal({ event: 'node.start_failed', err }, `node failed to start: ${(err as Error).message}`);
+    logger.fatal({ event: 'node.start_failed', err }, `node failed to start: ${errorChainText(err)}`);
     exitFailed(err instanceof Error ? err : new Error(String(err)));
     return 1;
   }

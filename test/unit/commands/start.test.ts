@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +19,11 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-/** Starts `binrelay start ARGS` in a fresh data dir, with only `env` (and PATH) as environment. */
-function start(args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Run {
+/** Starts `binrelay start ARGS` in a fresh data dir (laid out first by `prepare`, if given), with
+ *  only `env` (and PATH) as environment. */
+function start(args: string[], env: Record<string, string> = {}, nodeFlags: string[] = [], prepare?: (dataDir: string) => void): Run {
   const dataDir = mkdtempSync(join(tmpdir(), 'binrelay-start-'));
+  prepare?.(dataDir);
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'start', '--data-dir', dataDir, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -132,6 +134,19 @@ test('the admin port in use: exits non-zero naming admin-addr, before it opens s
   } finally {
     taken.close();
   }
+});
+
+test('storage that cannot open: exits non-zero, and the stderr line says why, not only that it failed', async () => {
+  // LevelDB's CURRENT names a manifest that is not there: level wraps the reason ("IO error: …
+  // No such file or directory") as the cause of "Database failed to open".
+  const run = start(await loopbackAddrs(), {}, [], (dataDir) => {
+    mkdirSync(join(dataDir, 'leveldb'));
+    writeFileSync(join(dataDir, 'leveldb', 'CURRENT'), 'MANIFEST-999999\n');
+  });
+  assert.equal(await exitWithin(run, 10_000), 1);
+  const stderrLine = run.output().split('\n').find((l) => l.startsWith('binrelay start: node failed'));
+  assert.match(stderrLine ?? '', /^binrelay start: node failed: Database failed to open: IO error: .*MANIFEST-999999: No such file or directory$/,
+    `the last line names the missing manifest:\n${run.output()}`);
 });
 
 test('an uncaught exception or unhandled rejection in a running node: one fatal log line, exit code 1', async () => {
