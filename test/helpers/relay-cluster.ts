@@ -102,16 +102,19 @@ export class RelayCluster {
     return i < this.bootSize ? this.nodes.slice(0, this.bootSize).map((n) => `${n.name}=${n.peerAddr}`).join(',') : this.initialCluster;
   }
 
-  /** Starts node i's process (again, after a kill: it restarts from its data dir). */
-  launch(i: number, args: string[] = []): void {
+  /** Starts node i's process (again, after a kill: it restarts from its data dir). `wrap` turns
+   *  the node's command line into the one to run (e.g. inside a namespace with its own mounts). */
+  launch(i: number, args: string[] = [], wrap?: (argv: string[]) => string[]): void {
     const node = this.nodes[i]!;
     const log = openSync(node.logFile, 'a');
     // TEST_NODE_FLAGS: extra node flags for the nodes only (e.g. --cpu-prof when profiling).
     const nodeFlags = [...SHEBANG.flags, ...(process.env.TEST_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-    const child = spawn(process.execPath, [...loaderArgs(), ...nodeFlags, CLI_FILE, 'start',
+    const argv = [process.execPath, ...loaderArgs(), ...nodeFlags, CLI_FILE, 'start',
       '--name', node.name, '--data-dir', node.dataDir, '--admin-addr', node.adminAddr, '--peer-addr', node.peerAddr,
       '--initial-cluster', this.initialClusterOf(i), '--heartbeat-interval', '50ms', '--election-timeout', '500ms',
-      '--log-level', 'debug', ...this.extraArgs, ...(this.options.nodeArgs?.(i) ?? []), ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...SHEBANG.env, ...this.env } });
+      '--log-level', 'debug', ...this.extraArgs, ...(this.options.nodeArgs?.(i) ?? []), ...args];
+    const [command, ...commandArgs] = wrap ? wrap(argv) : argv;
+    const child = spawn(command!, commandArgs, { stdio: ['ignore', log, log], env: { ...process.env, ...SHEBANG.env, ...this.env } });
     closeSync(log);
     running.add(child);
     child.once('exit', () => running.delete(child));
@@ -186,6 +189,16 @@ export class RelayCluster {
     if (!child) return Promise.resolve(null);
     if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
     return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Exit code of node i once it exited on its own, failing the test if it still runs `ms` later. */
+  async exitWithin(i: number, ms: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms)));
+    const code = await Promise.race([this.exitCode(i), timeout]);
+    clearTimeout(timer);
+    if (code === 'running') throw new Error(`node ${this.nodes[i]!.name} still runs ${ms} ms later; its log ends:\n${this.logTail(i)}`);
+    return code;
   }
 
   kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -63,16 +63,6 @@ async function someFollower(): Promise<number> {
   return (leader + 1) % 3;
 }
 
-/** Exit code of node i once it exits on its own; fails the test if it keeps running. */
-async function exitWithin(i: number, ms: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms)));
-  const code = await Promise.race([cluster.exitCode(i), timeout]);
-  clearTimeout(timer);
-  assert.notEqual(code, 'running', `node ${i} still runs ${ms} ms later (log ${cluster.nodes[i]!.logFile})`);
-  return code as number | null;
-}
-
 /** The size of node i's log now: lines written after it belong to the next run. */
 async function logMark(i: number): Promise<number> {
   return (await stat(cluster.nodes[i]!.logFile)).size;
@@ -206,7 +196,7 @@ async function damageAndRead(at: (eventStart: number, eventLength: number) => nu
 test('a byte flipped inside an event of a binlog file: the node exits naming the file and CRC32, the client gets no bad bytes', async () => {
   const { f, name, path, original, eventStart, client, copy, mark, repair } = await damageAndRead((start, length) => start + Math.floor(length / 2), 'body');
   try {
-    const code = await exitWithin(f, 10_000);
+    const code = await cluster.exitWithin(f, 10_000);
     assert.ok(code !== null && code !== 0, `the node exits non-zero (got ${code})`);
     const fatal = await fatalLines(f, mark);
     assert.ok(fatal.some((l) => String(l.msg).includes(path) && String(l.msg).includes('CRC32') && String(l.msg).includes(`event at ${eventStart}`)),
@@ -233,7 +223,7 @@ test('a byte flipped in an event length field: the node exits naming the file', 
   try {
     assert.notEqual(client.code, 0, `mariadb-binlog must fail: ${client.stderr}`);
     assert.ok(copy.length <= eventStart, `the client's copy (${copy.length} bytes) stops before the damaged event at ${eventStart}`);
-    const code = await exitWithin(f, 10_000);
+    const code = await cluster.exitWithin(f, 10_000);
     assert.ok(code !== null && code !== 0, `the node exits non-zero (got ${code})`);
     const fatal = await fatalLines(f, mark);
     assert.ok(fatal.some((l) => JSON.stringify(l).includes(`binlog file`) && JSON.stringify(l).includes(`event at ${eventStart}`)),
@@ -253,7 +243,7 @@ test('a binlog file shorter than the checkpoint: the node exits at start naming 
 
   const mark = await logMark(f);
   cluster.launch(f);
-  const code = await exitWithin(f, 15_000);
+  const code = await cluster.exitWithin(f, 15_000);
   assert.ok(code !== null && code !== 0, `the node exits non-zero (got ${code})`);
   const fatal = await fatalLines(f, mark);
   assert.ok(fatal.some((l) => errOf(l).code === 'RELAY_CORRUPT' && String(errOf(l).message).includes(`${path} has ${Math.floor(original.length / 2)} bytes`)),
@@ -291,7 +281,7 @@ test('a corrupted raft entry: the node exits at start with ERR_STORAGE_CORRUPT; 
 
   const mark = await logMark(f);
   cluster.launch(f);
-  const code = await exitWithin(f, 15_000);
+  const code = await cluster.exitWithin(f, 15_000);
   assert.ok(code !== null && code !== 0, `the node exits non-zero (got ${code})`);
   const fatal = await fatalLines(f, mark);
   assert.ok(fatal.some((l) => errOf(l).code === 'ERR_STORAGE_CORRUPT' && String(errOf(l).message).includes(`log entry ${damagedIndex} `)),
