@@ -2,11 +2,12 @@
 // any other member (every node holds the same files), through the chunked, checksummed and
 // resumable transfer of snapshot-transfer.ts.
 import { statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { NodeId } from '../../raft/core/types.js';
 import type { RelayLog } from './relay-log.js';
 import { fetchFileRange } from './snapshot-transfer.js';
-import { TransferAttemptError } from './snapshot-transfer-error.js';
+import { SnapshotTransferError, TransferAttemptError } from './snapshot-transfer-error.js';
 import { SnapshotFileGoneError } from './relay-errors.js';
 import { adminClient, type AdminClient } from '../../api/admin-client.js';
 
@@ -14,6 +15,10 @@ import { adminClient, type AdminClient } from '../../api/admin-client.js';
 const FETCH_DEADLINE_MS = 10 * 60_000;
 /** How long one source is tried before the next one gets its turn. */
 const PER_SOURCE_MS = 5000;
+/** The pause after a round in which every source failed: doubling from the first to the last.
+ *  A refusal (401, 403) fails at once, and without a pause every member would be asked again and
+ *  again, a warning logged each time. */
+const ROUND_PAUSE_MS = { first: 250, max: 5000 };
 
 export class SnapshotFetcher {
   /** Aborted when the node stops: an install waiting for files must not hold the shutdown. */
@@ -48,11 +53,19 @@ export class SnapshotFetcher {
    * (a dead or slow member must not hold the install), round after round until the deadline; the
    * bytes already verified stay in the file, so each try goes on from the file's size. When every
    * source that answers says it does not hold the file, it was purged: SnapshotFileGoneError.
+   * A failure of this node's own disk (ENOSPC, EIO) is thrown at once: the install fails, and the
+   * node with it, as on any other failed storage write.
    */
   readonly fetch = async (name: string, from: number, to: number, destPath: string): Promise<void> => {
     const deadline = Date.now() + FETCH_DEADLINE_MS;
     let last: unknown = null;
+    let pauseMs = ROUND_PAUSE_MS.first;
     for (let round = 0; Date.now() < deadline && !this.#stopping.signal.aborted; round++) {
+      if (round > 0) {
+        await sleep(Math.min(pauseMs, Math.max(0, deadline - Date.now())), undefined, { signal: this.#stopping.signal }).catch(() => undefined);
+        pauseMs = Math.min(pauseMs * 2, ROUND_PAUSE_MS.max);
+        if (this.#stopping.signal.aborted) break;
+      }
       const sources = this.sources();
       if (sources.length === 0) throw new Error(`no member's admin address is known to fetch ${name} from`);
       let missing = 0;
@@ -71,6 +84,7 @@ export class SnapshotFetcher {
             ms: Math.round(performance.now() - started) }, 'binlog file range fetched for a snapshot');
           return;
         } catch (err) {
+          if (!isSourceFailure(err)) throw err;
           last = err;
           if (isNotHeld(err)) missing++;
           else if (isUnreachable(err)) unreachable++;
@@ -91,6 +105,14 @@ function localSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** A failure another source or a later round may not have: the source refused, broke off or went
+ *  quiet. Not a local one: a write to this node's disk that failed, or a destination it cannot
+ *  open or sync, fails the same with every source. */
+function isSourceFailure(err: unknown): boolean {
+  if (!(err instanceof SnapshotTransferError) || err.code !== 'SNAPSHOT_TRANSFER_FAILED') return false;
+  return !(err.cause instanceof TransferAttemptError && err.cause.reason === 'LOCAL_WRITE');
 }
 
 /** The source could not be reached at all (down, or not answering). */

@@ -123,14 +123,14 @@ export class RelayCluster {
 
   /** A new member's process (not yet in the raft configuration: add it with POST /members),
    *  started empty with `--initial-cluster-state existing`; returns its index. */
-  async addNode(args: string[] = []): Promise<number> {
+  async addNode(args: string[] = [], wrap?: (argv: string[]) => string[]): Promise<number> {
     const i = this.nodes.length;
     const name = `n${i + 1}`;
     this.nodes.push({
       name, adminAddr: `127.0.0.1:${await freePort()}`, peerAddr: `127.0.0.1:${await freePort()}`,
       dataDir: join(this.baseDir, name), logFile: join(this.baseDir, `${name}.log`), child: null,
     });
-    this.launch(i, ['--initial-cluster-state', 'existing', ...args]);
+    this.launch(i, ['--initial-cluster-state', 'existing', ...args], wrap);
     return i;
   }
 
