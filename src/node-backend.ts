@@ -63,32 +63,9 @@ export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBacken
     const clash = this.members().find((m) => m.id === String(id));
     if (clash) throw new ApiError('CONFLICT', `member name ${name} has the same member id ${id} as member ${clash.name}: choose another name`, { field: 'name' });
     await this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: { id: String(id), name, peerAddr, adminAddr: '' } }));
+    // A learner first; the leader promotes it once it has caught up (src/learner-promotion.ts).
     await this.node.raft.addLearner(id, peerAddr);
-    void this.promoteWhenCaughtUp(id, peerAddr);
     return this.members().find((m) => m.id === String(id))!;
-  }
-
-  /** A learner becomes a voter once its log is within a few entries of the leader's commit. */
-  private async promoteWhenCaughtUp(id: number, peerAddr: string): Promise<void> {
-    const deadline = Date.now() + 10 * 60_000;
-    while (Date.now() < deadline) {
-      // A stopped raft still reports its last role: without this a stopping leader would wait here.
-      if (!this.node.raft.running) return;
-      const status = this.node.raft.status();
-      if (status.role !== 'leader') return;
-      const peer = status.peers.find((p) => p.id === id);
-      if (!status.confState.learners.includes(id)) return;
-      if (peer && peer.match > 0 && status.commitIndex - peer.match <= 8) {
-        try {
-          await this.node.raft.addVoter(id, peerAddr);
-          this.logger.info({ event: 'member.promoted', id }, 'learner promoted to voter');
-          return;
-        } catch (err) {
-          this.logger.warn({ event: 'member.promote.failed', id, err: (err as Error).message }, 'promotion failed; retrying');
-        }
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
   }
 
   async removeMember(name: string): Promise<void> {

@@ -14,6 +14,7 @@ import { adminClient, type AdminClient } from '../api/admin-client.js';
 import { readTlsFiles } from './tls-files.js';
 import { secureDataDir } from './data-dir-permissions.js';
 import { MemberPublisher } from './member-publisher.js';
+import { LearnerPromotion } from './learner-promotion.js';
 import type { Config } from './config.js';
 import { memberIdOf } from './member-id.js';
 import { establishClusterId } from './cluster-id.js';
@@ -46,6 +47,7 @@ export class RelayNode {
   /** Calls to other nodes' admin APIs: https verified with admin-tls.ca when admin-tls is set. */
   private adminClient: AdminClient = adminClient(undefined);
   private members: MemberPublisher | null = null;
+  private promotion: LearnerPromotion | null = null;
   backend: NodeBackend | null = null;
   /** GET /metrics: this node's own registry, fed from its state and a few observers. */
   readonly metrics: NodeMetrics;
@@ -156,6 +158,8 @@ export class RelayNode {
       if (change.role === 'leader') void members.publishAsLeader();
     });
     members.start();
+    node.promotion = new LearnerPromotion(raft, relay, logger);
+    node.promotion.start();
     await node.startAdmin(adminListener);
     const bootSettings = config.binlogServer ?? (await serverControl.savedSettings());
     if (bootSettings) await serverControl.start(bootSettings);
@@ -199,6 +203,7 @@ export class RelayNode {
   async stop(): Promise<void> {
     this.logger.info({ event: 'node.stopping' }, 'node stopping');
     this.members?.stop();
+    this.promotion?.stop();
     this.purges.stop();
     await this.admin?.close();
     await this.adminListener?.close();
