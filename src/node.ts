@@ -19,6 +19,8 @@ import type { Config } from './config.js';
 import { memberIdOf } from './member-id.js';
 import { establishClusterId } from './cluster-id.js';
 import { writeClusterIdRecord } from '../storage/cluster-id-record.js';
+import { writeMemberRemovedRecord } from '../storage/member-removed-record.js';
+import { refuseRemovedMember } from './member-removed.js';
 import { RelayLog } from './relaylog/relay-log.js';
 import type { MemberAttributes } from './relaylog/relay-entry.js';
 import { SyncerControl } from './syncer/syncer-control.js';
@@ -82,14 +84,18 @@ export class RelayNode {
     return this.purges.purge(request);
   }
 
-  static async start(config: Config, logger: Logger, onFatal: (err: Error) => void = () => undefined): Promise<RelayNode> {
+  /** `onFatal`: the node failed and must end (fail-stop). `onRemoved`: the cluster removed this
+   *  member; the caller stops it as on SIGTERM. */
+  static async start(
+    config: Config, logger: Logger, onFatal: (err: Error) => void = () => undefined, onRemoved: () => void = () => undefined,
+  ): Promise<RelayNode> {
     // The admin port first: a node that cannot serve its admin API stops before it opens storage
     // or joins raft, instead of running headless and maybe winning an election.
     const [adminHost, adminPort] = splitAddr(config.adminAddr);
     const adminTls = config.adminTls ? readTlsFiles(config.adminTls, 'admin-tls') : undefined;
     const adminListener = await AdminListener.bind(adminHost, adminPort, config.adminLimits, adminTls);
     try {
-      return await RelayNode.startWired(config, logger, onFatal, adminListener, adminClient(adminTls));
+      return await RelayNode.startWired(config, logger, onFatal, onRemoved, adminListener, adminClient(adminTls));
     } catch (err) {
       await adminListener.close();
       throw err;
@@ -97,7 +103,7 @@ export class RelayNode {
   }
 
   private static async startWired(
-    config: Config, logger: Logger, onFatal: (err: Error) => void, adminListener: AdminListener, admin: AdminClient,
+    config: Config, logger: Logger, onFatal: (err: Error) => void, onRemoved: () => void, adminListener: AdminListener, admin: AdminClient,
   ): Promise<RelayNode> {
     const id = memberIdOf(config.name);
     // The raft tail is bounded (raft-log-retain), so every entry is checked at open (CRC,
@@ -105,6 +111,12 @@ export class RelayNode {
     const tightened = secureDataDir(config.dataDir);
     if (tightened > 0) logger.warn({ event: 'node.data_dir.tightened', dataDir: config.dataDir, entries: tightened }, 'data dir entries readable by others made owner-only');
     const storage = await openStorage(config.dataDir, { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES });
+    try {
+      refuseRemovedMember(storage.meta, config.name, config.dataDir);
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
     // Before anything reads the data dir: it must belong to this cluster (src/cluster-id.ts).
     const clusterId = await establishClusterId(storage.meta, config.dataDir, config).catch(async (err: unknown) => {
       await storage.close();
@@ -149,6 +161,13 @@ export class RelayNode {
     backendRef.leaderAdminAddr = () => node.backend?.leaderAdminAddr() ?? null;
     purges.startRetention(config.binlogRetention);
     node.watchForFailure(onFatal);
+    // A removed member stops, and the data dir remembers it (src/member-removed.ts).
+    raft.once('removed', () => {
+      logger.warn({ event: 'node.removed', id }, 'this node was removed from the cluster: stopping (its replicas lose their connection and can be pointed at a member)');
+      void writeMemberRemovedRecord(storage.meta, { at: new Date().toISOString() })
+        .catch((err: unknown) => logger.error({ event: 'node.removed.persist_failed', err }, 'cannot record the removal in the data dir'))
+        .then(onRemoved);
+    });
     const members = new MemberPublisher({
       id, self: node.self, initialCluster: config.initialCluster, raft, transport, relay, logger: logger.child({ component: 'members' }),
     });

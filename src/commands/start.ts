@@ -7,6 +7,7 @@ import { errorChainText } from '../error-chain.js';
 import { createLogger } from '../logger.js';
 import { restrictFileCreation } from '../data-dir-permissions.js';
 import { RelayNode } from '../node.js';
+import { MemberRemovedError } from '../member-removed.js';
 
 export async function runStart(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -34,10 +35,18 @@ export async function runStart(args: string[]): Promise<number> {
     logger.flush();
     process.exit(1);
   };
+  let removed!: () => void;
+  const wasRemoved = new Promise<void>((resolve) => (removed = resolve));
   let node: RelayNode;
   try {
-    node = await RelayNode.start(config, logger, exitFailed);
+    node = await RelayNode.start(config, logger, exitFailed, () => removed());
   } catch (err) {
+    if (err instanceof MemberRemovedError) {
+      logger.warn({ event: 'node.removed', err }, err.message);
+      logger.flush();
+      process.stderr.write(`binrelay start: ${err.message}\n`);
+      return 0;
+    }
     logger.fatal({ event: 'node.start_failed', err }, `node failed to start: ${errorChainText(err)}`);
     exitFailed(err instanceof Error ? err : new Error(String(err)));
     return 1;
@@ -46,16 +55,19 @@ export async function runStart(args: string[]): Promise<number> {
     event: 'node.started', id: node.id, adminAddr: config.adminAddr, peerAddr: config.peerAddr,
     advertiseAdminAddr: config.advertiseAdminAddr, advertisePeerAddr: config.advertisePeerAddr,
   }, 'node started');
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+  // Until a signal, or until the cluster removes this member: either way a clean stop, exit 0.
+  let onSignal!: (signal: NodeJS.Signals) => void;
+  const signalled = new Promise<void>((resolve) => {
+    onSignal = (signal) => {
       logger.info({ event: 'node.signal', signal }, 'shutting down');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
       resolve();
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  await Promise.race([signalled, wasRemoved]);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
   await node.stop();
   logger.flush();
   return 0;
