@@ -111,14 +111,12 @@ export class RelayNode {
     const tightened = secureDataDir(config.dataDir);
     if (tightened > 0) logger.warn({ event: 'node.data_dir.tightened', dataDir: config.dataDir, entries: tightened }, 'data dir entries readable by others made owner-only');
     const storage = await openStorage(config.dataDir, { logger, tailCacheBytesMax: RAFT_TAIL_CACHE_BYTES });
-    try {
+    // Before anything reads the data dir: it must belong to this cluster (src/cluster-id.ts), as a
+    // member the cluster did not remove (src/member-removed.ts).
+    const clusterId = await Promise.resolve().then(() => {
       refuseRemovedMember(storage.meta, config.name, config.dataDir);
-    } catch (err) {
-      await storage.close();
-      throw err;
-    }
-    // Before anything reads the data dir: it must belong to this cluster (src/cluster-id.ts).
-    const clusterId = await establishClusterId(storage.meta, config.dataDir, config).catch(async (err: unknown) => {
+      return establishClusterId(storage.meta, config.dataDir, config);
+    }).catch(async (err: unknown) => {
       await storage.close();
       throw err;
     });
