@@ -163,6 +163,13 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     return this.changeMembership({ type: 'addNode', nodeId: id, context: textEncoder.encode(address) });
   }
 
+  /** A member's peer address changed (the application's record of it, e.g. a member moved to a
+   *  new host): messages go there from now on. Peers this node has no address for yet are left
+   *  to be resolved when first needed. */
+  updatePeerAddress(id: NodeId, address: string): void {
+    if (this.peers.addressOf(id) !== undefined) this.peers.add(id, address);
+  }
+
   removeMember(id: NodeId): Promise<number> {
     return this.changeMembership({ type: 'removeNode', nodeId: id, context: new Uint8Array(0) });
   }

@@ -149,6 +149,13 @@ export class RelayNode {
       apply: machine.apply, applySnapshot: machine.applySnapshot, appliedIndex: machine.appliedIndex,
       commitPath,
     });
+    // A member's record carries the address the others reach it at: a member that moved (PUT
+    // /members, or its own announcement once restarted elsewhere) is reached at the new one.
+    const reachAt = (member: MemberAttributes): void => {
+      if (member.peerAddr) raft?.updatePeerAddress(Number(member.id), member.peerAddr);
+    };
+    for (const member of Object.values(relay.members)) reachAt(member);
+    relay.on('member', reachAt);
     control = new SyncerControl(raft, relay, logger);
     const backendRef: { leaderAdminAddr(): string | null } = { leaderAdminAddr: () => null };
     const purges = new PurgeCoordinator(raft, relay, () => backendRef.leaderAdminAddr(), config.adminToken ?? null, logger.child({ component: 'purge' }), admin);

@@ -175,6 +175,7 @@ export class RelayLog extends EventEmitter {
         this.head.upstream = record.identity;
       } else {
         this.head.members[record.member.id] = record.member;
+        this.emit('member', record.member);
       }
     }
     this.refusals = null;
@@ -470,6 +471,7 @@ export class RelayLog extends EventEmitter {
     // fetched from them.
     const next = new RelayLog(this.dir, this.sink, this.logger, structuredClone(state));
     this.head.members = next.head.members;
+    for (const member of Object.values(this.head.members)) this.emit('member', member);
     await next.reconcileFiles(fetch);
     await this.dir.syncAll();
     this.head = next.head;
