@@ -41,8 +41,9 @@ export class LeadershipLostError extends RaftNodeError {
 /** The leader refused the proposal without appending it (transfer in progress, uncommitted
  *  bytes over the limit, a conf change already pending). Safe to retry later. */
 export class ProposalRefusedError extends RaftNodeError {
-  constructor(readonly reason: string, readonly leader: NodeId) {
-    super('RAFT_PROPOSAL_DROPPED', `proposal refused: ${reason}`);
+  /** `detail`: what the core said about it (e.g. why a conf change is invalid). */
+  constructor(readonly reason: string, readonly leader: NodeId, readonly detail = '') {
+    super('RAFT_PROPOSAL_DROPPED', `proposal refused: ${reason}${detail === '' ? '' : ` (${detail})`}`);
   }
 }
 

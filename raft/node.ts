@@ -323,14 +323,14 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     try {
       at = fn();
     } catch (err) {
-      const e = err as { code?: unknown; reason?: unknown; leader?: unknown };
+      const e = err as { code?: unknown; reason?: unknown; leader?: unknown; detail?: unknown };
       if (e.code !== 'RAFT_PROPOSAL_DROPPED') {
         this.fail(err);
         return Promise.reject(new NodeStoppedError(err));
       }
       const leader = typeof e.leader === 'number' ? e.leader : 0;
       if (e.reason === 'notLeader') return Promise.reject(new NotLeaderError(leader, op));
-      return Promise.reject(new ProposalRefusedError(String(e.reason), leader));
+      return Promise.reject(new ProposalRefusedError(String(e.reason), leader, typeof e.detail === 'string' ? e.detail : ''));
     }
     const p = this.proposals.add(at.index, at.term, kind);
     this.opts.commitPath?.proposed(at.index);

@@ -62,24 +62,24 @@ export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBacken
     // Raft knows members by their 32-bit id only: a second name with the same id would be the first.
     const clash = this.members().find((m) => m.id === String(id));
     if (clash) throw new ApiError('CONFLICT', `member name ${name} has the same member id ${id} as member ${clash.name}: choose another name`, { field: 'name' });
-    await this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: { id: String(id), name, peerAddr, adminAddr: '' } }));
+    await membershipCall(name, () => this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: { id: String(id), name, peerAddr, adminAddr: '' } })));
     // A learner first; the leader promotes it once it has caught up (src/learner-promotion.ts).
-    await this.node.raft.addLearner(id, peerAddr);
+    await membershipCall(name, () => this.node.raft.addLearner(id, peerAddr));
     return this.members().find((m) => m.id === String(id))!;
   }
 
   async removeMember(name: string): Promise<void> {
     this.requireLeader();
-    await this.node.raft.removeMember(this.idOfName(name));
+    const id = this.idOfName(name);
+    await membershipCall(name, () => this.node.raft.removeMember(id));
   }
 
   async updateMember(name: string, newPeerUrl: string): Promise<void> {
     this.requireLeader();
     const id = this.idOfName(name);
     const old = this.memberAttrs(id);
-    await this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: {
-      id: String(id), name, peerAddr: peerAddrOfUrl(newPeerUrl, this.node.config.peerTls !== undefined, 'new_peer_url'), adminAddr: old?.adminAddr ?? '',
-    } }));
+    const peerAddr = peerAddrOfUrl(newPeerUrl, this.node.config.peerTls !== undefined, 'new_peer_url');
+    await membershipCall(name, () => this.node.raft.propose(encodeRelayRecord({ kind: 'member', member: { id: String(id), name, peerAddr, adminAddr: old?.adminAddr ?? '' } })));
   }
 
   health(): HealthView {
@@ -239,5 +239,24 @@ export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBacken
 
   async purge(request: PurgeRequest): Promise<PurgeResult> {
     return this.node.purgeBinaryLogs(request);
+  }
+}
+
+/** A membership call's raft errors as the API's: a change raft refuses (the last voter removed)
+ *  is a 409; one that cannot go through now (another change still applying, leadership moving
+ *  or lost before the commit) a 503 to retry, after checking GET /members for a lost one. */
+async function membershipCall<T>(name: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const e = err as { code?: unknown; reason?: unknown; detail?: unknown; message?: unknown };
+    if (e.code === 'RAFT_PROPOSAL_DROPPED' && e.reason === 'invalidConfChange') {
+      throw new ApiError('CONFLICT', `membership change for ${name} refused: ${typeof e.detail === 'string' && e.detail !== '' ? e.detail : String(e.message)}`, { field: 'name' });
+    }
+    if (e.code === 'RAFT_CONF_CHANGE_REJECTED') throw new ApiError('CONFLICT', `membership change for ${name}: ${String(e.message)}`, { field: 'name' });
+    if (e.code === 'RAFT_PROPOSAL_DROPPED' || e.code === 'RAFT_LEADERSHIP_LOST' || e.code === 'RAFT_NOT_LEADER') {
+      throw new ApiError('UNAVAILABLE', `membership change for ${name} did not go through (${String(e.message)}); check GET /members and retry`);
+    }
+    throw err;
   }
 }

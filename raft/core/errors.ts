@@ -54,7 +54,7 @@ export type ProposalDropReason =
 /** A proposal was not appended to the log; nothing was written. `leader` is the known leader
  *  (0 when none), so the caller can redirect. */
 export class ProposalDroppedError extends RaftError {
-  constructor(readonly reason: ProposalDropReason, readonly leader: number, detail = '') {
+  constructor(readonly reason: ProposalDropReason, readonly leader: number, readonly detail = '') {
     super('RAFT_PROPOSAL_DROPPED', `proposal dropped: ${reason}${detail === '' ? '' : ` (${detail})`}`);
   }
 }

@@ -1,7 +1,8 @@
 // A member the cluster removed stops by itself (exit 0, event node.removed), as an etcd member
 // does: left running it would receive nothing more and serve its replicas a stale position
 // without an error. Started again on its data dir (a supervisor restarting it), it ends at once
-// saying how to join again. A removed leader hands over first, and the members left keep a leader.
+// saying how to join again. A removed leader hands over first, and the members left keep a leader;
+// the last voter is not removed (409).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
@@ -21,7 +22,7 @@ async function remove(c: RelayCluster, via: number, i: number): Promise<void> {
   assert.equal(c.logEvents(i, 'node.stopped').length, 1, 'it stopped cleanly');
 }
 
-test('a removed follower, then a removed leader, each stop by themselves; the members left keep a leader', { timeout: 60_000 }, async () => {
+test('a removed follower, then a removed leader, each stop by themselves; the members left keep a leader; the last voter stays', { timeout: 60_000 }, async () => {
   cluster = await RelayCluster.start(3);
   const c = cluster;
   const leader = await c.waitForLeader();
@@ -36,4 +37,11 @@ test('a removed follower, then a removed leader, each stop by themselves; the me
   await waitFor('the last member leads', async () => (await c.leaderIndex()) === last, 10_000);
   const members = (await c.api(last, 'GET', '/members')).body.data as { name: string }[];
   assert.deepEqual(members.map((m) => m.name), [c.nodes[last]!.name]);
+
+  // The last voter cannot be removed: a 409 that says why, and the node runs on.
+  const refused = await c.api(last, 'DELETE', '/members', { name: c.nodes[last]!.name });
+  assert.equal(refused.status, 409, JSON.stringify(refused.body));
+  assert.equal(refused.body.error?.code, 'CONFLICT');
+  assert.match(refused.body.message, /leave no voter/);
+  c.assertRunning(last);
 });
