@@ -149,8 +149,8 @@ export class RelayNode {
       apply: machine.apply, applySnapshot: machine.applySnapshot, appliedIndex: machine.appliedIndex,
       commitPath,
     });
-    // A member's record carries the address the others reach it at: a member that moved (PUT
-    // /members, or its own announcement once restarted elsewhere) is reached at the new one.
+    // A member's record carries the address the others reach it at: a member moved with PUT
+    // /members (or announcing a new advertised address while still reachable) is reached there.
     const reachAt = (member: MemberAttributes): void => {
       if (member.peerAddr) raft?.updatePeerAddress(Number(member.id), member.peerAddr);
     };

@@ -1,10 +1,12 @@
 // The upstream's binlog as its dump sends it (`mariadb-binlog -R --raw`, every file from the
 // first), the reference a relay node's binlog files must equal byte for byte.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mariadbBinlog, type MariaDb } from './mariadb.js';
+import type { RelayCluster } from './relay-cluster.js';
+import { serverStatus } from './relay-end.js';
 
 /** Dumps every binlog file of `up` (as repl / replpw) into a temp dir, runs `check` with the dir
  *  and the file names in order, then removes the dir. */
@@ -26,4 +28,18 @@ export function assertSameBinlogBytes(ours: Buffer, theirs: Buffer, newest: bool
   const both = newest ? Math.min(ours.length, theirs.length) : theirs.length;
   assert.ok(ours.subarray(0, both).equals(theirs.subarray(0, both)), `${label} is byte-identical to the upstream's`);
   if (!newest) assert.equal(ours.length, theirs.length, `${label} is whole`);
+}
+
+/** Each of `nodes` holds binlog files, and every one it lists is the upstream's, byte for byte
+ *  and whole (nothing is written upstream meanwhile). */
+export async function assertNodesHoldUpstreamFiles(up: MariaDb, cluster: RelayCluster, nodes: readonly number[]): Promise<void> {
+  await withUpstreamDump(up, async (dumpDir) => {
+    for (const i of nodes) {
+      const files = (await serverStatus(cluster, i))!.binlog_files;
+      assert.ok(files.length > 0, `n${i + 1} holds binlog files`);
+      for (const f of files) {
+        assertSameBinlogBytes(readFileSync(join(cluster.nodes[i]!.dataDir, 'binlog', f.name)), readFileSync(join(dumpDir, f.name)), false, `n${i + 1} ${f.name}`);
+      }
+    }
+  });
 }

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
 import { waitFor } from '../../helpers/local-relay.js';
-import { relayEnd, serverStatus, upstreamEnd } from '../../helpers/relay-end.js';
-import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-binlog-reference.js';
+import { relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
+import { assertNodesHoldUpstreamFiles } from '../../helpers/upstream-binlog-reference.js';
 
 /** Room the follower's data dir gets beyond what it holds when mounted: less than the ingest. */
 const ROOM_BYTES = 12 * 1024 * 1024;
@@ -98,16 +98,6 @@ function giveRoom(i: number): void {
   renameSync(`${dataDir}.after`, dataDir);
 }
 
-async function assertHoldsUpstreamFiles(i: number): Promise<void> {
-  await withUpstreamDump(up, async (dumpDir) => {
-    const files = (await serverStatus(cluster, i))!.binlog_files;
-    assert.ok(files.length > 0, `n${i + 1} holds binlog files`);
-    for (const file of files) {
-      assertSameBinlogBytes(readFileSync(join(cluster.nodes[i]!.dataDir, 'binlog', file.name)), readFileSync(join(dumpDir, file.name)), false, `n${i + 1} ${file.name}`);
-    }
-  });
-}
-
 test('a follower whose disk fills stops naming the full disk; the others relay on; given room, it catches up byte for byte', { timeout: 120_000 }, async () => {
   const leader = await cluster.waitForLeader();
   const f = [0, 1, 2].find((i) => i !== leader)!;
@@ -127,7 +117,7 @@ test('a follower whose disk fills stops naming the full disk; the others relay o
   cluster.launch(f);
   await cluster.waitUp(f);
   await waitFor('the follower at the upstream\'s end', () => atUpstreamEnd(f), 60_000);
-  await assertHoldsUpstreamFiles(f);
+  await assertNodesHoldUpstreamFiles(up, cluster, [f]);
 });
 
 test('a new member whose disk cannot hold the snapshot stops naming the full disk, stays a learner; given room, it is promoted and catches up', { timeout: 120_000 }, async () => {
@@ -150,5 +140,5 @@ test('a new member whose disk cannot hold the snapshot stops naming the full dis
   await cluster.waitUp(n4, 60_000);
   await waitFor('n4 promoted to voter', async () => (await learner()) === false, 60_000);
   await waitFor('n4 at the upstream\'s end', () => atUpstreamEnd(n4), 60_000);
-  await assertHoldsUpstreamFiles(n4);
+  await assertNodesHoldUpstreamFiles(up, cluster, [n4]);
 });

@@ -8,14 +8,12 @@
 // killed instead, the other follower leads and relays while the install is held.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { freePort, startMariaDb, type MariaDb } from '../../helpers/mariadb.js';
 import { RelayCluster } from '../../helpers/relay-cluster.js';
 import { CuttableLink } from '../../helpers/cuttable-link.js';
 import { waitFor } from '../../helpers/local-relay.js';
 import { serverStatus, relayEnd, upstreamEnd } from '../../helpers/relay-end.js';
-import { assertSameBinlogBytes, withUpstreamDump } from '../../helpers/upstream-binlog-reference.js';
+import { assertNodesHoldUpstreamFiles } from '../../helpers/upstream-binlog-reference.js';
 
 let up: MariaDb;
 let cluster: RelayCluster;
@@ -31,17 +29,6 @@ async function writeSome(rounds: number): Promise<void> {
 async function atUpstreamEnd(i: number): Promise<boolean> {
   const [relay, upstream] = await Promise.all([relayEnd(cluster, i), upstreamEnd(up)]);
   return relay !== null && relay.last_binlog_file === upstream.last_binlog_file && relay.last_file_position === upstream.last_file_position;
-}
-
-/** Every node's binlog files are the upstream's, byte for byte (nothing is written meanwhile). */
-async function assertEveryNodeHoldsUpstreamFiles(): Promise<void> {
-  await withUpstreamDump(up, async (dumpDir) => {
-    for (const i of [0, 1, 2]) {
-      for (const f of (await serverStatus(cluster, i))!.binlog_files) {
-        assertSameBinlogBytes(readFileSync(join(cluster.nodes[i]!.dataDir, 'binlog', f.name)), readFileSync(join(dumpDir, f.name)), false, `n${i + 1} ${f.name}`);
-      }
-    }
-  });
 }
 
 before(async () => {
@@ -105,7 +92,7 @@ async function healAndCheck(down: number): Promise<void> {
   cluster.launch(down);
   await cluster.waitUp(down, 30_000);
   for (const i of [0, 1, 2]) await waitFor(`n${i + 1} at the upstream's end`, () => atUpstreamEnd(i), 60_000);
-  await assertEveryNodeHoldsUpstreamFiles();
+  await assertNodesHoldUpstreamFiles(up, cluster, [0, 1, 2]);
 }
 
 test('while a follower installs a snapshot, it and the leader commit without the third node; the install then completes byte-identical', { timeout: 180_000 }, async () => {
