@@ -127,13 +127,13 @@ export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBacken
       const check = await checkUpstream(settings, this.node.relay);
       if (check.verdict === 'refused') throw new ApiError('CONFLICT', check.reason, { field: 'mysql_addr' });
     }
-    await this.node.raft.propose(encodeRelayRecord({ kind: 'syncer', settings: { running: true, settings } }));
+    await raftCall('the syncer start', SYNCER_CHECK, () => this.node.raft.propose(encodeRelayRecord({ kind: 'syncer', settings: { running: true, settings } })));
     return this.syncerStatus();
   }
 
   async syncerStop(): Promise<SyncerStatusView> {
     const record = this.node.syncer.record;
-    if (record) await this.node.raft.propose(encodeRelayRecord({ kind: 'syncer', settings: { ...record, running: false } }));
+    if (record) await raftCall('the syncer stop', SYNCER_CHECK, () => this.node.raft.propose(encodeRelayRecord({ kind: 'syncer', settings: { ...record, running: false } })));
     return this.syncerStatus();
   }
 
@@ -242,21 +242,32 @@ export class NodeBackend implements AdminBackend, BinlogBackend, DashboardBacken
   }
 }
 
-/** A membership call's raft errors as the API's: a change raft refuses (the last voter removed)
- *  is a 409; one that cannot go through now (another change still applying, leadership moving
- *  or lost before the commit) a 503 to retry, after checking GET /members for a lost one. */
-async function membershipCall<T>(name: string, call: () => Promise<T>): Promise<T> {
+const SYNCER_CHECK = 'GET /binlog/syncer/status';
+
+/** A membership change's raft errors as the API's (raftCall), naming the member. */
+function membershipCall<T>(name: string, call: () => Promise<T>): Promise<T> {
+  return raftCall(`membership change for ${name}`, 'GET /members', call, { field: 'name' });
+}
+
+/** A raft call's errors as the API's: a change raft refuses (the last voter removed, a record
+ *  the relay would not apply) is a 409; one that cannot go through now (leadership moving or lost
+ *  before the commit, another change still applying, the node stopping) a 503 to retry after
+ *  `check`: an entry whose leader was lost may still be committed by the next one. */
+async function raftCall<T>(what: string, check: string, call: () => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
   try {
     return await call();
   } catch (err) {
     const e = err as { code?: unknown; reason?: unknown; detail?: unknown; message?: unknown };
+    const message = String(e.message);
     if (e.code === 'RAFT_PROPOSAL_DROPPED' && e.reason === 'invalidConfChange') {
-      throw new ApiError('CONFLICT', `membership change for ${name} refused: ${typeof e.detail === 'string' && e.detail !== '' ? e.detail : String(e.message)}`, { field: 'name' });
+      throw new ApiError('CONFLICT', `${what} refused: ${typeof e.detail === 'string' && e.detail !== '' ? e.detail : message}`, details);
     }
-    if (e.code === 'RAFT_CONF_CHANGE_REJECTED') throw new ApiError('CONFLICT', `membership change for ${name}: ${String(e.message)}`, { field: 'name' });
-    if (e.code === 'RAFT_PROPOSAL_DROPPED' || e.code === 'RAFT_LEADERSHIP_LOST' || e.code === 'RAFT_NOT_LEADER') {
-      throw new ApiError('UNAVAILABLE', `membership change for ${name} did not go through (${String(e.message)}); check GET /members and retry`);
+    if (e.code === 'RAFT_CONF_CHANGE_REJECTED' || e.code === 'RAFT_ENTRY_REFUSED') throw new ApiError('CONFLICT', `${what}: ${message}`, details);
+    if (typeof e.code === 'string' && RETRYABLE_RAFT_ERRORS.has(e.code)) {
+      throw new ApiError('UNAVAILABLE', `${what} did not go through (${message}); check ${check} and retry`);
     }
     throw err;
   }
 }
+
+const RETRYABLE_RAFT_ERRORS = new Set(['RAFT_PROPOSAL_DROPPED', 'RAFT_LEADERSHIP_LOST', 'RAFT_NOT_LEADER', 'RAFT_NODE_STOPPED']);

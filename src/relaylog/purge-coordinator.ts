@@ -43,7 +43,16 @@ export class PurgeCoordinator {
     const index = to === null ? -1 : files.findIndex((f) => f.name === to);
     if (index <= 0) return { purged: [], heldBack: [] };
     const purged = files.slice(0, index).map((f) => f.name);
-    await this.raft.propose(encodeRelayRecord({ kind: 'purge', to: to! }));
+    try {
+      await this.raft.propose(encodeRelayRecord({ kind: 'purge', to: to! }));
+    } catch (err) {
+      // Leadership moved or was lost before the commit (the next leader may still commit it).
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('RAFT_')) {
+        throw new PurgeError('PURGE_NOT_LEADER', `the purge did not go through (${(err as Error).message}); check SHOW BINARY LOGS and retry`);
+      }
+      throw err;
+    }
     return { purged, heldBack: this.heldBack(purged) };
   }
 
