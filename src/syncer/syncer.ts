@@ -118,9 +118,11 @@ export class Syncer {
   }
 
   status(): SyncerStatus {
-    // As Seconds_Behind_Master: 0 once the upstream is idle and everything read is committed.
+    // As Seconds_Behind_Master: 0 once the upstream is idle and everything read is committed;
+    // unknown (null) while no session is open, since the upstream may be writing meanwhile.
     const caughtUp = this.upstreamIdle && this.inflightBytes === 0;
-    const lag = caughtUp ? 0 : this.lastEventTimestamp > 0 ? Math.max(0, Math.round(Date.now() / 1000 - this.lastEventTimestamp)) : null;
+    const lag = this.session === null ? null
+      : caughtUp ? 0 : this.lastEventTimestamp > 0 ? Math.max(0, Math.round(Date.now() / 1000 - this.lastEventTimestamp)) : null;
     return {
       status: this.stopped ? 'stopped' : this.lastError && !this.session ? 'error' : 'running',
       flavor: this.flavor,
