@@ -15,6 +15,9 @@ import type { Clock, PeerTransport, RaftStore } from './ports.js';
  *  application's applied index stays 0, so the entries are applied like any others (adding an
  *  existing voter is a no-op). A node that joins later starts empty and receives these entries
  *  from the leader, so it learns the initial membership from the log itself. */
+/** RaftNodeOptions.checkpointAfterMs when unset. */
+export const DEFAULT_CHECKPOINT_AFTER_MS = 100;
+
 export const BOOTSTRAP_TERM = 1;
 
 export function bootstrapEntries(voters: readonly NodeId[]): Entry[] {
@@ -58,8 +61,9 @@ export interface RaftNodeOptions {
    *  are committed and durable here, also while a later write is under way; a promise is
    *  awaited before the next write and the next apply. A throw stops the node. To survive
    *  restarts consistently, stage the applied index into the store's next batch
-   *  (storage/raft-store.ts stageAppliedIndex) before returning: the driver writes the conf
-   *  state after the same entries in that batch.
+   *  (storage/raft-store.ts stageAppliedIndex), now or later: a restart applies again what
+   *  followed the applied index written last. With `checkpoint` set, the driver asks for it
+   *  when a batch must carry it (see there); without, stage it before returning.
    *  It may return the entries it refused (index → why): their proposals reject with
    *  EntryRefusedError instead of resolving. */
   readonly apply: (entries: readonly Entry[]) => Promise<ApplyRefusals | void> | ApplyRefusals | void;
@@ -67,6 +71,14 @@ export interface RaftNodeOptions {
    *  persisted, and at start when `appliedIndex` is below the store's snapshot index. Entries up
    *  to snapshot.index are never delivered. */
   readonly applySnapshot?: (snapshot: SnapshotMeta) => Promise<void> | void;
+  /** Stage the applied index (and the state at it) now. Called between two Readys, before a
+   *  batch carries a new conf state (they go together), before a compaction (the log is never
+   *  compacted past the applied index written), `checkpointAfterMs` after an apply that staged
+   *  none, and on a clean stop. An application may then stage none on apply, sparing a write
+   *  per apply: a restart applies again what followed the applied index written. */
+  readonly checkpoint?: () => void;
+  /** How long entries applied without a checkpoint wait for one (default 100 ms). */
+  readonly checkpointAfterMs?: number;
   /** The application's durable applied index (consistent with the store's conf state).
    *  Default: the store's snapshot index. */
   readonly appliedIndex?: number;

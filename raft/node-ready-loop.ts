@@ -27,13 +27,13 @@ import type { Applier } from './node-apply.js';
 import { BatchWriter, NO_READY, type ReadyPart } from './node-batch.js';
 import type { CompactionQueue } from './node-compaction.js';
 import { LeadershipLostError, PersistFailedError } from './node-errors.js';
-import type { RaftNodeOptions } from './node-options.js';
+import { DEFAULT_CHECKPOINT_AFTER_MS, type RaftNodeOptions } from './node-options.js';
 import type { PeerBook } from './node-peers.js';
 import { bytesKey, type PendingProposals, type PendingReads } from './node-pending.js';
 
 export interface ReadyLoopDeps {
   readonly raw: RawNode;
-  readonly opts: Pick<RaftNodeOptions, 'store' | 'transport' | 'commitPath'>;
+  readonly opts: Pick<RaftNodeOptions, 'store' | 'transport' | 'commitPath' | 'checkpoint' | 'checkpointAfterMs' | 'clock'>;
   readonly peers: PeerBook;
   readonly applier: Applier;
   readonly proposals: PendingProposals;
@@ -61,9 +61,13 @@ export class ReadyLoop {
   /** The highest commit index reported to opts.commitPath. */
   private seenCommit = 0;
   private readonly batches: BatchWriter;
+  /** Cancels the timer that asks for a checkpoint of what was applied without one (null: none). */
+  private cancelCheckpointTimer: (() => void) | null = null;
+  /** That timer fired: the loop asks the application for a checkpoint between two Readys. */
+  private checkpointAsked = false;
 
   constructor(private readonly d: ReadyLoopDeps) {
-    this.batches = new BatchWriter(d.opts.store, d.applier);
+    this.batches = new BatchWriter(d.opts.store, d.applier, d.opts.checkpoint);
   }
 
   /** The loop under way, or null when it is idle. */
@@ -129,14 +133,43 @@ export class ReadyLoop {
     return !this.d.failed();
   }
 
+  /** Entries applied with no checkpoint staged are checkpointed at most `checkpointAfterMs`
+   *  later (RaftNodeOptions.checkpoint): a timer asks the loop, which asks the application
+   *  between two Readys, when its state is exactly the applied index. */
+  private scheduleCheckpoint(): void {
+    const { checkpoint, clock } = this.d.opts;
+    if (checkpoint === undefined || this.cancelCheckpointTimer !== null || this.checkpointAsked || !this.batches.appliedUnstaged) return;
+    this.cancelCheckpointTimer = clock.after(this.d.opts.checkpointAfterMs ?? DEFAULT_CHECKPOINT_AFTER_MS, () => {
+      this.cancelCheckpointTimer = null;
+      this.checkpointAsked = true;
+      this.kick();
+    });
+  }
+
+  /** On a clean stop (the loop ended): what was applied without a checkpoint gets one, so the
+   *  next start serves it at once instead of after the leader commits it again. */
+  async stop(): Promise<void> {
+    this.cancelCheckpointTimer?.();
+    this.cancelCheckpointTimer = null;
+    if (this.d.opts.checkpoint === undefined || this.d.applier.installingSnapshot || !this.batches.appliedUnstaged) return;
+    this.d.opts.checkpoint();
+    await this.write(NO_READY);
+  }
+
   private async runLoop(): Promise<void> {
     // Yield once so that a synchronous burst of inputs (proposals, messages) joins one Ready.
     await Promise.resolve();
     while (this.d.running()) {
       if (!(await this.settleApplying())) return;
+      if (this.checkpointAsked && !this.d.applier.installingSnapshot) {
+        this.checkpointAsked = false;
+        this.d.opts.checkpoint?.();
+      }
+      this.scheduleCheckpoint();
       // A compaction waits for a snapshot install (the applier kicks the loop when it ends).
       if (this.d.compactions.pending && !this.d.applier.installingSnapshot) {
         // The checkpoint first: a restart must not find the log compacted past it.
+        this.d.opts.checkpoint?.();
         if (this.batches.owed && !(await this.write(NO_READY))) return;
         if (!(await this.compactNow())) return;
         continue;

@@ -278,6 +278,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.cancelTick();
     await this.loop.current;
     await this.applier.idle();
+    await this.loop.stop();
     this.settleAll(new NodeStoppedError());
     await this.opts.transport.close();
     await this.opts.store.close();

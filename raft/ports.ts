@@ -43,6 +43,9 @@ export interface RaftStore extends LogStorage {
   /** The application staged records (its checkpoint, applied index) for the next batch: the
    *  driver writes them, with the conf state, right after the apply that staged them. */
   hasStaged?(): boolean;
+  /** The applied index the application staged last, or the one recovered at open: a batch's
+   *  commit index covers it (a restart needs applied <= commit). Without it, the driver's. */
+  appliedIndex?(): number;
   /** Drops the log prefix up to snapshot.index (kept: the snapshot metadata). */
   compact(snapshot: SnapshotMeta): Promise<void>;
   close(): Promise<void>;

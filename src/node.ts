@@ -146,7 +146,7 @@ export class RelayNode {
       store: storage.raft, transport, clock: systemClock, rng: seededRng(randomBytes(4).readUInt32LE(0)),
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       logger: logger.child({ component: 'raft' }),
-      apply: machine.apply, applySnapshot: machine.applySnapshot, appliedIndex: machine.appliedIndex,
+      apply: machine.apply, applySnapshot: machine.applySnapshot, checkpoint: machine.checkpoint, appliedIndex: machine.appliedIndex,
       commitPath,
     });
     // A member's record carries the address the others reach it at: a member moved with PUT

@@ -45,6 +45,11 @@ export class RelayLog extends EventEmitter {
   private removedSeqs: number[] = [];
   /** Files dropped from the state, deleted from disk once that state is written. */
   private unlinkAfterCheckpoint: string[] = [];
+  /** Files of aborted groups, cut back to what the state holds once that state is written: until
+   *  then the checkpoint on disk may still count their bytes (a restart rebuilds the group). */
+  private trimAfterCheckpoint = new Set<string>();
+  /** Something other than binlog bytes was applied since the last checkpoint. */
+  private wantsCheckpoint = false;
 
   private constructor(
     readonly dir: BinlogDir,
@@ -161,8 +166,12 @@ export class RelayLog extends EventEmitter {
       this.head.checkpointIndex = entry.index;
       if (entry.type !== 'normal' || entry.data.length === 0) continue;
       const record = decodeRelayRecord(entry.data);
-      if (record.kind === 'binlog') this.applyBinlog(record, entry.index);
-      else if (record.kind === 'abort') {
+      if (record.kind === 'binlog') {
+        this.applyBinlog(record, entry.index);
+        continue;
+      }
+      this.wantsCheckpoint = true;
+      if (record.kind === 'abort') {
         if (this.pending) this.logger.warn({ event: 'relay.abort', file: this.pending.file, pos: this.pending.startPos }, 'pending transaction aborted');
         this.dropPending();
       } else if (record.kind === 'format') {
@@ -182,8 +191,15 @@ export class RelayLog extends EventEmitter {
     return refusals;
   }
 
+  /** A checkpoint should go with the next batch: a purge or an abort waits for it to touch the
+   *  files, and settings and members are rare. Binlog bytes alone may wait for a later one. */
+  get checkpointDue(): boolean {
+    return this.wantsCheckpoint;
+  }
+
   /** Stages the state as of the last applied entry into the raft store's next batch. */
   checkpoint(): void {
+    this.wantsCheckpoint = false;
     for (const seq of this.removedSeqs) stageFileRemoval(this.sink, seq);
     this.removedSeqs = [];
     for (const file of this.changedFiles) if (this.files.includes(file)) stageFile(this.sink, file);
@@ -194,6 +210,20 @@ export class RelayLog extends EventEmitter {
       this.unlinkAfterCheckpoint = [];
       this.sink.onceWritten(() => this.unlink(names));
     }
+    if (this.trimAfterCheckpoint.size > 0) {
+      const names = [...this.trimAfterCheckpoint];
+      this.trimAfterCheckpoint.clear();
+      this.sink.onceWritten(() => {
+        for (const name of names) this.trimToState(name);
+      });
+    }
+  }
+
+  /** Cuts `name` to what the state holds of it now (removes it when the state holds none). */
+  private trimToState(name: string): void {
+    const expected = this.pending?.file === name ? this.pending.nextPos : this.fileByName(name)?.endPos;
+    if (expected === undefined) this.dir.remove(name);
+    else if (this.dir.size(name) > expected) this.dir.truncate(name, expected);
   }
 
   private headForDisk(): RelayHead {
@@ -237,14 +267,14 @@ export class RelayLog extends EventEmitter {
     this.logger.warn({ event: 'relay.refused', index, file: record.file, pos: record.pos, why }, 'relay record refused');
   }
 
-  /** Forgets the pending group and cuts its bytes off the file. */
+  /** Forgets the pending group; its bytes leave the file once the state without them is written
+   *  (a write of the same positions meanwhile replaces them). */
   private dropPending(): void {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    const file = this.fileByName(p.file);
-    if (file) this.dir.truncate(p.file, file.endPos);
-    else this.dir.remove(p.file);
+    this.dir.forgetRecent();
+    this.trimAfterCheckpoint.add(p.file);
   }
 
   /** The FORMAT_DESCRIPTION (base64) in force in `file`: its own, or the one held for it. */
@@ -479,6 +509,7 @@ export class RelayLog extends EventEmitter {
     this.executed = next.executed;
     this.pending = next.pending;
     this.unlinkAfterCheckpoint = [];
+    this.trimAfterCheckpoint.clear();
     const kept = new Set(this.files.map((f) => f.seq));
     this.removedSeqs = oldSeqs.filter((s) => !kept.has(s));
     for (const f of this.files) this.changedFiles.add(f);

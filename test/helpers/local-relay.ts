@@ -20,6 +20,9 @@ export interface LocalRelay {
   relay: RelayLog;
   /** Appends and applies `data` after every earlier commit; resolves with its index. */
   commit(data: Uint8Array): Promise<number>;
+  /** Applies `data` as commit() does, but the checkpoint it stages is never written: the node is
+   *  killed before its batch (reopen() next, and commit it again, as the raft log would). */
+  applyLost(data: Uint8Array): Promise<number>;
   /** The relay's bytes of file `name` from its first position to its served end. */
   fileBytes(name: string): Promise<Buffer>;
   /** Closes and opens the relay again from what was written, as a restart does; with
@@ -66,21 +69,28 @@ export async function openLocalRelay(logger: Logger = silentLogger): Promise<Loc
   let index = 0;
   let relay = await open();
   let tail: Promise<unknown> = Promise.resolve();
+  const applyNext = (data: Uint8Array, written: boolean): Promise<number> => {
+    index = Math.max(index, relay.checkpointIndex) + 1;
+    const entry = { index, term: 1, type: 'normal' as const, data };
+    const done = tail.then(async () => {
+      relay.apply([entry]);
+      relay.checkpoint();
+      if (written) await sink.write();
+      else sink.drop();
+      return entry.index;
+    });
+    tail = done;
+    return done;
+  };
   const local: LocalRelay = {
     db,
     dataDir,
     relay,
     commit(data) {
-      index = Math.max(index, relay.checkpointIndex) + 1;
-      const entry = { index, term: 1, type: 'normal' as const, data };
-      const done = tail.then(async () => {
-        relay.apply([entry]);
-        relay.checkpoint();
-        await sink.write();
-        return entry.index;
-      });
-      tail = done;
-      return done;
+      return applyNext(data, true);
+    },
+    applyLost(data) {
+      return applyNext(data, false);
     },
     async fileBytes(name) {
       const file = relay.fileByName(name);

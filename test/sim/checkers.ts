@@ -17,8 +17,11 @@
 //     log is on its disk (a stale leader of an older term need not hold later commits);
 //   - durability of acknowledgements: an acknowledged proposal is the canonical entry at its
 //     index (and so survives everywhere; the liveness phase makes every node reach it);
-//   - linearizable reads: a read index covers every proposal acknowledged before it began.
-import type { Entry, NodeId, SnapshotMeta } from '../../raft/core/types.js';
+//   - linearizable reads: a read index covers every proposal acknowledged before it began;
+//   - a restart's membership: the conf state record is the membership at the applied index
+//     written with it (a record ahead of it would see its later conf changes applied twice).
+import { confChangeProblem, decodeConfChange } from '../../raft/core/confchange.js';
+import type { ConfState, Entry, NodeId, SnapshotMeta } from '../../raft/core/types.js';
 import type { DiskImage } from './disk-image.js';
 
 export class SafetyViolation extends Error {
@@ -96,6 +99,36 @@ export class SafetyChecker {
   nodeStarted(id: NodeId, incarnation: number, appliedIndex: number): void {
     this.tracks.set(id, { incarnation, commit: 0, applied: appliedIndex, lastApplied: appliedIndex, verified: 0 });
     this.leaderChecks.delete(id);
+  }
+
+  /** Node `id` restarts at `appliedIndex` (not below `snap`) with the conf state record
+   *  `stored`: it must be the membership the canonical conf changes up to that index make, over
+   *  the snapshot's. Skipped while any of those entries is not known. */
+  checkRestartConf(id: NodeId, appliedIndex: number, snap: SnapshotMeta, stored: ConfState): void {
+    const voters = new Set(snap.confState.voters);
+    const learners = new Set(snap.confState.learners);
+    for (let i = snap.index + 1; i <= appliedIndex; i++) {
+      const e = this.entryAt(i);
+      if (e === undefined) return;
+      if (e.type !== 'confChange') continue;
+      const cc = decodeConfChange(e.data);
+      if (confChangeProblem({ voters, learners }, cc) !== null) continue; // applied as a no-op
+      if (cc.type === 'addNode') {
+        learners.delete(cc.nodeId);
+        voters.add(cc.nodeId);
+      } else if (cc.type === 'addLearner') {
+        voters.delete(cc.nodeId);
+        learners.add(cc.nodeId);
+      } else {
+        voters.delete(cc.nodeId);
+        learners.delete(cc.nodeId);
+      }
+    }
+    const text = (c: { voters: Iterable<number>; learners: Iterable<number> }): string =>
+      `voters ${[...c.voters].sort((a, b) => a - b).join(',')} learners ${[...c.learners].sort((a, b) => a - b).join(',')}`;
+    if (text(stored) !== text({ voters, learners })) {
+      throw new SafetyViolation('restart membership', `n${id} restarts at applied ${appliedIndex} with ${text(stored)}, but the log up to it makes ${text({ voters, learners })}`);
+    }
   }
 
   nodeDown(id: NodeId): void {

@@ -28,6 +28,10 @@ export interface ClusterConfig {
   /** Set: the application applies asynchronously, each batch finishing after a delay drawn
    *  with this mean (a crash in between loses it, as a real process would). */
   readonly asyncApplyMeanMs?: number;
+  /** Set: an apply stages the applied index only with this chance (or when a stage is already
+   *  waiting for its batch), as the relay does for binlog bytes; the driver asks for one where it
+   *  must (RaftNodeOptions.checkpoint). */
+  readonly lazyCheckpointChance?: number;
 }
 
 export type NodeState = 'starting' | 'up' | 'down' | 'removed';
@@ -132,6 +136,11 @@ export class SimCluster {
     const transport = this.net.connect(node.id, gate);
     const appliedIndex = node.store.appliedIndex();
     node.applied = appliedIndex;
+    const snap = node.store.snapshotMeta();
+    // The bootstrap's conf state is written ahead of its conf changes, which apply as no-ops.
+    if (appliedIndex >= snap.index && appliedIndex >= this.config.initialVoters) {
+      this.checker.checkRestartConf(node.id, appliedIndex, snap, node.store.initialState().confState);
+    }
     this.checker.nodeStarted(node.id, node.incarnation, appliedIndex);
     const known = new Map<NodeId, string>();
     for (const n of this.nodes.values()) known.set(n.id, n.address);
@@ -151,6 +160,7 @@ export class SimCluster {
       electionTimeoutMs: this.config.electionTimeoutMs,
       apply: (entries) => this.onApply(node, gate, entries),
       applySnapshot: (snap) => this.onSnapshot(node, gate, snap),
+      ...(this.config.lazyCheckpointChance === undefined ? {} : { checkpoint: () => node.store.stageAppliedIndex(node.applied) }),
       appliedIndex,
       raftConfig: this.config.raftConfig,
     }).then(
@@ -211,7 +221,8 @@ export class SimCluster {
     this.checker.onApply(node.id, node.store.image.hardState.term, entries);
     const last = entries[entries.length - 1]!.index;
     node.applied = last;
-    node.store.stageAppliedIndex(last);
+    const lazy = this.config.lazyCheckpointChance;
+    if (lazy === undefined || node.store.hasStaged() || this.applyRand.chance(lazy)) node.store.stageAppliedIndex(last);
   }
 
   private onSnapshot(node: SimNode, gate: NodeGate, snap: SnapshotMeta): Promise<void> | void {

@@ -41,13 +41,16 @@ export class Harness {
   /** The state machine's snapshot install on node `id` (the relay fetching files); it then
    *  stages the snapshot's index as applied. */
   private readonly install: (id: NodeId, snap: SnapshotMeta) => Promise<void> | void;
+  /** The state machine stages its applied index only when the driver asks (checkpoint). */
+  private readonly lazyCheckpoint: boolean;
 
   constructor(size: number, opts: {
     disk?: DiskFaults; voters?: number; refuse?: (data: Uint8Array) => string | undefined;
-    install?: (id: NodeId, snap: SnapshotMeta) => Promise<void> | void;
+    install?: (id: NodeId, snap: SnapshotMeta) => Promise<void> | void; lazyCheckpoint?: boolean;
   } = {}) {
     this.refuse = opts.refuse ?? (() => undefined);
     this.install = opts.install ?? (() => undefined);
+    this.lazyCheckpoint = opts.lazyCheckpoint ?? false;
     const disk = opts.disk ?? QUIET_DISK;
     const voters = opts.voters ?? size;
     this.peers = new Map([...Array(voters).keys()].map((k) => [k + 1, `sim://n${k + 1}`]));
@@ -81,7 +84,7 @@ export class Harness {
       apply: (es) => {
         n.log.push(`apply ${es[0]!.index}..${es[es.length - 1]!.index}`);
         n.applied.push(...es);
-        n.store.stageAppliedIndex(es[es.length - 1]!.index);
+        if (!this.lazyCheckpoint) n.store.stageAppliedIndex(es[es.length - 1]!.index);
         const refusals = new Map<number, string>();
         for (const e of es) {
           const why = e.type === 'normal' ? this.refuse(e.data) : undefined;
@@ -94,6 +97,7 @@ export class Harness {
         await this.install(id, snap);
         n.store.stageAppliedIndex(snap.index);
       },
+      ...(this.lazyCheckpoint ? { checkpoint: () => n.store.stageAppliedIndex(n.raft?.status().appliedIndex ?? n.store.appliedIndex()) } : {}),
       appliedIndex: n.store.appliedIndex(),
     });
     n.raft = await this.settle(starting);

@@ -95,6 +95,9 @@ function plan(seed: number, nodes: 3 | 5 | undefined, lyingFsync: boolean, heavy
       // Half the seeds apply asynchronously (the driver must keep order and write each
       // checkpoint whole with its conf state, whatever crashes in between).
       ...(r.chance(0.5) ? { asyncApplyMeanMs: r.between(0.05, 3) } : {}),
+      // Half stage their applied index only now and then (the relay, for binlog bytes): a restart
+      // applies again what followed it, and the driver asks for one where it must.
+      ...(r.chance(0.5) ? { lazyCheckpointChance: r.between(0, 0.5) } : {}),
     },
     nemesis: {
       meanIntervalMs: heavy ? r.between(5, 40) : r.between(40, 250),

@@ -42,14 +42,21 @@ const recovered = {
 raft = await RaftNode.start({
   id: 1, peers: new Map([[1, 'local']]), store: storage.raft, transport: noNetwork, clock: systemClock, rng: seededRng(7),
   heartbeatIntervalMs: 10, electionTimeoutMs: 40, logger,
-  apply: machine.apply, applySnapshot: machine.applySnapshot, appliedIndex: machine.appliedIndex,
+  apply: machine.apply, applySnapshot: machine.applySnapshot, checkpoint: machine.checkpoint, appliedIndex: machine.appliedIndex,
 });
 print({ event: 'start', ...recovered });
 // Leading, with everything committed before the restart applied (a conf change acknowledged
 // to nobody may have been committed and is applied now): the membership the plan starts from.
 // (A read barrier: entries of an earlier term are committed only with one of this term.)
 while (raft.status().role !== 'leader') await new Promise((r) => setTimeout(r, 5));
-const barrier = await raft.readIndex();
+// On a loaded machine the first commit of the term may take longer than the timeout: ask again.
+let barrier = -1;
+while (barrier < 0) {
+  barrier = await raft.readIndex().catch((err: unknown) => {
+    if ((err as { code?: unknown }).code === 'RAFT_READ_INDEX_TIMEOUT') return -1;
+    throw err;
+  });
+}
 while (raft.status().appliedIndex < barrier) await new Promise((r) => setTimeout(r, 5));
 print({ event: 'ready', conf: raft.status().confState, endPos: relay.lastFile()?.endPos ?? 0, index: barrier });
 

@@ -109,3 +109,39 @@ test('a hard state that only moves the commit index is not written until an appl
   await writer.write({ entries: [], hardState: { term: 2, vote: 3, commit: 2 }, snapshot: null, sync: true });
   assert.deepEqual(batches[2]!.hardState, { term: 2, vote: 3, commit: 2 }, 'a new term or vote is written whole');
 });
+
+test('with an application that stages its applied index now and then, the commit index written covers what it staged', async () => {
+  const applier = applierFrom(START);
+  const { store, batches } = gatedStore();
+  let staged = 0;
+  Object.assign(store, { appliedIndex: () => staged });
+  const writer = new BatchWriter(store, applier, () => {
+    staged = applier.appliedIndex;
+  });
+  const entry = (index: number): Entry => ({ index, term: 1, type: 'normal', data: new Uint8Array([index]) });
+  applier.apply([entry(1)]);
+  assert.equal(writer.owed, false, 'nothing staged: a restart applies entry 1 again');
+  await writer.write({ entries: [entry(2)], hardState: { term: 1, vote: 0, commit: 2 }, snapshot: null, sync: true });
+  assert.equal(batches[0]!.hardState, null, 'no commit index for an applied index not staged');
+  staged = 1;
+  assert.equal(writer.owed, true);
+  await writer.write(NO_READY);
+  assert.deepEqual(batches[1]!.hardState, { term: 1, vote: 0, commit: 1 });
+});
+
+test('a batch carrying a new conf state asks the application to stage its applied index first', async () => {
+  const applier = applierFrom(START);
+  const { store, batches } = gatedStore();
+  let staged = 0;
+  let asked = 0;
+  Object.assign(store, { appliedIndex: () => staged });
+  const writer = new BatchWriter(store, applier, () => {
+    asked++;
+    staged = applier.appliedIndex;
+  });
+  applier.apply([{ index: 1, term: 1, type: 'normal', data: new Uint8Array([1]) }, addLearner(2, 4)]);
+  await writer.write(NO_READY);
+  assert.equal(asked, 1);
+  assert.deepEqual(batches[0]!.confState, { voters: [1, 2, 3], learners: [4] });
+  assert.deepEqual(batches[0]!.hardState, { term: 1, vote: 0, commit: 2 }, 'the applied index covering the change goes with it');
+});

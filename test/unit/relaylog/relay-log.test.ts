@@ -73,6 +73,30 @@ test('pieces without their boundary are written but never published; an abort cu
   assert.ok(onDisk().equals(bytes));
 });
 
+test('an abort killed before its checkpoint was written leaves the group for the restart; applied again, it cuts it', async () => {
+  await commit(pieces(4, 259, [], true));
+  await commit(pieces(259, 1000, [400], false));
+  await local.applyLost(encodeRelayRecord({ kind: 'abort', file: FILE, pos: 259 }));
+  assert.equal(statSync(join(local.dataDir, 'binlog', FILE)).size, 1000, 'the group stays until the state without it is written');
+  await local.reopen(); // the checkpoint on disk still holds the pending group
+  assert.equal(local.relay.fileByName(FILE)!.endPos, 259);
+  await commit([{ kind: 'abort', file: FILE, pos: 259 }]);
+  assert.equal(statSync(join(local.dataDir, 'binlog', FILE)).size, 259, 'cut once the state without the group is written');
+  await commit(pieces(259, bytes.length, [600], true));
+  assert.ok(onDisk().equals(bytes));
+});
+
+test('an abort of a file\'s first group killed before its checkpoint was written keeps the file for the restart', async () => {
+  await commit(pieces(4, 1000, [259], false));
+  await local.applyLost(encodeRelayRecord({ kind: 'abort', file: FILE, pos: 4 }));
+  await local.reopen();
+  assert.equal(local.relay.fileByName(FILE), undefined, 'nothing of it is served');
+  await commit([{ kind: 'abort', file: FILE, pos: 4 }]);
+  assert.throws(() => statSync(join(local.dataDir, 'binlog', FILE)), /ENOENT/, 'removed once the state without it is written');
+  await commit(pieces(4, bytes.length, [259, 600], true));
+  assert.ok(onDisk().equals(bytes));
+});
+
 test('a record that does not continue the file is refused and changes nothing served', async () => {
   await commit(pieces(4, 259, [], true));
   await commit([{ kind: 'binlog', file: FILE, pos: 123, bytes: bytes.subarray(123, 259), endsAtBoundary: true }]);
