@@ -217,6 +217,12 @@ export class Applier {
 
   private confChange(e: Entry): void {
     const cc = decodeConfChange(e.data);
+    // A snapshot restored since this entry was handed out carries its change: applied again, an
+    // addLearner after the promotion that followed it would demote a voter.
+    if (e.index <= this.d.raw.compactedIndex()) {
+      this.d.log.info({ event: 'raft.conf.superseded', index: e.index, change: cc.type, nodeId: cc.nodeId }, 'membership change already in a snapshot');
+      return;
+    }
     this.confState = this.d.raw.applyConfChange(cc);
     this.confChanged();
     if (cc.type === 'removeNode') this.d.peers.remove(cc.nodeId);

@@ -76,6 +76,13 @@ export class RawNode {
     return this.raft.applyConfChange(cc);
   }
 
+  /** The index the log starts after (a snapshot's, or a compaction's): a committed entry at or
+   *  below it, handed out before a snapshot overtook it, is in the snapshot's membership already,
+   *  so its conf change must not be applied again. */
+  compactedIndex(): number {
+    return this.raft.raftLog.firstIndex() - 1;
+  }
+
   /** Steps a message from a peer. Local message types are rejected; answers from non-members
    *  are ignored. */
   step(m: Message): void {

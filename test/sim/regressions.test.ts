@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ELECTION_MS, Harness, text } from './harness.js';
 import { QUIET_DISK } from './sim-disk.js';
+import { runSeed } from './run-seed.js';
 
 // Found by seeds 17, 19, 39, 40, 44, … (liveness: "marker not applied: n5 applied 0"), fixed in
 // raft/core/step-follower.ts. A node that joins after the leader compacted its log needs the
@@ -50,4 +51,16 @@ test('a node that crashes right after compacting past a conf change restarts wit
   await h.start(follower.id);
   assert.deepEqual(follower.raft!.status().confState, { voters: [1, 2, 3], learners: [] });
   assert.equal(follower.raft!.status().appliedIndex, meta.index);
+});
+
+// Found by seed 732561 (restart membership: "n9 restarts at applied 317 with voters 2,4,6
+// learners 8,9,10, but the log up to it makes voters 2,4,6,8"), fixed in raft/node-apply.ts. A
+// lagging follower had committed entries handed out (addLearner n8 among them) when the
+// leader's snapshot, taken after n8's promotion, arrived: the core restored the snapshot's
+// membership, then the driver applied the older addLearner to it and demoted n8, and wrote that
+// membership with the next conf change. A conf change at or below the restored snapshot's index
+// is now left to the snapshot. The whole seed is replayed (the fault schedule made it).
+test('a conf change handed out before a snapshot overtook it is not applied over the snapshot\'s membership (seed 732561)', async () => {
+  const r = await runSeed({ seed: 732561, steps: 8000 });
+  assert.ok(r.ok, `${r.violation ?? ''}\n${r.traceTail.join('\n')}`);
 });

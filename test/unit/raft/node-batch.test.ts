@@ -22,6 +22,7 @@ function applierFrom(confState: ConfState): Applier {
       return conf;
     },
     appliedTo(): void {},
+    compactedIndex: () => 0,
   } as unknown as RawNode;
   const noop = (): void => undefined;
   const deps = {
