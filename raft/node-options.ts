@@ -8,6 +8,9 @@ import type { Rng } from './core/rng.js';
 import type { ConfState, Entry, NodeId, Role, SnapshotMeta } from './core/types.js';
 import type { Clock, PeerTransport, RaftStore } from './ports.js';
 
+/** RaftNodeOptions.checkpointAfterMs when unset. */
+export const DEFAULT_CHECKPOINT_AFTER_MS = 100;
+
 /** How a new cluster's history starts (as etcd's bootstrap): every initial member persists the
  *  same entries 1..n — one `addNode` conf change per initial voter, in id order, term 1, with an
  *  empty context (addresses come from configuration, so differently spelled addresses cannot
@@ -15,9 +18,6 @@ import type { Clock, PeerTransport, RaftStore } from './ports.js';
  *  application's applied index stays 0, so the entries are applied like any others (adding an
  *  existing voter is a no-op). A node that joins later starts empty and receives these entries
  *  from the leader, so it learns the initial membership from the log itself. */
-/** RaftNodeOptions.checkpointAfterMs when unset. */
-export const DEFAULT_CHECKPOINT_AFTER_MS = 100;
-
 export const BOOTSTRAP_TERM = 1;
 
 export function bootstrapEntries(voters: readonly NodeId[]): Entry[] {

@@ -50,13 +50,10 @@ export function confChangeProblem(config: TrackerConfig, cc: ConfChange): string
   return null;
 }
 
-/** Applies a valid change to the tracker in place: config and progress. A new member is probed
- *  with the last entry (so the probe carries data and goes out at once) and counts as recently active (so check-quorum does not count it
- *  against the leader before it had a chance to answer). */
-export function applyConfChangeToTracker(tracker: ProgressTracker, cc: ConfChange, lastIndex: number): void {
-  assert(confChangeProblem(tracker.config, cc) === null, () => `invalid conf change ${cc.type} ${cc.nodeId}`);
-  const voters = new Set(tracker.config.voters);
-  const learners = new Set(tracker.config.learners);
+/** The membership after a valid change `cc` to `config` (a new config; `config` is left alone). */
+export function changedConfig(config: TrackerConfig, cc: ConfChange): TrackerConfig {
+  const voters = new Set(config.voters);
+  const learners = new Set(config.learners);
   const id: NodeId = cc.nodeId;
   switch (cc.type) {
     case 'addNode':
@@ -72,7 +69,16 @@ export function applyConfChangeToTracker(tracker: ProgressTracker, cc: ConfChang
       learners.delete(id);
       break;
   }
-  tracker.config = { voters, learners };
+  return { voters, learners };
+}
+
+/** Applies a valid change to the tracker in place: config and progress. A new member is probed
+ *  with the last entry (so the probe carries data and goes out at once) and counts as recently active (so check-quorum does not count it
+ *  against the leader before it had a chance to answer). */
+export function applyConfChangeToTracker(tracker: ProgressTracker, cc: ConfChange, lastIndex: number): void {
+  assert(confChangeProblem(tracker.config, cc) === null, () => `invalid conf change ${cc.type} ${cc.nodeId}`);
+  const id: NodeId = cc.nodeId;
+  tracker.config = changedConfig(tracker.config, cc);
   if (cc.type === 'removeNode') {
     tracker.progress.delete(id);
     return;

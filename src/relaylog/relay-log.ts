@@ -43,11 +43,10 @@ export class RelayLog extends EventEmitter {
   /** File records to write with the next checkpoint. */
   private readonly changedFiles = new Set<RelayFile>();
   private removedSeqs: number[] = [];
-  /** Files dropped from the state, deleted from disk once that state is written. */
-  private unlinkAfterCheckpoint: string[] = [];
-  /** Files of aborted groups, cut back to what the state holds once that state is written: until
-   *  then the checkpoint on disk may still count their bytes (a restart rebuilds the group). */
-  private trimAfterCheckpoint = new Set<string>();
+  /** File changes that wait until the state without what they remove is written: until then the
+   *  checkpoint on disk may still count it. Purged files are deleted, an aborted group's bytes cut
+   *  (a restart rebuilds the group from them). */
+  private afterCheckpoint: (() => void)[] = [];
   /** Something other than binlog bytes was applied since the last checkpoint. */
   private wantsCheckpoint = false;
 
@@ -205,16 +204,11 @@ export class RelayLog extends EventEmitter {
     for (const file of this.changedFiles) if (this.files.includes(file)) stageFile(this.sink, file);
     this.changedFiles.clear();
     stageHead(this.sink, this.headForDisk());
-    if (this.unlinkAfterCheckpoint.length > 0) {
-      const names = this.unlinkAfterCheckpoint;
-      this.unlinkAfterCheckpoint = [];
-      this.sink.onceWritten(() => this.unlink(names));
-    }
-    if (this.trimAfterCheckpoint.size > 0) {
-      const names = [...this.trimAfterCheckpoint];
-      this.trimAfterCheckpoint.clear();
+    if (this.afterCheckpoint.length > 0) {
+      const actions = this.afterCheckpoint;
+      this.afterCheckpoint = [];
       this.sink.onceWritten(() => {
-        for (const name of names) this.trimToState(name);
+        for (const action of actions) action();
       });
     }
   }
@@ -274,7 +268,7 @@ export class RelayLog extends EventEmitter {
     if (!p) return;
     this.pending = null;
     this.dir.forgetRecent();
-    this.trimAfterCheckpoint.add(p.file);
+    this.afterCheckpoint.push(() => this.trimToState(p.file));
   }
 
   /** The FORMAT_DESCRIPTION (base64) in force in `file`: its own, or the one held for it. */
@@ -411,10 +405,11 @@ export class RelayLog extends EventEmitter {
       this.removedSeqs.push(f.seq);
       this.changedFiles.delete(f);
     }
-    this.unlinkAfterCheckpoint.push(...gone.map((f) => f.name));
+    const names = gone.map((f) => f.name);
+    this.afterCheckpoint.push(() => this.unlink(names));
     this.head.purged = this.files[0]!.startGtids;
-    this.logger.info({ event: 'relay.purged', index, files: gone.map((f) => f.name), first: to }, 'binlog files purged');
-    this.emit('purged', gone.map((f) => f.name));
+    this.logger.info({ event: 'relay.purged', index, files: names, first: to }, 'binlog files purged');
+    this.emit('purged', names);
   }
 
   // ---- recovery and snapshots -----------------------------------------------------------------
@@ -508,8 +503,7 @@ export class RelayLog extends EventEmitter {
     this.files = next.files;
     this.executed = next.executed;
     this.pending = next.pending;
-    this.unlinkAfterCheckpoint = [];
-    this.trimAfterCheckpoint.clear();
+    this.afterCheckpoint = [];
     const kept = new Set(this.files.map((f) => f.seq));
     this.removedSeqs = oldSeqs.filter((s) => !kept.has(s));
     for (const f of this.files) this.changedFiles.add(f);

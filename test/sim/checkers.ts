@@ -20,7 +20,8 @@
 //   - linearizable reads: a read index covers every proposal acknowledged before it began;
 //   - a restart's membership: the conf state record is the membership at the applied index
 //     written with it (a record ahead of it would see its later conf changes applied twice).
-import { confChangeProblem, decodeConfChange } from '../../raft/core/confchange.js';
+import { changedConfig, confChangeProblem, decodeConfChange } from '../../raft/core/confchange.js';
+import type { TrackerConfig } from '../../raft/core/tracker.js';
 import type { ConfState, Entry, NodeId, SnapshotMeta } from '../../raft/core/types.js';
 import type { DiskImage } from './disk-image.js';
 
@@ -105,29 +106,18 @@ export class SafetyChecker {
    *  `stored`: it must be the membership the canonical conf changes up to that index make, over
    *  the snapshot's. Skipped while any of those entries is not known. */
   checkRestartConf(id: NodeId, appliedIndex: number, snap: SnapshotMeta, stored: ConfState): void {
-    const voters = new Set(snap.confState.voters);
-    const learners = new Set(snap.confState.learners);
+    let config: TrackerConfig = { voters: new Set(snap.confState.voters), learners: new Set(snap.confState.learners) };
     for (let i = snap.index + 1; i <= appliedIndex; i++) {
       const e = this.entryAt(i);
       if (e === undefined) return;
       if (e.type !== 'confChange') continue;
       const cc = decodeConfChange(e.data);
-      if (confChangeProblem({ voters, learners }, cc) !== null) continue; // applied as a no-op
-      if (cc.type === 'addNode') {
-        learners.delete(cc.nodeId);
-        voters.add(cc.nodeId);
-      } else if (cc.type === 'addLearner') {
-        voters.delete(cc.nodeId);
-        learners.add(cc.nodeId);
-      } else {
-        voters.delete(cc.nodeId);
-        learners.delete(cc.nodeId);
-      }
+      if (confChangeProblem(config, cc) === null) config = changedConfig(config, cc); // else a no-op everywhere
     }
     const text = (c: { voters: Iterable<number>; learners: Iterable<number> }): string =>
       `voters ${[...c.voters].sort((a, b) => a - b).join(',')} learners ${[...c.learners].sort((a, b) => a - b).join(',')}`;
-    if (text(stored) !== text({ voters, learners })) {
-      throw new SafetyViolation('restart membership', `n${id} restarts at applied ${appliedIndex} with ${text(stored)}, but the log up to it makes ${text({ voters, learners })}`);
+    if (text(stored) !== text(config)) {
+      throw new SafetyViolation('restart membership', `n${id} restarts at applied ${appliedIndex} with ${text(stored)}, but the log up to it makes ${text(config)}`);
     }
   }
 
