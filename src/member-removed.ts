@@ -1,7 +1,8 @@
 // A node the cluster removed stops, and does not run again on the same data dir (an etcd member
 // does the same): it would receive nothing more and serve its replicas a stale position without
-// an error. The removal is recorded in the data dir (storage/member-removed-record.ts) before the
-// node stops; a start that finds it ends at once, exit 0, saying how to join again.
+// an error. The removal is recorded in the data dir (storage/member-removed-record.ts) in the raft
+// batch that writes the membership without the node, before it stops; a start that finds it ends
+// at once, exit 0, saying how to join again.
 import type { MetaStore } from '../storage/meta-store.js';
 import { readMemberRemovedRecord } from '../storage/member-removed-record.js';
 

@@ -19,7 +19,7 @@ import type { Config } from './config.js';
 import { memberIdOf } from './member-id.js';
 import { establishClusterId } from './cluster-id.js';
 import { writeClusterIdRecord } from '../storage/cluster-id-record.js';
-import { writeMemberRemovedRecord } from '../storage/member-removed-record.js';
+import { stageMemberRemovedRecord } from '../storage/member-removed-record.js';
 import { refuseRemovedMember } from './member-removed.js';
 import { RelayLog } from './relaylog/relay-log.js';
 import type { MemberAttributes } from './relaylog/relay-entry.js';
@@ -169,9 +169,8 @@ export class RelayNode {
     // A removed member stops, and the data dir remembers it (src/member-removed.ts).
     raft.once('removed', () => {
       logger.warn({ event: 'node.removed', id }, 'this node was removed from the cluster: stopping (its replicas lose their connection and can be pointed at a member)');
-      void writeMemberRemovedRecord(storage.meta, { at: new Date().toISOString() })
-        .catch((err: unknown) => logger.error({ event: 'node.removed.persist_failed', err }, 'cannot record the removal in the data dir'))
-        .then(onRemoved);
+      stageMemberRemovedRecord(storage.raft, { at: new Date().toISOString() });
+      storage.raft.onceWritten(onRemoved);
     });
     const members = new MemberPublisher({
       id, self: node.self, initialCluster: config.initialCluster, raft, transport, relay, logger: logger.child({ component: 'members' }),

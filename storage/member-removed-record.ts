@@ -1,7 +1,9 @@
 // The meta record `member.removed`: the cluster removed this node (it applied its own removal).
 // A node that finds it at start does not run again: it would receive nothing more and serve its
 // replicas a stale position. To join again under the same name, the data dir is deleted.
-import type { MetaStore } from './meta-store.js';
+import { metaKey } from './keys.js';
+import { MetaStore } from './meta-store.js';
+import type { SegmentRaftStore } from './raft-store.js';
 import { StorageError } from './storage-error.js';
 
 export const MEMBER_REMOVED_RECORD = 'member.removed';
@@ -19,7 +21,9 @@ export function readMemberRemovedRecord(meta: MetaStore): MemberRemovedRecord | 
   return { at };
 }
 
-/** Writes the record, synced: a restart must find it. */
-export async function writeMemberRemovedRecord(meta: MetaStore, record: MemberRemovedRecord): Promise<void> {
-  await meta.putJson(MEMBER_REMOVED_RECORD, record);
+/** Stages the record into the raft store's next batch: staged as the removal is applied, it
+ *  goes with the conf state without this node, so a crash leaves both or neither (and a restart
+ *  with neither applies the removal again). */
+export function stageMemberRemovedRecord(raft: Pick<SegmentRaftStore, 'stage'>, record: MemberRemovedRecord): void {
+  raft.stage(metaKey(MEMBER_REMOVED_RECORD), MetaStore.jsonBytes(record));
 }
