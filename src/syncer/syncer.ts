@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BinlogEventReader } from '../binlog/event-reader.js';
+import { ER_MASTER_FATAL_ERROR_READING_BINLOG } from '../mysql/error-codes.js';
 import type { RelayLog } from '../relaylog/relay-log.js';
 import { encodeRelayRecord, type RelayRecord } from '../relaylog/relay-entry.js';
 import { DumpError } from './dump-command.js';
@@ -154,7 +155,7 @@ export class Syncer {
         // A stop (shutdown, leadership lost) closes the session itself: nothing went wrong.
         if (!this.stopped) {
           this.lastError = describe(err);
-          const refused = err instanceof UpstreamRefusedError;
+          const refused = cannotContinue(err);
           this.candidates.failed(this.lastError, refused);
           this.logger.warn({ event: refused ? 'syncer.upstream.refused' : 'syncer.error', upstream: this.candidates.current, error: this.lastError },
             refused ? 'upstream refused: it cannot continue the relay' : 'syncer lost the upstream');
@@ -375,6 +376,14 @@ export class Syncer {
     });
     this.inflight.add(done);
   }
+}
+
+/** The upstream is up but cannot continue the relay: it refused the relay's history, or its dump
+ *  ended in 1236 (it purged what the relay needs next, or cannot read it), which a MariaDB
+ *  replica's IO thread takes as fatal. The syncer still retries: the upstream may be repaired, or
+ *  a candidate taken over. */
+function cannotContinue(err: unknown): boolean {
+  return err instanceof UpstreamRefusedError || (err instanceof DumpError && err.errno === ER_MASTER_FATAL_ERROR_READING_BINLOG);
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,6 @@
 // The syncer against an upstream that drops it or restarts (issue 9, Done when 3), and a failover
-// candidate that lacks transactions (Done when 2), on a one-node relay over a real LevelDB.
+// candidate that lacks transactions (Done when 2), and one that purged what the relay needs next
+// (1236), on a one-node relay over a real LevelDB.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -97,4 +98,21 @@ test('a failover candidate lacking transactions the relay holds is refused, and 
   assert.equal(syncer!.status().current_upstream, `127.0.0.1:${up.port}`, 'no switch to a candidate that lacks transactions');
   assert.equal(local.relay.executedGtids.toString(), relayEnd);
   await up.restart();
+});
+
+test('an upstream that purged what the relay needs next answers 1236: the status shows it refused, in its words, and nothing is relayed', async () => {
+  await syncer!.stop();
+  await up.exec('INSERT INTO app.t VALUES (7); FLUSH BINARY LOGS; INSERT INTO app.t VALUES (8)');
+  const relayEnd = local.relay.executedGtids.toString();
+  const [master] = await up.query('SHOW MASTER STATUS');
+  // MariaDB keeps a file until its binlog checkpoint has passed it: ask until it is gone.
+  await waitFor('the upstream to purge every file but its newest', async () => {
+    await up.exec(`PURGE BINARY LOGS TO '${String(master!.File)}'`);
+    return (await up.query('SHOW BINARY LOGS')).length === 1;
+  }, 10_000);
+  syncer = startSyncer([`127.0.0.1:${up.port}`], 30_000);
+  await waitFor('the upstream refused', () => syncer!.status().candidates[0]!.state === 'refused', 10_000);
+  assert.match(syncer!.status().last_error ?? '', /^upstream error 1236: Could not find GTID state requested by slave in any binlog files/);
+  assert.equal(local.relay.executedGtids.toString(), relayEnd, 'nothing past the gap');
+  assert.equal(local.relay.refused, 0);
 });
