@@ -5,12 +5,14 @@
 // readers are woken. Replicas are only ever served up to a published end (DESIGN.md invariants 1–3).
 // The group held back is a pending group (pending-group.ts).
 //
-// Persistence: after each applied batch the node stages checkpoint() into the raft store's next
-// batch, with the applied index and the conf state (one atomic write). The checkpoint index is
-// always the applied index: a pending group's bytes are already in its file, past the served end,
-// so a restart rebuilds it from there. At open the files are cut back to the checkpoint (a tail
-// written after it is re-applied from the raft log) and files the checkpoint does not know are
-// removed. Files leave disk only once the checkpoint that dropped them is written.
+// Persistence: checkpoint() stages the state as of the last applied entry into the raft store's
+// next batch, beside the applied index and the conf state (one atomic write). Binlog bytes alone
+// wait until the driver asks (RaftNodeOptions.checkpoint: a moment later, before a conf state, a
+// compaction or a clean stop); any other record wants one at once (checkpointDue). A pending
+// group's bytes are already in its file, past the served end, so a restart rebuilds it from there.
+// At open the files are made to match the checkpoint (file-reconcile.ts: a tail written after it
+// is cut, and applied again from the raft log). Files leave disk, and an aborted group's bytes
+// their file, only once the checkpoint without them is written.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Entry } from '../../raft/core/types.js';
@@ -24,7 +26,8 @@ import { ExecutedGtids, fileStartGtids } from './executed-gtids.js';
 import { decodeRelayRecord, type BinlogRecord } from './relay-entry.js';
 import { notePendingEvent, readPendingBack, startPending, type Pending } from './pending-group.js';
 import { loadRelayState, stageFile, stageFileRemoval, stageHead, type RelayCheckpointSink } from './relay-checkpoint.js';
-import { RelayCorruptError, SnapshotFileGoneError } from './relay-errors.js';
+import { RelayCorruptError } from './relay-errors.js';
+import { reconcileFiles } from './file-reconcile.js';
 import type { FileRangeFetcher, RelayFile, RelayHead, RelayState } from './relay-files.js';
 
 export interface RelayAdvance {
@@ -75,7 +78,7 @@ export class RelayLog extends EventEmitter {
       throw new RelayCorruptError(`relay checkpoint at index ${state.head.checkpointIndex} but the applied index record says ${at.appliedIndex}`);
     }
     const relay = new RelayLog(dir, sink, log, state);
-    if (state.head.checkpointIndex >= at.snapshotIndex) await relay.reconcileFiles(null);
+    if (state.head.checkpointIndex >= at.snapshotIndex) await relay.reconcile(null);
     return relay;
   }
 
@@ -414,70 +417,10 @@ export class RelayLog extends EventEmitter {
 
   // ---- recovery and snapshots -----------------------------------------------------------------
 
-  /** The bytes each file must have on disk for the state: its served end, or for the file of
-   *  the pending group, that group's end. */
-  private expectedSizes(): Map<string, number> {
-    const sizes = new Map<string, number>();
-    for (const f of this.files) sizes.set(f.name, f.endPos);
-    const p = this.head.pending;
-    if (p) sizes.set(p.file, p.nextPos);
-    return sizes;
-  }
-
-  /**
-   * Makes the files on disk match the state: a file shorter than the state says is fetched with
-   * `fetch` (a snapshot install) or is corruption (a restart); a longer one is cut back; files the
-   * state does not know are deleted. Then rebuilds the pending group from its file.
-   */
-  private async reconcileFiles(fetch: FileRangeFetcher | null): Promise<void> {
-    const sizes = this.expectedSizes();
-    /** Files up to this index of the state were purged by the cluster since the snapshot. */
-    let goneUpTo = -1;
-    const goneNames: string[] = [];
-    for (const [name, expected] of sizes) {
-      const size = this.dir.size(name);
-      if (size < expected) {
-        if (!fetch) {
-          throw new RelayCorruptError(size < 0
-            ? `binlog file ${this.dir.filePath(name)} is missing: the relay's checkpoint holds ${expected} bytes of it`
-            : `binlog file ${this.dir.filePath(name)} has ${size} bytes; the relay's checkpoint says ${expected} (was the disk written without fsync, or the file cut?)`);
-        }
-        try {
-          await fetch(name, Math.max(0, size), expected, this.dir.filePath(name));
-        } catch (err) {
-          // A file the cluster purged since the snapshot was taken: it and every older one go
-          // now (the purge record follows in the log, or is in a later snapshot).
-          if (!(err instanceof SnapshotFileGoneError)) throw err;
-          if (this.head.pending?.file === name) this.head.pending = null;
-          goneUpTo = Math.max(goneUpTo, this.files.findIndex((f) => f.name === name));
-          goneNames.push(name);
-          continue;
-        }
-        const got = this.dir.size(name);
-        if (got !== expected) throw new RelayCorruptError(`snapshot install: ${name} has ${got} bytes after the transfer, expected ${expected}`);
-      } else if (size > expected) {
-        this.logger.info({ event: 'relay.file.truncated', file: name, from: size, to: expected }, 'binlog file cut back to the checkpoint');
-        this.dir.truncate(name, expected);
-      }
-    }
-    if (goneNames.length > 0) {
-      const gone = new Set([...this.files.splice(0, goneUpTo + 1).map((f) => f.name), ...goneNames]);
-      // With every file gone, nothing before the log that follows can be served: what was
-      // executed counts as purged, and the purge record ahead in the log (or a newer snapshot)
-      // brings the node back to the cluster's files. Records for the gone files are skipped.
-      this.head.purged = this.files[0]?.startGtids ?? this.executed.toString();
-      this.head.lastEnd = this.lastFile()?.endPos ?? 0;
-      this.head.gone = [...gone];
-      for (const name of gone) sizes.delete(name);
-      this.logger.warn({ event: 'relay.snapshot.purged_early', files: this.head.gone, kept: this.files.length }, 'files of the snapshot purged by the cluster since: dropped');
-    } else if (fetch) {
-      this.head.gone = [];
-    }
-    for (const name of this.dir.list()) {
-      if (sizes.has(name)) continue;
-      this.logger.info({ event: 'relay.file.removed', file: name }, 'binlog file not in the relay state removed');
-      this.dir.remove(name);
-    }
+  /** Makes the files on disk match this state (file-reconcile.ts), then rebuilds the pending
+   *  group from its file. */
+  private async reconcile(fetch: FileRangeFetcher | null): Promise<void> {
+    await reconcileFiles({ head: this.head, files: this.files }, this.dir, this.logger, fetch);
     this.pending = null;
     const p = this.head.pending;
     if (p) this.pending = await readPendingBack(this.dir, p, this.fdeOf(p.file), this.executed);
@@ -497,7 +440,7 @@ export class RelayLog extends EventEmitter {
     const next = new RelayLog(this.dir, this.sink, this.logger, structuredClone(state));
     this.head.members = next.head.members;
     for (const member of Object.values(this.head.members)) this.emit('member', member);
-    await next.reconcileFiles(fetch);
+    await next.reconcile(fetch);
     await this.dir.syncAll();
     this.head = next.head;
     this.files = next.files;
