@@ -39,14 +39,16 @@ export class RecentBytes {
   /** Views of [pos, end) of `name`, or null when not all of it is held. */
   span(name: string, pos: number, end: number): Uint8Array[] | null {
     if (name !== this.#name || pos < this.#start || end > this.#end || pos >= end) return null;
+    // Caught-up dumps ask for the newest bytes: find the first chunk walking back from the end
+    // (a megabyte of small commits is thousands of chunks).
+    let k = this.#chunks.length - 1;
+    let at = this.#end - this.#chunks[k]!.length;
+    while (at > pos) at -= this.#chunks[--k]!.length;
     const out: Uint8Array[] = [];
-    let at = this.#start;
-    for (const chunk of this.#chunks) {
-      const from = Math.max(pos, at);
-      const to = Math.min(end, at + chunk.length);
-      if (from < to) out.push(chunk.subarray(from - at, to - at));
+    for (; at < end; k++) {
+      const chunk = this.#chunks[k]!;
+      out.push(chunk.subarray(Math.max(pos, at) - at, Math.min(end, at + chunk.length) - at));
       at += chunk.length;
-      if (at >= end) break;
     }
     return out;
   }

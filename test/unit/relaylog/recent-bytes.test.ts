@@ -34,3 +34,27 @@ test('memory stays bounded: the oldest chunks go once the rest reaches the limit
   assert.deepEqual(joined(r.span('b.000001', 4 + 7 * 40, 4 + 10 * 40)), [...bytes(7, 40), ...bytes(8, 40), ...bytes(9, 40)]);
   assert.equal(r.span('b.000001', 4 + 6 * 40, 4 + 7 * 40), null);
 });
+
+test('every span of what is held is exactly those bytes, whatever the chunk sizes', () => {
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const r = new RecentBytes(4096);
+  const file: number[] = [];
+  let pos = 4;
+  for (let w = 0; w < 400; w++) {
+    const chunk = bytes(pos, 1 + random(w % 10 === 0 ? 900 : 40));
+    r.written('b.000001', pos, chunk);
+    file.push(...chunk);
+    pos += chunk.length;
+    for (let q = 0; q < 5; q++) {
+      const to = pos - random(Math.min(200, pos - 4));
+      const from = to - 1 - random(Math.min(3000, to - 4));
+      const got = r.span('b.000001', from, to);
+      if (got !== null) assert.deepEqual(joined(got), file.slice(from - 4, to - 4), `[${from}, ${to})`);
+      else assert.ok(from < pos - 4096, `[${from}, ${to}) is held (end ${pos}) and must be served`);
+    }
+  }
+});
