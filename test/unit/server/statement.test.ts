@@ -201,4 +201,21 @@ describe('lexer', () => {
     const t = tokenize(String.raw`SELECT 'it''s', "a\"b", 'x\ny', 'a\%b'`);
     assert.deepEqual(t.filter((x) => x.kind === 'string').map((x) => x.value), ["it's", 'a"b', 'x\ny', 'a\\%b']);
   });
+
+  it('reads quoted runs whole: escapes next to quotes, doubled quotes in any quoting, a lone backslash at the end', () => {
+    const values = (sql: string): string[] => tokenize(sql).map((x) => `${x.kind}:${x.value}`);
+    const sql = "'\\'' " + '"\\"" ' + "'a\\'\\'b' " + "'a''''b' " + '`a``b` ' + '`a\\b` ' + "''";
+    assert.deepEqual(values(sql), ["string:'", 'string:"', "string:a''b", "string:a''b", 'ident:a`b', 'ident:a\\b', 'string:']);
+    assert.throws(() => tokenize("SELECT 'abc\\"), /unterminated ' quote/);
+    assert.throws(() => tokenize('SELECT `abc'), /unterminated ` quote/);
+  });
+
+  it('skips any whitespace between tokens, # and -- comments to the end of the line, and takes words by character class', () => {
+    const words = (sql: string): string[] => tokenize(sql).map((x) => x.value);
+    assert.deepEqual(words('SELECT \u3000a\t\u2028b\n\ufeff1 # rest\nd -- rest'), ['SELECT', 'a', 'b', '1', 'd']);
+    // As in MySQL's unquoted identifiers, U+0080 and above belong to the word.
+    assert.deepEqual(words('a\u00a0b'), ['a\u00a0b']);
+    assert.deepEqual(words('a--b -- c'), ['a', '-', '-', 'b']);
+    assert.deepEqual(words('$x_1é.y 1abc @v.w @@global.x'), ['$x_1é', '.', 'y', '1abc', 'v.w', 'x']);
+  });
 });
