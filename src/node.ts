@@ -77,6 +77,13 @@ export class RelayNode {
     commitPath.onHop = this.metrics.observeHop;
     syncer.onReceiveToPropose = (seconds) => this.metrics.observeHop('receive_to_propose', seconds);
     binlogServer.onCommitServed = (seconds) => this.metrics.observeHop('apply_to_send', seconds);
+    // Restarted after a crash, a node holds in its log entries it had applied and served, but
+    // applies them again only once a leader says they are committed: a replica that asks for
+    // them meanwhile waits rather than getting 1236 (fatal to its IO thread).
+    binlogServer.catchingUp = () => {
+      const s = raft.status();
+      return s.leader === 0 || s.appliedIndex < s.lastIndex || s.installingSnapshot > 0;
+    };
   }
 
   /** PURGE BINARY LOGS for the cluster: proposed by the leader, forwarded to it by followers. */

@@ -33,6 +33,8 @@ export class BinlogServerControl {
   onConnection: ((socket: Socket) => void) | undefined;
   /** Given the commit-to-replica time of the servers this control starts (the node's metrics). */
   onCommitServed: ((seconds: number) => void) | undefined;
+  /** Whether this node is catching up, for the servers this control starts (RelaySource.catchingUp). */
+  catchingUp: (() => boolean) | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -121,6 +123,7 @@ export class BinlogServerControl {
       purge: this.purge,
       onConnection: (socket) => this.onConnection?.(socket),
       onCommitServed: (seconds) => this.onCommitServed?.(seconds),
+      catchingUp: () => this.catchingUp?.() ?? false,
     });
   }
 

@@ -62,6 +62,8 @@ export interface BinlogServerOptions {
   onConnection?: (socket: Socket) => void;
   /** Told, in seconds, how long each commit took from its publication to a replica's socket. */
   onCommitServed?: (seconds: number) => void;
+  /** This node is catching up (RelaySource.catchingUp); without it, never. */
+  catchingUp?: () => boolean;
 }
 
 export class BinlogServerError extends Error {
@@ -144,6 +146,7 @@ export class BinlogServer {
     this.#clientLog = new FloodGuardedLog(options.logger);
     this.#source = new RelaySource(options.relay);
     this.#source.onCommitServed = options.onCommitServed;
+    if (options.catchingUp) this.#source.catchingUp = options.catchingUp;
     this.#server = createServer((socket) => this.#accept(socket));
     this.#context = {
       source: this.#source,

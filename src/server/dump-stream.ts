@@ -35,6 +35,8 @@ const EARLY_FLUSH_BYTES = 64 * 1024;
 const MAX_BACKLOG_BYTES = 1024 * 1024;
 /** How long a request past the relay's end waits for this node to catch up. */
 const AHEAD_GRACE_MS = 2000;
+/** After that, how often a node catching up (no leader yet, say) looks again between commits. */
+const CATCH_UP_RECHECK_MS = 500;
 /** A client that takes nothing for this long is gone (net_write_timeout). */
 const WRITE_TIMEOUT_MS = 60_000;
 
@@ -260,8 +262,10 @@ export class DumpStream {
 
   /**
    * The dump's plan. A request past the relay's end (a GTID or position this node has not
-   * applied yet, typically from a replica that moved here from a node further ahead) is retried
-   * as commits arrive for a short while before it gets the master's error. Null when stopped.
+   * applied yet: from a replica that moved here from a node further ahead, or that this node
+   * served before a crash and has yet to apply again) is retried as commits arrive, for a short
+   * while and for as long as this node is catching up, before it gets the master's error (1236,
+   * which stops a replica's IO thread for good). Null when stopped.
    */
   async #planWithGrace(): Promise<DumpPlan | null> {
     const { source, params, flavor } = this.#o;
@@ -270,9 +274,10 @@ export class DumpStream {
       try {
         return await planDump(this.request, params, flavor, source, this.#errors);
       } catch (err) {
+        if (!(err instanceof DumpError) || !err.ahead) throw err;
         const left = deadline - Date.now();
-        if (!(err instanceof DumpError) || !err.ahead || left <= 0) throw err;
-        if ((await this.#wait(left)) === 'stop') return null;
+        if (left <= 0 && !source.catchingUp()) throw err;
+        if ((await this.#wait(Math.max(left, CATCH_UP_RECHECK_MS))) === 'stop') return null;
       }
     }
   }

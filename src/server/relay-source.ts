@@ -48,6 +48,9 @@ export class RelaySource {
   lastAdvanceAtMs = 0;
   /** Told, in seconds, how long a commit took from its publication to a replica's socket. */
   onCommitServed: ((seconds: number) => void) | undefined;
+  /** This node may hold more than it has applied (restarted and not yet told what is committed,
+   *  no leader, entries not yet applied): a request past its end waits instead of failing. */
+  catchingUp: () => boolean = () => false;
 
   constructor(relay: RelayLog) {
     this.relay = relay;
