@@ -71,3 +71,26 @@ test('an unknown file and a start past the published end are refused before any 
   await assert.rejects(listBinlogEvents(relayOf(2, 2), 'mariadb', { file: null, from: 1000, offset: 0, limit: null }),
     /Requested from pos:1000 is greater than actual file size:58/);
 });
+
+test('a read of thousands of events is listed 256 rows at a time, the event loop running between batches (also while skipping an OFFSET)', async () => {
+  let ticks = 0;
+  let ticking = true;
+  const tick = (): void => {
+    ticks++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    const sizes: number[] = [];
+    for await (const batch of await listBinlogEvents(relayOf(20_000, 20_000), 'mariadb', { file: null, from: 4, offset: 0, limit: null })) sizes.push(batch.length);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 20_000);
+    assert.ok(sizes.every((n) => n <= 256), `batches of ${Math.max(...sizes)} rows`);
+    assert.ok(ticks >= sizes.length - 1, `the loop ran ${ticks} times in ${sizes.length} batches`);
+    const skipping = ticks;
+    const tail = await collect(await listBinlogEvents(relayOf(20_000, 20_000), 'mariadb', { file: null, from: 4, offset: 19_998, limit: null }));
+    assert.deepEqual(tail.map((r) => r[5]), ['COMMIT /* xid=19998 */', 'COMMIT /* xid=19999 */']);
+    assert.ok(ticks - skipping >= 4, `the loop ran ${ticks - skipping} times while 19,998 events were skipped`);
+  } finally {
+    ticking = false;
+  }
+});
