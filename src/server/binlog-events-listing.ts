@@ -38,7 +38,7 @@ const WRONG_OFFSET = 'Wrong offset or I/O error';
 const ROWS_PER_BATCH = 256;
 
 /** Checks the request against the relay (failing before any row, as the server does) and
- *  returns the rows, in batches of one read each. */
+ *  returns the rows, in batches of at most ROWS_PER_BATCH. */
 export async function listBinlogEvents(source: RelaySource, flavor: ServerFlavor, request: BinlogEventsRequest): Promise<AsyncIterable<ResultValue[][]>> {
   const file = request.file === null ? source.files()[0] : source.fileByName(request.file);
   if (!file) throw new BinlogEventsError('Could not find target log');
