@@ -264,8 +264,9 @@ export class DumpStream {
    * The dump's plan. A request past the relay's end (a GTID or position this node has not
    * applied yet: from a replica that moved here from a node further ahead, or that this node
    * served before a crash and has yet to apply again) is retried as commits arrive, for a short
-   * while and for as long as this node is catching up, before it gets the master's error (1236,
-   * which stops a replica's IO thread for good). Null when stopped.
+   * while and, unless non-blocking (a one-shot read), for as long as this node is catching up,
+   * before it gets the master's error (1236, which stops a replica's IO thread for good). Null
+   * when stopped.
    */
   async #planWithGrace(): Promise<DumpPlan | null> {
     const { source, params, flavor } = this.#o;
@@ -276,7 +277,7 @@ export class DumpStream {
       } catch (err) {
         if (!(err instanceof DumpError) || !err.ahead) throw err;
         const left = deadline - Date.now();
-        if (left <= 0 && !source.catchingUp()) throw err;
+        if (left <= 0 && (this.nonBlocking || !source.catchingUp())) throw err;
         if ((await this.#wait(Math.max(left, CATCH_UP_RECHECK_MS))) === 'stop') return null;
       }
     }

@@ -1,6 +1,6 @@
 // The dump loop on a synthetic relay, with the socket under the test's control: events of 16 MiB
 // and more split at 0xFFFFFF, a slow client holding the server to a bounded backlog, and commits
-// reaching a waiting dump without delay.
+// reaching a waiting dump without delay; a request past the end waiting while the node catches up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -263,4 +263,39 @@ test('a GTID just past this node\'s end waits for the node to apply it instead o
   stream.kill('stopped');
   assert.equal(await running, 'stopped');
   client.destroy();
+});
+
+test('past the grace, a dump past the end waits while the node catches up, then gets 1236; a non-blocking one gets it at the grace', { timeout: 20_000 }, async () => {
+  const ahead = `0-11-${file.seq + 1000n}`;
+  /** The errno of the ERR packet the client got, or null while it got none. */
+  const start = async (flags: number): Promise<{ errno: () => number | null; running: Promise<unknown>; stream: DumpStream; client: Socket }> => {
+    const { conn, client } = await pair();
+    let bytes = Buffer.alloc(0);
+    client.on('data', (d: Buffer) => (bytes = Buffer.concat([bytes, d])));
+    const stream = new DumpStream({
+      conn, request: { command: 'binlog-dump', position: 4, flags, serverId: 6 + flags, file: '' },
+      params: { ...params, connectState: ahead }, flavor: 'mariadb', source, serverId: 9, logger: silentLogger,
+    });
+    const running = stream.run().catch((err: unknown) => err);
+    const errno = (): number | null => (bytes.length > 7 && bytes[4] === 0xff ? bytes.readUInt16LE(5) : null);
+    return { errno, running, stream, client };
+  };
+  source.catchingUp = () => true;
+  try {
+    const blocking = await start(0x02);
+    const oneShot = await start(0x03);
+    await waitFor('the non-blocking dump refused at the grace', () => oneShot.errno() !== null, 5000);
+    assert.equal(oneShot.errno(), 1236);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(blocking.errno(), null, 'the blocking dump still waits for the node');
+    source.catchingUp = () => false;
+    await waitFor('the blocking dump refused once the node has caught up', () => blocking.errno() !== null, 3000);
+    assert.equal(blocking.errno(), 1236);
+    for (const d of [blocking, oneShot]) {
+      await d.running;
+      d.client.destroy();
+    }
+  } finally {
+    source.catchingUp = () => false;
+  }
 });
