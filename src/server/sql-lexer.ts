@@ -35,18 +35,17 @@ export class SqlLexError extends Error {
   readonly code = 'SERVER_SQL_LEX';
 }
 
-const WORD_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 const DIGIT = /[0-9]/;
 const SPACE = /\s/;
 
-function isWordChar(c: string | undefined): boolean {
-  return c !== undefined && WORD_CHAR.test(c);
-}
-
-/** WORD_CHAR by code unit: the lexer's loops test one per character, and a statement may be
- *  256 KiB of them (a regex per character took 100 ms per MiB). */
+/** [A-Za-z0-9_$\u0080-\uffff] by code unit, without a regex: the lexer's loops test one per
+ *  character, and a statement may be 256 KiB of them (a regex per character took 100 ms per MiB). */
 function isWordCode(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36 || code >= 0x80;
+}
+
+function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && isWordCode(c.charCodeAt(0));
 }
 
 /** \s by code unit (ASCII without a regex). */

@@ -16,17 +16,12 @@ before(async () => {
   await stack.up.exec(`CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY, v VARCHAR(100), d DATETIME(3), j JSON)`);
   for (let i = 1; i <= 5; i++) await stack.up.exec(`INSERT INTO app.t VALUES (${i}, 'v${i}', '2026-12-0${i} 10:00:00.125', '{"n":${i}}')`);
   await stack.up.exec(`UPDATE app.t SET v = 'changed' WHERE id = 2; DELETE FROM app.t WHERE id = 3`);
-  await relayCaughtUp();
+  await stack.caughtUp();
 });
 
 after(async () => {
   await stack?.stop();
 });
-
-async function relayCaughtUp(): Promise<void> {
-  const [row] = await stack.up.query('SELECT @@gtid_binlog_pos AS p');
-  await waitFor('the relay at the upstream', () => stack.local.relay.executedGtids.toString() === String(row!.p));
-}
 
 interface Seen {
   ready: boolean;
@@ -73,7 +68,7 @@ test('from the end: the next transaction, decoded the same', async () => {
     await stack.up.exec(`INSERT INTO app.t VALUES (6, 'v6', NULL, '[1,2]')`);
   });
   assert.match(seen.rows[0]!, /^writerows \{"id":6,"v":"v6","d":null,"j":"\[1,2\]"\} @0-61-\d+$/);
-  await relayCaughtUp();
+  await stack.caughtUp();
 });
 
 test('from the whole history and from a GTID position: every row change, the same', async () => {
@@ -89,7 +84,7 @@ test('from a file and position: what follows it', async () => {
   await sameAsUpstream({ filename: String(master!.File), position: Number(master!.Position) }, (s) => s.rows.length === 1, async () => {
     await stack.up.exec(`INSERT INTO app.t VALUES (7, 'v7', NULL, NULL)`);
   });
-  await relayCaughtUp();
+  await stack.caughtUp();
 });
 
 test('a GTID of another server, or past the binlog: the same 1236', async () => {
